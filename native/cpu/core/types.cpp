@@ -1,0 +1,75 @@
+#include "types.h"
+
+#include <cstring>
+
+#include "blocks.h"
+#include "error.h"
+
+namespace ni {
+namespace {
+
+struct traits_table {
+    type_traits t[32];
+    traits_table() {
+        auto set = [&](int id, bool weight, int bs, size_t bytes, int act, const char* name) {
+            t[id] = type_traits{true, weight, bs, bytes, act, name};
+        };
+        set(NI_TYPE_F32, true, 1, 4, NI_TYPE_F32, "f32");
+        set(NI_TYPE_F16, true, 1, 2, NI_TYPE_F16, "f16");
+        set(NI_TYPE_BF16, true, 1, 2, NI_TYPE_BF16, "bf16");
+        set(NI_TYPE_Q4_0, true, QK4_0, sizeof(block_q4_0), NI_TYPE_Q8_0, "q4_0");
+        set(NI_TYPE_Q8_0, true, QK8_0, sizeof(block_q8_0), NI_TYPE_Q8_0, "q8_0");
+        set(NI_TYPE_Q4_K, true, QK_K, sizeof(block_q4_K), NI_TYPE_Q8_K, "q4_K");
+        set(NI_TYPE_Q6_K, true, QK_K, sizeof(block_q6_K), NI_TYPE_Q8_K, "q6_K");
+        set(NI_TYPE_Q8_K, false, QK_K, sizeof(block_q8_K), NI_TYPE_Q8_K, "q8_K");
+    }
+};
+
+const traits_table& table() {
+    static const traits_table instance;
+    return instance;
+}
+
+}  // namespace
+
+const type_traits* traits_of(int32_t type) {
+    if (type < 0 || type >= 32) return nullptr;
+    const type_traits& t = table().t[type];
+    return t.known ? &t : nullptr;
+}
+
+}  // namespace ni
+
+extern "C" {
+
+NI_API ni_status ni_type_get_info(int32_t type, ni_type_info* out) {
+    NI_GUARD_BEGIN
+    NI_CHECK_NOT_NULL(out);
+    const ni::type_traits* t = ni::traits_of(type);
+    if (!t) return ni::fail(NI_ERR_UNSUPPORTED_TYPE, "ni_type_get_info: unknown type id %d", type);
+    std::memset(out, 0, sizeof *out);
+    out->type = type;
+    out->block_size = t->block_size;
+    out->block_bytes = (int64_t)t->block_bytes;
+    out->activation_type = t->activation_type;
+    out->is_weight_type = t->weight ? 1 : 0;
+    std::strncpy(out->name, t->name, sizeof out->name - 1);
+    return NI_OK;
+    NI_GUARD_END
+}
+
+NI_API ni_status ni_row_size(int32_t type, int64_t n_cols, size_t* out_bytes) {
+    NI_GUARD_BEGIN
+    NI_CHECK_NOT_NULL(out_bytes);
+    const ni::type_traits* t = ni::traits_of(type);
+    if (!t) return ni::fail(NI_ERR_UNSUPPORTED_TYPE, "ni_row_size: unknown type id %d", type);
+    NI_CHECK_POSITIVE(n_cols);
+    if (n_cols % t->block_size != 0)
+        return ni::fail(NI_ERR_SHAPE, "ni_row_size: %lld columns is not a multiple of the %s block size %d",
+                        (long long)n_cols, t->name, t->block_size);
+    *out_bytes = ni::row_bytes(*t, n_cols);
+    return NI_OK;
+    NI_GUARD_END
+}
+
+}  // extern "C"

@@ -1,0 +1,25 @@
+// Static facts about the ggml types this library implements (block size, bytes, activation type).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace ni {
+
+struct type_traits {
+    bool known = false;
+    bool weight = false;        // accepted by matmul / MoE as a weight type
+    int block_size = 0;         // values per block
+    size_t block_bytes = 0;     // bytes per block
+    int activation_type = -1;   // what X is quantized to when this is the weight type
+    const char* name = "";
+};
+
+// nullptr for ids outside the implemented set.
+const type_traits* traits_of(int32_t type);
+
+// Bytes of a row of n values; the caller has checked n % block_size == 0.
+inline size_t row_bytes(const type_traits& t, int64_t n) {
+    return (size_t)(n / t.block_size) * t.block_bytes;
+}
+
+}  // namespace ni

@@ -1,0 +1,97 @@
+#include "thread_pool.h"
+
+#include <chrono>
+#include <cstdlib>
+
+#include "../core/error.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define NI_CPU_RELAX() _mm_pause()
+#else
+#define NI_CPU_RELAX() ((void)0)
+#endif
+
+namespace ni {
+namespace {
+
+// How long a thread spins before sleeping on the futex. Decode issues kernels microseconds apart,
+// so a short spin keeps wake-up latency low without burning a core between requests.
+constexpr auto kSpin = std::chrono::microseconds(50);
+
+// Waits until `value` differs from `old`: spin first, then block (C++20 atomic wait = futex).
+template <typename T>
+void wait_for_change(const std::atomic<T>& value, T old) {
+    const auto deadline = std::chrono::steady_clock::now() + kSpin;
+    for (int i = 0;; ++i) {
+        if (value.load(std::memory_order_acquire) != old) return;
+        NI_CPU_RELAX();
+        if ((i & 63) == 63 && std::chrono::steady_clock::now() > deadline) break;
+    }
+    while (value.load(std::memory_order_acquire) == old) value.wait(old, std::memory_order_acquire);
+}
+
+}  // namespace
+
+thread_pool::thread_pool(int n_threads, const kernel_table& kernels)
+    : n_threads_(n_threads), kernels_(kernels) {
+    workers_.reserve((size_t)(n_threads - 1));
+    try {
+        for (int i = 1; i < n_threads; ++i) workers_.emplace_back(&thread_pool::worker_main, this, i);
+    } catch (...) {
+        stopping_.store(true);
+        generation_.fetch_add(1, std::memory_order_release);
+        generation_.notify_all();
+        for (auto& t : workers_) t.join();
+        throw;
+    }
+}
+
+thread_pool::~thread_pool() {
+    stopping_.store(true, std::memory_order_release);
+    generation_.fetch_add(1, std::memory_order_release);
+    generation_.notify_all();
+    for (auto& t : workers_) t.join();
+    std::free(scratch_);
+}
+
+void thread_pool::run(job_fn fn, void* ctx) {
+    if (n_threads_ == 1) {
+        fn(ctx, 0, 1);
+        return;
+    }
+    job_fn_ = fn;
+    job_ctx_ = ctx;
+    pending_.store(n_threads_ - 1, std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);  // publishes job_fn_/job_ctx_
+    generation_.notify_all();
+    fn(ctx, 0, n_threads_);
+    for (int left = pending_.load(std::memory_order_acquire); left != 0;
+         left = pending_.load(std::memory_order_acquire)) {
+        wait_for_change(pending_, left);
+    }
+}
+
+void thread_pool::worker_main(int index) {
+    uint32_t seen = 0;
+    for (;;) {
+        wait_for_change(generation_, seen);
+        seen = generation_.load(std::memory_order_acquire);
+        if (stopping_.load(std::memory_order_acquire)) return;
+        job_fn_(job_ctx_, index, n_threads_);
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+    }
+}
+
+void* thread_pool::scratch(size_t bytes) {
+    if (bytes <= scratch_size_) return scratch_;
+    const size_t size = align64(bytes + bytes / 4);  // headroom so slowly growing calls do not realloc each time
+    void* p = std::aligned_alloc(64, size);
+    if (!p) return nullptr;
+    std::free(scratch_);
+    scratch_ = p;
+    scratch_size_ = size;
+    return scratch_;
+}
+
+}  // namespace ni

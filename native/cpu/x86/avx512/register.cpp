@@ -1,0 +1,10 @@
+// Kernel registrations of the avx512 table (entries it leaves empty fall through to the ISA below).
+#include "dispatch/kernels.h"
+
+namespace ni {
+
+void register_avx512_kernels(kernel_table& t) {
+    (void)t;
+}
+
+}  // namespace ni

@@ -1,0 +1,242 @@
+/*
+ * nativeinfer.h — the one public C ABI of NativeInfer.
+ *
+ * NativeInfer's native library does the arithmetic of Mixture-of-Experts decoding on the CPU:
+ * quantized matrix products in ggml's block formats, the MoE expert FFN, and a persistent thread
+ * pool every kernel runs on. .NET binds it through [LibraryImport]; C, Rust and Python ctypes link
+ * the same symbols.
+ *
+ * Conventions
+ *   - Every entry point returns ni_status (0 = NI_OK). On failure, ni_last_error() returns a
+ *     message for the last failure *on the calling thread* (thread-local; valid until the next
+ *     failing call on that thread).
+ *   - No C++ exception, abort or exit ever leaves the library. Bad arguments return an error.
+ *   - Counts are int64_t, byte strides are size_t (ggml's ne / nb). Read-only inputs are const.
+ *     Every pointer documents its shape in [rows][cols] order, row-major.
+ *   - The caller owns every buffer it passes in. Opaque handles come in _create/_destroy pairs.
+ *   - Enums carry explicit values and only grow at the end. Types use ggml's numbering so tensor
+ *     views of a GGUF file can be passed as-is.
+ *   - No process-wide state changes behind the caller's back: the instruction set a kernel uses is
+ *     a property of the thread pool it runs on (chosen at ni_pool_create), not a global switch.
+ *
+ * Worked example: y = x · Wᵀ for a Q4_0 weight matrix W[M][K] read straight out of a GGUF file.
+ *
+ *     ni_pool* pool;
+ *     if (ni_pool_create(0, NI_ISA_AUTO, &pool) != NI_OK) { puts(ni_last_error()); return 1; }
+ *     size_t row_bytes;
+ *     ni_row_size(NI_TYPE_Q4_0, K, &row_bytes);             // 18 bytes per 32 values
+ *     ni_status st = ni_matmul(pool, NI_TYPE_Q4_0, w, row_bytes,   // W [M][K] in Q4_0 blocks
+ *                              x, K * sizeof(float),               // X [N][K] f32
+ *                              y, M * sizeof(float),               // Y [N][M] f32
+ *                              N, M, K);
+ *     if (st != NI_OK) fprintf(stderr, "%s\n", ni_last_error());
+ *     ni_pool_destroy(pool);
+ */
+#ifndef NATIVEINFER_H
+#define NATIVEINFER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#  if defined(NI_BUILDING_LIBRARY)
+#    define NI_API __declspec(dllexport)
+#  else
+#    define NI_API __declspec(dllimport)
+#  endif
+#else
+#  define NI_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever a signature, struct layout or enum meaning changes incompatibly. */
+#define NI_ABI_VERSION 1
+
+/* ===================================================================== status and errors */
+
+typedef enum ni_status {
+    NI_OK                   = 0,
+    NI_ERR_INVALID_ARGUMENT = 1, /* null pointer, zero or negative size, bad stride, bad id   */
+    NI_ERR_UNSUPPORTED_TYPE = 2, /* a type this entry point does not handle                    */
+    NI_ERR_SHAPE            = 3, /* a size that is not a multiple of the type's block size      */
+    NI_ERR_OUT_OF_MEMORY    = 4, /* an allocation failed                                         */
+    NI_ERR_UNSUPPORTED_ISA  = 5, /* an instruction set this CPU (or this build) does not have    */
+    NI_ERR_INTERNAL         = 6, /* a bug: please report the message                             */
+    NI_ERR_UNAVAILABLE      = 7  /* a device or driver is missing (CUDA entry points)            */
+} ni_status;
+
+/* ABI version of the loaded library; compare with NI_ABI_VERSION. */
+NI_API uint32_t ni_abi_version(void);
+
+/* Message for the last failure on the calling thread; "" if none. Never NULL. */
+NI_API const char* ni_last_error(void);
+
+/* Static name of a status ("NI_ERR_SHAPE"); "NI_ERR_UNKNOWN" for values outside the enum. */
+NI_API const char* ni_status_name(int32_t status);
+
+/* ======================================================================== types (ggml ids) */
+
+typedef enum ni_type {
+    NI_TYPE_F32  = 0,
+    NI_TYPE_F16  = 1,
+    NI_TYPE_Q4_0 = 2,   /* 32 values: fp16 d, 16 bytes of nibbles; x = (q - 8) * d                 */
+    NI_TYPE_Q8_0 = 8,   /* 32 values: fp16 d, 32 int8; x = q * d                                   */
+    NI_TYPE_Q4_K = 12,  /* 256 values: fp16 d, dmin, 12 bytes of 6-bit scales/mins, 128 of nibbles */
+    NI_TYPE_Q6_K = 14,  /* 256 values: 128 low nibbles, 64 of high bits, 16 int8 scales, fp16 d     */
+    NI_TYPE_Q8_K = 15,  /* 256 values: f32 d, 256 int8, 16 int16 sums of 16 (activations only)     */
+    NI_TYPE_BF16 = 30
+} ni_type;
+
+typedef struct ni_type_info {
+    int32_t type;            /* the ni_type described                                            */
+    int32_t block_size;      /* values per block (1 for F32/F16/BF16)                            */
+    int64_t block_bytes;     /* bytes per block                                                  */
+    int32_t activation_type; /* what ni_matmul quantizes X to for this weight type               */
+    int32_t is_weight_type;  /* 1 if ni_matmul / ni_moe_experts accept it as a weight type       */
+    char    name[16];        /* "q4_K", as ggml spells it                                        */
+} ni_type_info;
+
+/* Describes a type; NI_ERR_UNSUPPORTED_TYPE for ids this library does not implement. */
+NI_API ni_status ni_type_get_info(int32_t type, ni_type_info* out);
+
+/* Bytes of one row of n_cols values in `type`; NI_ERR_SHAPE if n_cols is not a block multiple. */
+NI_API ni_status ni_row_size(int32_t type, int64_t n_cols, size_t* out_bytes);
+
+/* ============================================================ CPU features and instruction sets */
+
+typedef enum ni_isa {
+    NI_ISA_AUTO        = 0, /* best the CPU supports (or NATIVEINFER_ISA from the environment)   */
+    NI_ISA_SCALAR      = 1, /* portable C++: the reference every other path is tested against     */
+    NI_ISA_AVX2        = 2, /* AVX2 + FMA + F16C                                                  */
+    NI_ISA_AVX512      = 3, /* AVX-512 F/BW/DQ/VL                                                 */
+    NI_ISA_AVX512_VNNI = 4  /* AVX-512 with VNNI int8 dot products (and AVX512-BF16 if present)   */
+} ni_isa;
+
+/* Feature bits reported in ni_cpu_info.features. */
+#define NI_CPU_AVX2        (1u << 0)
+#define NI_CPU_FMA         (1u << 1)
+#define NI_CPU_F16C        (1u << 2)
+#define NI_CPU_AVX512F     (1u << 3)
+#define NI_CPU_AVX512BW    (1u << 4)
+#define NI_CPU_AVX512DQ    (1u << 5)
+#define NI_CPU_AVX512VL    (1u << 6)
+#define NI_CPU_AVX512_VNNI (1u << 7)
+#define NI_CPU_AVX512_BF16 (1u << 8)
+#define NI_CPU_OS_AVX512   (1u << 9)  /* the OS saves ZMM state (XCR0) */
+
+typedef struct ni_cpu_info {
+    uint32_t features;        /* NI_CPU_* bits                                                   */
+    int32_t  best_isa;        /* highest ni_isa this CPU and build can run                       */
+    int32_t  auto_isa;        /* what NI_ISA_AUTO resolves to (best_isa unless overridden)       */
+    int32_t  env_override;    /* ni_isa named by NATIVEINFER_ISA, or -1 when unset               */
+    int32_t  logical_cpus;    /* processors this process may run on                              */
+    int32_t  reserved;
+    char     brand[64];       /* CPUID brand string                                              */
+} ni_cpu_info;
+
+/* Reads CPUID once and reports it. NATIVEINFER_ISA=scalar|avx2|avx512|avx512_vnni sets auto_isa;
+ * an unknown or unsupported value makes this (and ni_pool_create with NI_ISA_AUTO) fail with a
+ * message naming the value. */
+NI_API ni_status ni_cpu_get_info(ni_cpu_info* out);
+
+/* Static lowercase name of an ISA ("avx512_vnni"); "unknown" for values outside the enum. */
+NI_API const char* ni_isa_name(int32_t isa);
+
+/* ================================================================================ thread pool */
+
+/* A persistent set of worker threads. Every kernel runs on one. The pool also fixes the ISA its
+ * kernels use and owns scratch memory that grows to the largest call and is then reused, so a
+ * steady decode loop allocates nothing. Calls on one pool from several threads are serialized;
+ * use one pool per concurrent caller to run in parallel. */
+typedef struct ni_pool ni_pool;
+
+/* n_threads: total threads including the calling thread (which works too); 0 = logical_cpus.
+ * isa: an ni_isa; NI_ERR_UNSUPPORTED_ISA if this CPU cannot run it. */
+NI_API ni_status ni_pool_create(int32_t n_threads, int32_t isa, ni_pool** out_pool);
+
+/* Stops and joins the workers and frees the pool. NULL is accepted and ignored. */
+NI_API ni_status ni_pool_destroy(ni_pool* pool);
+
+/* Threads and resolved ISA of a pool. */
+NI_API ni_status ni_pool_get_info(const ni_pool* pool, int32_t* out_n_threads, int32_t* out_isa);
+
+/* Bytes of scratch the pool currently holds (grows to the largest call seen). */
+NI_API ni_status ni_pool_scratch_bytes(const ni_pool* pool, size_t* out_bytes);
+
+/* ======================================================================== quantization */
+
+/* src [n_rows][n_cols] f32, rows src_row_stride bytes apart → dst [n_rows][row_size(type, n_cols)]
+ * rows dst_row_stride bytes apart. Types: F32, F16, BF16, Q4_0, Q8_0, Q4_K, Q6_K, Q8_K.
+ * Q8_0 and BF16 reproduce ggml's reference quantizers bit for bit; Q4_K and Q6_K use a
+ * least-squares search of their own (any valid encoding; small error). */
+NI_API ni_status ni_quantize_rows(ni_pool* pool, int32_t type,
+                                  void* dst, size_t dst_row_stride,
+                                  const float* src, size_t src_row_stride,
+                                  int64_t n_rows, int64_t n_cols);
+
+/* src [n_rows][row_size(type, n_cols)] → dst [n_rows][n_cols] f32, bit-exact with ggml. */
+NI_API ni_status ni_dequantize_rows(ni_pool* pool, int32_t type,
+                                    float* dst, size_t dst_row_stride,
+                                    const void* src, size_t src_row_stride,
+                                    int64_t n_rows, int64_t n_cols);
+
+/* ============================================================================== matmul */
+
+/* Y[N][M] = X[N][K] · W[M][K]ᵀ.
+ *   w: [M][row_size(w_type, K)] weight rows, w_row_stride bytes apart (a GGUF tensor with
+ *      ne = {K, M} is exactly this with w_row_stride = row_size)
+ *   x: [N][K] f32, x_row_stride bytes apart; quantized internally to the weight type's
+ *      activation type (Q8_0 for Q4_0/Q8_0, Q8_K for Q4_K/Q6_K, F16 for F16, BF16 for BF16)
+ *   y: [N][M] f32, y_row_stride bytes apart; must not overlap x or w
+ * K must be a multiple of the weight type's block size. N = 1 runs a memory-bound GEMV; larger N
+ * runs a tiled GEMM that reuses each weight tile across tokens. */
+NI_API ni_status ni_matmul(ni_pool* pool, int32_t w_type,
+                           const void* w, size_t w_row_stride,
+                           const float* x, size_t x_row_stride,
+                           float* y, size_t y_row_stride,
+                           int64_t n, int64_t m, int64_t k);
+
+/* ======================================================================== MoE experts */
+
+/* Stacked expert weights exactly as GGUF stores ffn_{gate,up,down}_exps:
+ *   gate, up: ne = {hidden, ffn, n_experts}  → [n_experts][ffn][row_size(type, hidden)]
+ *   down:     ne = {ffn, hidden, n_experts}  → [n_experts][hidden][row_size(type, ffn)]
+ * Experts are contiguous: expert e starts at e * rows * row_size. */
+typedef struct ni_moe_weights {
+    const void* gate;
+    const void* up;
+    const void* down;
+    int32_t gate_type;
+    int32_t up_type;
+    int32_t down_type;
+    int32_t reserved;
+    int64_t n_experts;
+    int64_t hidden;   /* model width: columns of gate/up, rows of down        */
+    int64_t ffn;      /* expert width: rows of gate/up, columns of down       */
+} ni_moe_weights;
+
+/* Flags for ni_moe_experts. */
+#define NI_MOE_ACCUMULATE (1u << 0) /* out += result instead of out = result */
+
+/* For every token n: out[n] = Σ_j weights[n][j] · down_e(silu(gate_e · x[n]) ⊙ (up_e · x[n])),
+ * e = expert_ids[n][j].
+ *   x:            [n_tokens][hidden] f32, x_row_stride bytes apart
+ *   expert_ids:   [n_tokens][top_k] int32 in [0, n_experts) (validated before any work)
+ *   expert_weights: [n_tokens][top_k] f32
+ *   out:          [n_tokens][hidden] f32, out_row_stride bytes apart; must not overlap x
+ * For n_tokens > 1 tokens are grouped by expert so each expert's weights are read once per call.
+ * Results do not depend on the thread count (every sum runs in a fixed order). */
+NI_API ni_status ni_moe_experts(ni_pool* pool, const ni_moe_weights* weights,
+                                const float* x, size_t x_row_stride,
+                                const int32_t* expert_ids, const float* expert_weights,
+                                int64_t n_tokens, int64_t top_k,
+                                float* out, size_t out_row_stride, uint32_t flags);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NATIVEINFER_H */

@@ -1,0 +1,148 @@
+// A minimal test harness for the native ctest executables: checks that count failures and print
+// what differed, a deterministic RNG, and helpers to visit every ISA this CPU can run.
+#pragma once
+#include <cmath>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "nativeinfer.h"
+
+namespace nt {
+
+inline int& failures() { static int n = 0; return n; }
+inline int& checks() { static int n = 0; return n; }
+
+inline void report_failure(const char* file, int line, const char* fmt, ...) {
+    ++failures();
+    std::fprintf(stderr, "FAIL %s:%d: ", file, line);
+    va_list args;
+    va_start(args, fmt);
+    std::vfprintf(stderr, fmt, args);
+    va_end(args);
+    std::fputc('\n', stderr);
+}
+
+#define NT_CHECK(cond, ...)                                                          \
+    do {                                                                             \
+        ++nt::checks();                                                              \
+        if (!(cond)) nt::report_failure(__FILE__, __LINE__, __VA_ARGS__);            \
+    } while (0)
+
+#define NT_CHECK_OK(call)                                                            \
+    do {                                                                             \
+        ++nt::checks();                                                              \
+        ni_status st_ = (call);                                                      \
+        if (st_ != NI_OK)                                                            \
+            nt::report_failure(__FILE__, __LINE__, "%s returned %s: %s", #call,      \
+                               ni_status_name(st_), ni_last_error());                \
+    } while (0)
+
+// Prints the summary and returns the process exit code.
+inline int finish(const char* name) {
+    std::printf("%s: %d checks, %d failures\n", name, checks(), failures());
+    return failures() == 0 ? 0 : 1;
+}
+
+// ctest treats exit code 77 as "skipped" (SKIP_RETURN_CODE).
+constexpr int kSkip = 77;
+
+// xorshift64*: deterministic across platforms.
+struct rng {
+    uint64_t s;
+    explicit rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 1) {}
+    uint64_t next() { s ^= s >> 12; s ^= s << 25; s ^= s >> 27; return s * 0x2545F4914F6CDD1Dull; }
+    float uniform() { return (float)((next() >> 40) * (1.0 / 16777216.0)); }        // [0, 1)
+    float symmetric() { return 2.0f * uniform() - 1.0f; }                            // [-1, 1)
+    float normal() {                                                                 // Box-Muller
+        float u1 = uniform(), u2 = uniform();
+        if (u1 < 1e-7f) u1 = 1e-7f;
+        return std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2);
+    }
+};
+
+// Gaussian data with occasional outliers, like real activations.
+inline std::vector<float> make_data(rng& r, size_t n, float scale = 1.0f) {
+    std::vector<float> v(n);
+    for (auto& x : v) x = scale * r.normal() * (r.uniform() < 0.02f ? 8.0f : 1.0f);
+    return v;
+}
+
+// Every ISA this CPU runs, scalar first.
+inline std::vector<int> supported_isas() {
+    ni_cpu_info info;
+    ni_cpu_get_info(&info);
+    std::vector<int> isas;
+    for (int isa = NI_ISA_SCALAR; isa <= info.best_isa; ++isa) isas.push_back(isa);
+    return isas;
+}
+
+inline size_t row_size(int type, int64_t n) {
+    size_t bytes = 0;
+    if (ni_row_size(type, n, &bytes) != NI_OK) {
+        std::fprintf(stderr, "row_size(%d, %lld): %s\n", type, (long long)n, ni_last_error());
+        std::abort();
+    }
+    return bytes;
+}
+
+inline const char* type_name(int type) {
+    switch (type) {
+        case NI_TYPE_F32: return "f32";
+        case NI_TYPE_F16: return "f16";
+        case NI_TYPE_BF16: return "bf16";
+        case NI_TYPE_Q4_0: return "q4_0";
+        case NI_TYPE_Q8_0: return "q8_0";
+        case NI_TYPE_Q4_K: return "q4_K";
+        case NI_TYPE_Q6_K: return "q6_K";
+        case NI_TYPE_Q8_K: return "q8_K";
+        default: return "?";
+    }
+}
+
+// Relative RMS round-trip error bound of an activation format on Gaussian data with outliers
+// (measured in test_quant_formats, ×1.3).
+inline double activation_rms_bound(int act) {
+    switch (act) {
+        case NI_TYPE_Q8_0: return 0.0125;
+        case NI_TYPE_Q8_K: return 0.026;
+        case NI_TYPE_F16: return 2.6e-4;
+        case NI_TYPE_BF16: return 2.1e-3;
+        default: return 0.0;
+    }
+}
+
+// RAII pool for tests.
+struct pool {
+    ni_pool* p = nullptr;
+    pool(int threads, int isa) {
+        if (ni_pool_create(threads, isa, &p) != NI_OK) {
+            std::fprintf(stderr, "ni_pool_create(%d, %s): %s\n", threads, ni_isa_name(isa), ni_last_error());
+            std::abort();
+        }
+    }
+    ~pool() { ni_pool_destroy(p); }
+    pool(const pool&) = delete;
+    pool& operator=(const pool&) = delete;
+    operator ni_pool*() const { return p; }
+};
+
+constexpr int kWeightTypes[] = {NI_TYPE_F32, NI_TYPE_F16, NI_TYPE_BF16, NI_TYPE_Q4_0,
+                                NI_TYPE_Q8_0, NI_TYPE_Q4_K, NI_TYPE_Q6_K};
+
+inline int block_size(int type) {
+    ni_type_info info;
+    ni_type_get_info(type, &info);
+    return info.block_size;
+}
+
+inline int activation_type(int type) {
+    ni_type_info info;
+    ni_type_get_info(type, &info);
+    return info.activation_type;
+}
+
+}  // namespace nt

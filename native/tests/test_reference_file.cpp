@@ -1,0 +1,92 @@
+// ../shared/testdata/quant/quant-reference.gguf, written by the reference GGUF tooling:
+//   - <type>.q dequantized by ni_dequantize_rows equals <type>.ref bit for bit, for all six
+//     types and on every ISA
+//   - ni_quantize_rows of <type>.src equals <type>.quant bit for bit for Q8_0 and BF16; for Q4_0
+//     the scale matches exactly and quants differ by at most one step (reference ties can round
+//     differently)
+// Skips (exit 77) with the path it looked at when the file is absent.
+#include <cstring>
+
+#include "gguf_mini.h"
+#include "test_common.h"
+
+namespace {
+
+void check_dequantization(const nt::gguf_mini& file, ni_pool* pool, const char* isa) {
+    const struct { const char* name; int type; } types[] = {{"q4_0", NI_TYPE_Q4_0}, {"q8_0", NI_TYPE_Q8_0},
+                                                             {"q4_k", NI_TYPE_Q4_K}, {"q6_k", NI_TYPE_Q6_K},
+                                                             {"bf16", NI_TYPE_BF16}, {"f16", NI_TYPE_F16}};
+    for (const auto& t : types) {
+        const nt::gguf_tensor* q = file.find(std::string(t.name) + ".q");
+        const nt::gguf_tensor* ref = file.find(std::string(t.name) + ".ref");
+        NT_CHECK(q && ref, "tensors %s.q / %s.ref missing", t.name, t.name);
+        if (!q || !ref) continue;
+        NT_CHECK(q->type == t.type && ref->type == NI_TYPE_F32, "%s: unexpected tensor types %d/%d", t.name, q->type, ref->type);
+        const int64_t cols = q->ne[0], rows = q->ne[1];
+        std::vector<float> out((size_t)(rows * cols));
+        NT_CHECK_OK(ni_dequantize_rows(pool, t.type, out.data(), cols * 4, q->data, nt::row_size(t.type, cols), rows, cols));
+        int mismatches = 0;
+        for (int64_t i = 0; i < rows * cols; ++i) {
+            float expected;
+            std::memcpy(&expected, ref->data + 4 * i, 4);
+            if (std::memcmp(&expected, &out[(size_t)i], 4) != 0 && ++mismatches <= 3)
+                std::fprintf(stderr, "  %s[%lld]: got %.9g, reference %.9g\n", t.name, (long long)i, out[(size_t)i], expected);
+        }
+        NT_CHECK(mismatches == 0, "%s on %s: %d of %lld dequantized values differ from the reference", t.name, isa,
+                 mismatches, (long long)(rows * cols));
+    }
+}
+
+void check_quantization(const nt::gguf_mini& file, ni_pool* pool, const char* isa) {
+    const struct { const char* name; int type; } types[] = {{"q8_0", NI_TYPE_Q8_0}, {"bf16", NI_TYPE_BF16}, {"q4_0", NI_TYPE_Q4_0}};
+    for (const auto& t : types) {
+        const nt::gguf_tensor* src = file.find(std::string(t.name) + ".src");
+        const nt::gguf_tensor* ref = file.find(std::string(t.name) + ".quant");
+        NT_CHECK(src && ref, "tensors %s.src / %s.quant missing", t.name, t.name);
+        if (!src || !ref) continue;
+        const int64_t cols = src->ne[0], rows = src->ne[1];
+        const size_t row = nt::row_size(t.type, cols);
+        std::vector<uint8_t> out(row * rows);
+        NT_CHECK_OK(ni_quantize_rows(pool, t.type, out.data(), row, reinterpret_cast<const float*>(src->data),
+                                     cols * 4, rows, cols));
+        if (t.type != NI_TYPE_Q4_0) {
+            NT_CHECK(std::memcmp(out.data(), ref->data, out.size()) == 0, "%s on %s: quantization differs from the reference",
+                     t.name, isa);
+            continue;
+        }
+        // Q4_0: 18-byte blocks, fp16 scale then 16 bytes of nibbles.
+        int scale_diffs = 0, far_quants = 0, tie_quants = 0;
+        for (size_t b = 0; b < out.size() / 18; ++b) {
+            const uint8_t* mine = out.data() + 18 * b;
+            const uint8_t* theirs = ref->data + 18 * b;
+            if (std::memcmp(mine, theirs, 2) != 0) ++scale_diffs;
+            for (int j = 0; j < 16; ++j)
+                for (int shift : {0, 4}) {
+                    const int a = (mine[2 + j] >> shift) & 0xF, c = (theirs[2 + j] >> shift) & 0xF;
+                    if (std::abs(a - c) > 1) ++far_quants;
+                    else if (a != c) ++tie_quants;
+                }
+        }
+        NT_CHECK(scale_diffs == 0 && far_quants == 0, "q4_0 on %s: %d scales differ, %d quants off by more than one",
+                 isa, scale_diffs, far_quants);
+        std::printf("  q4_0 quantization on %s: %d quants one step off (ties)\n", isa, tie_quants);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string path = argc > 1 ? argv[1] : "../shared/testdata/quant/quant-reference.gguf";
+    nt::gguf_mini file;
+    std::string error;
+    if (!file.load(path, error)) {
+        std::printf("SKIP: reference data not available (%s): %s\n", path.c_str(), error.c_str());
+        return nt::kSkip;
+    }
+    for (int isa : nt::supported_isas()) {
+        nt::pool pool(2, isa);
+        check_dequantization(file, pool, ni_isa_name(isa));
+        check_quantization(file, pool, ni_isa_name(isa));
+    }
+    return nt::finish("test_reference_file");
+}
