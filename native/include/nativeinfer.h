@@ -235,6 +235,27 @@ NI_API ni_status ni_moe_experts(ni_pool* pool, const ni_moe_weights* weights,
                                 int64_t n_tokens, int64_t top_k,
                                 float* out, size_t out_row_stride, uint32_t flags);
 
+/* ======================================================================= memory probe */
+
+/* Reads every byte of data [bytes] once on all of the pool's threads with its widest vector loads
+ * and returns a checksum (the 64-bit sum of the data as uint64 words, so nothing can be skipped).
+ * Benchmarks time this to measure the read bandwidth the kernels are compared against.
+ * bytes must be a positive multiple of 64; data must be 64-byte aligned. */
+NI_API ni_status ni_memory_read(ni_pool* pool, const void* data, size_t bytes, uint64_t* out_checksum);
+
+/* ================================================================= ABI self-description */
+
+/* The structs of this header, for bindings that mirror them (the .NET interop tests compare). */
+typedef enum ni_abi_struct {
+    NI_STRUCT_TYPE_INFO   = 0,
+    NI_STRUCT_CPU_INFO    = 1,
+    NI_STRUCT_MOE_WEIGHTS = 2
+} ni_abi_struct;
+
+/* sizeof(struct) and offsetof its field_index-th field in declaration order (out_offset may be
+ * NULL to ask only the size). NI_ERR_INVALID_ARGUMENT past the last field. */
+NI_API ni_status ni_abi_struct_layout(int32_t which, int32_t field_index, size_t* out_size, size_t* out_offset);
+
 #ifdef __cplusplus
 }
 #endif

@@ -35,10 +35,14 @@ struct type_kernels {
 // g[i] = silu(g[i]) · u[i] = g / (1 + e^-g) · u, the expert FFN's gate activation.
 using silu_mul_fn = void (*)(float* g, const float* u, int64_t n);
 
+// Sum of `bytes` (a multiple of 64, 64-byte aligned) as uint64 words: the bandwidth probe's loop.
+using read_sum_fn = uint64_t (*)(const void* data, size_t bytes);
+
 struct kernel_table {
     int isa = NI_ISA_SCALAR;
     type_kernels types[kTypeSlots];
     silu_mul_fn silu_mul = nullptr;
+    read_sum_fn read_sum = nullptr;
 };
 
 // Registrations, one per ISA; each overwrites only the entries it implements.

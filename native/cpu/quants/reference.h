@@ -48,3 +48,7 @@ void dequantize_row_q8_K_ref(const void* x, float* y, int64_t n);
 namespace ni {
 void silu_mul_ref(float* g, const float* u, int64_t n);
 }
+
+namespace ni {
+uint64_t read_sum_ref(const void* data, size_t bytes);
+}

@@ -25,6 +25,7 @@ void register_scalar_kernels(kernel_table& t) {
         gemv_from_dot<vec_dot_q6_K_q8_K_ref>, gemm_from_dot<vec_dot_q6_K_q8_K_ref>);
     set(NI_TYPE_Q8_K, quantize_row_q8_K_ref, dequantize_row_q8_K_ref, nullptr, nullptr);
     t.silu_mul = silu_mul_ref;
+    t.read_sum = read_sum_ref;
 }
 
 }  // namespace ni

@@ -1,0 +1,63 @@
+using NativeInfer.Cli.CommandLine;
+using NativeInfer.Cli.Commands;
+
+namespace NativeInfer.Cli;
+
+/// <summary>Entry point: picks the command, turns every failure into one line and an exit code.</summary>
+public static class Program
+{
+    /// <summary>Every command; the first is what runs without arguments.</summary>
+    internal static IReadOnlyList<ICliCommand> Commands { get; } =
+    [
+        new DemoCommand(),
+        new SelfCheckCommand(),
+        new KernelsCommand(),
+        new CpuCommand(),
+    ];
+
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs a command line; exit codes: 0 ok, 1 failure, 2 usage error.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        bool verbose = args.Contains("--verbose");
+        try
+        {
+            if (args.Length > 0 && (args[0] is "help" or "--help" or "-h"))
+            {
+                PrintHelp(output);
+                return 0;
+            }
+            string name = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : Commands[0].Name;
+            string[] rest = args.Length > 0 && args[0] == name ? args[1..] : args;
+            ICliCommand command = Commands.FirstOrDefault(c => c.Name == name)
+                ?? throw new CliUsageException($"unknown command '{name}' (commands: {string.Join(", ", Commands.Select(c => c.Name))})");
+            var parsed = new CliArguments(rest, command.Switches.ToArray());
+            if (parsed.Flag("help"))
+            {
+                output.WriteLine($"usage: {command.Usage}");
+                output.WriteLine(command.Summary);
+                return 0;
+            }
+            parsed.Flag("verbose");
+            return command.Run(parsed, output);
+        }
+        catch (CliUsageException e)
+        {
+            error.WriteLine($"nativeinfer: {e.Message} (see `nativeinfer help`)");
+            return 2;
+        }
+        catch (Exception e)
+        {
+            error.WriteLine($"nativeinfer: {e.Message}");
+            if (verbose) error.WriteLine(e);
+            return 1;
+        }
+    }
+
+    private static void PrintHelp(TextWriter output)
+    {
+        output.WriteLine("usage: nativeinfer <command> [options]   (--verbose shows details of failures)");
+        foreach (ICliCommand c in Commands) output.WriteLine($"  {c.Name,-10} {c.Summary}");
+    }
+}

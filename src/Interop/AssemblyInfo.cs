@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+// Every signature in this assembly is blittable: no runtime marshalling anywhere.
+[assembly: DisableRuntimeMarshalling]

@@ -1,0 +1,115 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace NativeInfer.Interop;
+
+/// <summary>
+/// Finds libnativeinfer for the [LibraryImport]s of this assembly. Search order:
+/// <list type="number">
+///   <item>NATIVEINFER_LIBRARY_PATH (a file, or a folder holding the library);</item>
+///   <item>next to this assembly, then the application base folder;</item>
+///   <item>runtimes/&lt;rid&gt;/native under both;</item>
+///   <item>the CMake build folder this assembly was built against (a development checkout).</item>
+/// </list>
+/// When every candidate fails, the exception lists each path and why it was rejected.
+/// </summary>
+public static class NativeLibraryResolver
+{
+    public const string PathVariable = "NATIVEINFER_LIBRARY_PATH";
+
+    private static readonly Lock Gate = new();
+    private static readonly Dictionary<string, nint> Loaded = new(StringComparer.Ordinal);
+
+    // A module initializer (rather than a static constructor somewhere) guarantees the resolver is
+    // in place before the first [LibraryImport] of this assembly runs, whoever calls it first.
+#pragma warning disable CA2255
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Register() =>
+        NativeLibrary.SetDllImportResolver(typeof(NativeLibraryResolver).Assembly, Resolve);
+
+    /// <summary>The platform file name of a library ("nativeinfer" → "libnativeinfer.so" on Linux).</summary>
+    public static string FileName(string library) =>
+        OperatingSystem.IsWindows() ? library + ".dll"
+        : OperatingSystem.IsMacOS() ? "lib" + library + ".dylib"
+        : "lib" + library + ".so";
+
+    /// <summary>Every path the resolver would try for <paramref name="library"/>, in order.</summary>
+    public static IReadOnlyList<string> CandidatePaths(string library)
+    {
+        string file = FileName(library);
+        var candidates = new List<string>();
+        string? overridePath = Environment.GetEnvironmentVariable(PathVariable);
+        if (!string.IsNullOrWhiteSpace(overridePath))
+            candidates.Add(Directory.Exists(overridePath) ? Path.Combine(overridePath, file) : overridePath);
+
+        string rid = RuntimeInformation.RuntimeIdentifier;
+        string portableRid = (OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux") + "-" +
+                             RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
+        var folders = new List<string>();
+        // Location is empty in single-file apps; AppContext.BaseDirectory below covers that case.
+#pragma warning disable IL3000
+        string? assemblyDir = Path.GetDirectoryName(typeof(NativeLibraryResolver).Assembly.Location);
+#pragma warning restore IL3000
+        if (!string.IsNullOrEmpty(assemblyDir)) folders.Add(assemblyDir);
+        folders.Add(AppContext.BaseDirectory);
+        foreach (string folder in folders.Distinct(StringComparer.Ordinal).ToList())
+        {
+            candidates.Add(Path.Combine(folder, file));
+            foreach (string r in new[] { rid, portableRid }.Distinct(StringComparer.Ordinal))
+                candidates.Add(Path.Combine(folder, "runtimes", r, "native", file));
+        }
+
+        string? buildDir = typeof(NativeLibraryResolver).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "NativeInferBuildDir")?.Value;
+        if (!string.IsNullOrEmpty(buildDir)) candidates.Add(Path.Combine(buildDir, file));
+        return candidates.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Loads <paramref name="library"/> (cached) or throws <see cref="NativeLibraryNotFoundException"/>.</summary>
+    public static nint Load(string library)
+    {
+        lock (Gate)
+        {
+            if (Loaded.TryGetValue(library, out nint cached)) return cached;
+            var attempts = new List<string>();
+            foreach (string path in CandidatePaths(library))
+            {
+                if (!File.Exists(path))
+                {
+                    attempts.Add($"{path}: not found");
+                    continue;
+                }
+                try
+                {
+                    nint handle = NativeLibrary.Load(path);
+                    Loaded[library] = handle;
+                    LoadedPath = path;
+                    return handle;
+                }
+                catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+                {
+                    attempts.Add($"{path}: {e.Message}");
+                }
+            }
+            throw new NativeLibraryNotFoundException(library, attempts);
+        }
+    }
+
+    /// <summary>Where libnativeinfer was loaded from, once it has been.</summary>
+    public static string? LoadedPath { get; private set; }
+
+    private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>
+        libraryName == NativeMethods.LibraryName ? Load(libraryName) : nint.Zero;
+}
+
+/// <summary>The native library could not be loaded; <see cref="Attempts"/> says where it was looked for.</summary>
+public sealed class NativeLibraryNotFoundException(string library, IReadOnlyList<string> attempts)
+    : DllNotFoundException(
+        $"Could not load the native library '{library}'. Build it with `cmake -S . -B build/native && cmake --build build/native` " +
+        $"(dotnet build does this), or point {NativeLibraryResolver.PathVariable} at it. Tried:{Environment.NewLine}  " +
+        string.Join(Environment.NewLine + "  ", attempts))
+{
+    public IReadOnlyList<string> Attempts { get; } = attempts;
+}

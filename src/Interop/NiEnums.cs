@@ -1,0 +1,71 @@
+namespace NativeInfer.Interop;
+
+/// <summary>Status codes of the C ABI (<c>ni_status</c>).</summary>
+public enum NiStatus
+{
+    Ok = 0,
+    InvalidArgument = 1,
+    UnsupportedType = 2,
+    Shape = 3,
+    OutOfMemory = 4,
+    UnsupportedIsa = 5,
+    Internal = 6,
+    Unavailable = 7,
+}
+
+/// <summary>Tensor element types, numbered as ggml numbers them (<c>ni_type</c>).</summary>
+public enum NiType
+{
+    F32 = 0,
+    F16 = 1,
+    Q4_0 = 2,
+    Q8_0 = 8,
+    Q4_K = 12,
+    Q6_K = 14,
+    Q8_K = 15,
+    BF16 = 30,
+}
+
+/// <summary>Instruction sets a kernel pool can run (<c>ni_isa</c>).</summary>
+public enum NiIsa
+{
+    Auto = 0,
+    Scalar = 1,
+    Avx2 = 2,
+    Avx512 = 3,
+    Avx512Vnni = 4,
+}
+
+/// <summary>CPU feature bits reported by <c>ni_cpu_get_info</c>.</summary>
+[Flags]
+public enum NiCpuFeatures : uint
+{
+    None = 0,
+    Avx2 = 1u << 0,
+    Fma = 1u << 1,
+    F16c = 1u << 2,
+    Avx512F = 1u << 3,
+    Avx512BW = 1u << 4,
+    Avx512DQ = 1u << 5,
+    Avx512VL = 1u << 6,
+    Avx512Vnni = 1u << 7,
+    Avx512Bf16 = 1u << 8,
+    OsAvx512 = 1u << 9,
+}
+
+/// <summary>Flags of <c>ni_moe_experts</c>.</summary>
+[Flags]
+public enum NiMoeFlags : uint
+{
+    None = 0,
+    /// <summary>Add the result onto the output instead of overwriting it.</summary>
+    Accumulate = 1u << 0,
+}
+
+/// <summary>Struct ids of <c>ni_abi_struct_layout</c>.</summary>
+public enum NiAbiStruct
+{
+    TypeInfo = 0,
+    CpuInfo = 1,
+    MoeWeights = 2,
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using NativeInfer.Interop;
+using NativeInfer.Kernels;
+using NativeInfer.Native;
+
+namespace NativeInfer.Diagnostics;
+
+/// <summary>One line of the kernel report.</summary>
+public sealed record KernelReportLine(string Kernel, NiType Type, long Tokens, double Microseconds, double GigabytesPerSecond,
+    double FractionOfBandwidth, double Gflops);
+
+/// <summary>The kernel report: read bandwidth and a few matmuls, measured in one short run.</summary>
+public sealed record KernelReportResult(double ReadBandwidthGBs, IReadOnlyList<KernelReportLine> Lines);
+
+/// <summary>
+/// A short look at how fast the kernels run here (a few seconds). The numbers of record come from
+/// the BenchmarkDotNet suite in bench/; this is what a new user sees first. Decode matmuls rotate
+/// over copies of the weights totalling more than twice the last-level cache, so every call reads
+/// from DRAM, and are reported as a fraction of the read bandwidth measured by the same pool.
+/// </summary>
+public static unsafe class KernelReport
+{
+    public static KernelReportResult Run(KernelPool pool, long rotationBytes = 160L << 20)
+    {
+        double bandwidth = MeasureReadBandwidth(pool, rotationBytes);
+        var lines = new List<KernelReportLine>();
+        foreach (NiType type in new[] { NiType.Q4_0, NiType.Q8_0, NiType.Q4_K, NiType.Q6_K })
+            lines.Add(MeasureMatMul(pool, type, tokens: 1, m: 1408, k: 2048, rotationBytes, bandwidth));
+        foreach (NiType type in new[] { NiType.Q4_0, NiType.Q8_0 })
+            lines.Add(MeasureMatMul(pool, type, tokens: 64, m: 1408, k: 2048, 32L << 20, bandwidth));
+        return new KernelReportResult(bandwidth, lines);
+    }
+
+    /// <summary>GB/s of <see cref="KernelPool.ReadMemory"/> over a buffer larger than the caches (best of several passes).</summary>
+    public static double MeasureReadBandwidth(KernelPool pool, long bytes)
+    {
+        using var buffer = new NativeBuffer(bytes);
+        buffer.AsSpan<byte>().Fill(1);
+        double best = double.MaxValue;
+        for (int i = 0; i < 5; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            pool.ReadMemory(buffer.Pointer, (nuint)bytes);
+            best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+        return bytes / best / 1e9;
+    }
+
+    private static KernelReportLine MeasureMatMul(KernelPool pool, NiType type, long tokens, long m, long k, long rotationBytes,
+                                                   double bandwidth)
+    {
+        long rowBytes = QuantTypes.RowSize(type, k), matrixBytes = rowBytes * m;
+        int copies = (int)Math.Max(1, rotationBytes / matrixBytes);
+        using var weights = new NativeBuffer(matrixBytes * copies);
+        using var x = new NativeBuffer(tokens * k * 4);
+        using var y = new NativeBuffer(tokens * m * 4);
+        var random = new Random(7);
+        float[] source = KernelSelfCheck.Gaussian(random, (int)(m * k), 0.05f);
+        byte* w = (byte*)weights.Pointer;
+        fixed (float* src = source)
+        {
+            for (int c = 0; c < copies; c++)
+                NiException.ThrowIfFailed(NativeMethods.QuantizeRows(pool.Handle, (int)type, w + c * matrixBytes, (nuint)rowBytes, src,
+                    (nuint)(k * 4), m, k));
+        }
+        KernelSelfCheck.Gaussian(random, (int)(tokens * k), 1f).CopyTo(x.AsSpan<float>());
+
+        int calls = Math.Max(copies * 2, tokens > 1 ? 8 : 64);
+        for (int c = 0; c < copies; c++) Call(c);  // warm-up: page in, grow scratch
+        long start = Stopwatch.GetTimestamp();
+        for (int c = 0; c < calls; c++) Call(c % copies);
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds / calls;
+        double gbs = matrixBytes / seconds / 1e9;
+        return new KernelReportLine("matmul", type, tokens, seconds * 1e6, gbs, tokens == 1 ? gbs / bandwidth : double.NaN,
+            2.0 * tokens * m * k / seconds / 1e9);
+
+        void Call(int copy) => pool.MatMul(type, w + copy * matrixBytes, (nuint)rowBytes, (float*)x.Pointer, (nuint)(k * 4),
+            (float*)y.Pointer, (nuint)(m * 4), tokens, m, k);
+    }
+}

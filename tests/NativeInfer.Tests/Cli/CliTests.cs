@@ -1,0 +1,64 @@
+using NativeInfer.Cli;
+
+namespace NativeInfer.Tests.Cli;
+
+/// <summary>The CLI end to end through Program.Run: output, exit codes, one-line errors.</summary>
+public class CliTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = Program.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Test]
+    public void Cpu_PrintsFeaturesAndChosenIsa()
+    {
+        var (code, output, _) = Run("cpu");
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(output, Does.Contain("kernels:").And.Contain("native lib:"));
+    }
+
+    [Test]
+    public void SelfCheck_PassesOnEveryIsa()
+    {
+        var (code, output, _) = Run("selfcheck", "--threads", "2");
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("scalar").And.Not.Contain("FAIL"));
+    }
+
+    [Test]
+    public void UnknownCommand_IsOneLineUsageError()
+    {
+        var (code, _, error) = Run("frobnicate");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(error, Does.Contain("unknown command 'frobnicate'"));
+    }
+
+    [Test]
+    public void UnknownOption_IsRejected()
+    {
+        var (code, _, error) = Run("cpu", "--fast");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("unknown option --fast"));
+    }
+
+    [Test]
+    public void BadOptionValue_NamesTheOption()
+    {
+        var (code, _, error) = Run("selfcheck", "--threads", "many");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("--threads must be an integer"));
+    }
+
+    [Test]
+    public void Help_ListsCommands()
+    {
+        var (code, output, _) = Run("help");
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(output, Does.Contain("selfcheck").And.Contain("kernels"));
+    }
+}
