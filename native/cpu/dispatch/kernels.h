@@ -15,8 +15,10 @@ constexpr int kTypeSlots = 31;  // ggml ids 0..30 (BF16 = 30)
 using quantize_row_fn = void (*)(const float* x, void* y, int64_t n);
 // n values in the type → f32.
 using dequantize_row_fn = void (*)(const void* x, float* y, int64_t n);
+// Bytes of one prepared activation row of k values (see prepare_act).
+using act_bytes_fn = size_t (*)(int64_t k);
 // y[r] = W_r · xq for r in [0, nrows): W rows w_stride bytes apart, K values each; xq is one
-// activation row in the weight type's activation format.
+// activation row prepared by the same table entry's prepare_act.
 using gemv_fn = void (*)(int64_t k, const void* w, size_t w_stride, int64_t nrows,
                          const void* xq, float* y);
 // y[c*y_stride + r] = W_r · xq_c for r in [0, nrows), c in [0, ncols): the tile kernel for N > 1.
@@ -28,8 +30,14 @@ using gemm_fn = void (*)(int64_t k, const void* w, size_t w_stride, int64_t nrow
 struct type_kernels {
     quantize_row_fn quantize_row = nullptr;
     dequantize_row_fn dequantize_row = nullptr;
-    gemv_fn gemv = nullptr;  // weight types only
-    gemm_fn gemm = nullptr;  // weight types only
+    // Weight types only. prepare_act turns an f32 activation row into what gemv/gemm read: the
+    // values are exactly those of quantizing to the type's activation format (Q8_0, Q8_K, F16,
+    // BF16 or F32), but each ISA may lay them out its own way (e.g. scales as f32, block sums
+    // precomputed) so the dot-product loops do less work per weight row.
+    act_bytes_fn act_bytes = nullptr;
+    quantize_row_fn prepare_act = nullptr;
+    gemv_fn gemv = nullptr;
+    gemm_fn gemm = nullptr;
 };
 
 // g[i] = silu(g[i]) · u[i] = g / (1 + e^-g) · u, the expert FFN's gate activation.

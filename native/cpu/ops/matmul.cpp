@@ -1,5 +1,6 @@
 // ni_matmul: Y[N][M] = X[N][K] · W[M][K]ᵀ for every weight type.
-//   1. X is quantized to the weight type's activation format (skipped for F32 weights).
+//   1. X is quantized to the weight type's activation format (skipped for F32 weights), in the
+//      layout the ISA's kernels for that weight type read (type_kernels::prepare_act).
 //   2. Rows of W are cut into chunks handed out dynamically; each chunk runs the GEMV kernel
 //      (N = 1, memory-bound) or the tile GEMM (N > 1, every weight tile reused across tokens).
 #include <atomic>
@@ -76,17 +77,17 @@ ni_status matmul(ni_pool* pool, int32_t w_type, const void* w, size_t w_stride, 
     std::lock_guard<std::mutex> lock(pool->pool.call_mutex());
     thread_pool& tp = pool->pool;
     const kernel_table& kt = tp.kernels();
-    const type_traits& at = *traits_of(wt->activation_type);
+    const type_kernels& wk = kt.types[w_type];
 
-    // 1. Activations.
+    // 1. Activations, prepared the way this ISA's kernels for the weight type read them.
     const char* xq = reinterpret_cast<const char*>(x);
     size_t xq_stride = x_stride;
     if (wt->activation_type != NI_TYPE_F32) {
-        xq_stride = align64(row_bytes(at, k));
+        xq_stride = align64(wk.act_bytes(k));
         char* buf = static_cast<char*>(tp.scratch(xq_stride * (size_t)n));
         if (!buf) return fail(NI_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu bytes of activation scratch", fn, xq_stride * (size_t)n);
         quantize_job qj;
-        qj.quantize = kt.types[wt->activation_type].quantize_row;
+        qj.quantize = wk.prepare_act;
         qj.x = reinterpret_cast<const char*>(x);
         qj.x_stride = x_stride;
         qj.xq = buf;
@@ -100,7 +101,7 @@ ni_status matmul(ni_pool* pool, int32_t w_type, const void* w, size_t w_stride, 
 
     // 2. Products.
     matmul_job mj;
-    mj.wk = &kt.types[w_type];
+    mj.wk = &wk;
     mj.w = static_cast<const char*>(w);
     mj.w_stride = w_stride;
     mj.xq = xq;

@@ -148,18 +148,16 @@ struct scratch_plan {
 ni_status run_pass(thread_pool& tp, moe_job& job, int64_t n_experts, silu_mul_fn silu) {
     const ni_moe_weights& W = *job.wts;
     const int64_t T = job.n_tokens, K = job.top_k, entries = T * K;
-    const kernel_table& kt = tp.kernels();
-    const type_traits& ag = *traits_of(traits_of(W.gate_type)->activation_type);
-    const type_traits& au = *traits_of(traits_of(W.up_type)->activation_type);
-    const type_traits& ad = *traits_of(traits_of(W.down_type)->activation_type);
-    const bool shared_x = &ag == &au;  // gate and up take the same activation format
+    // Gate and up read x prepared the same way when their kernels agree (the common case: one
+    // weight type for both); then x is prepared once per token.
+    const bool shared_x = job.gate_k->prepare_act == job.up_k->prepare_act && job.gate_k->act_bytes == job.up_k->act_bytes;
 
     job.ffn_chunk = row_chunk(W.ffn, tp.size(), T);
     job.hidden_chunk = row_chunk(W.hidden, tp.size(), T);
     job.ffn_chunks_per_expert = (W.ffn + job.ffn_chunk - 1) / job.ffn_chunk;
-    job.xg_stride = align64(row_bytes(ag, W.hidden));
-    job.xu_stride = shared_x ? job.xg_stride : align64(row_bytes(au, W.hidden));
-    job.hq_stride = align64(row_bytes(ad, W.ffn));
+    job.xg_stride = align64(job.gate_k->act_bytes(W.hidden));
+    job.xu_stride = shared_x ? job.xg_stride : align64(job.up_k->act_bytes(W.hidden));
+    job.hq_stride = align64(job.down_k->act_bytes(W.ffn));
     job.up_tmp_floats = (size_t)std::min<int64_t>(T, kMaxTokensPerPass) * (size_t)job.ffn_chunk;
 
     scratch_plan plan;
@@ -212,9 +210,9 @@ ni_status run_pass(thread_pool& tp, moe_job& job, int64_t n_experts, silu_mul_fn
     job.up_tmp = reinterpret_cast<float*>(base + o_up);
     job.hq = base + o_hq;
     job.y = reinterpret_cast<float*>(base + o_y);
-    job.quantize_gate = kt.types[ag.activation_type].quantize_row;
-    job.quantize_up = kt.types[au.activation_type].quantize_row;
-    job.quantize_down = kt.types[ad.activation_type].quantize_row;
+    job.quantize_gate = job.gate_k->prepare_act;
+    job.quantize_up = job.up_k->prepare_act;
+    job.quantize_down = job.down_k->prepare_act;
     job.silu_mul = silu;
 
     job.next.store(0);

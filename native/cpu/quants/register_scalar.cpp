@@ -1,29 +1,39 @@
-// The scalar kernel table: reference quantizers and dot products for every type.
+// The scalar kernel table: reference quantizers and dot products for every type. Activations are
+// prepared in the plain ggml formats (Q8_0 / Q8_K blocks, f16, bf16, f32 rows).
+#include "../core/blocks.h"
 #include "../dispatch/kernels.h"
 #include "gemv_from_dot.h"
 #include "reference.h"
 
 namespace ni {
+namespace {
+
+size_t f32_row(int64_t k) { return (size_t)k * 4; }
+size_t half_row(int64_t k) { return (size_t)k * 2; }
+size_t q8_0_row(int64_t k) { return (size_t)(k / QK8_0) * sizeof(block_q8_0); }
+size_t q8_K_row(int64_t k) { return (size_t)(k / QK_K) * sizeof(block_q8_K); }
+
+}  // namespace
 
 void register_scalar_kernels(kernel_table& t) {
-    auto set = [&](int type, quantize_row_fn q, dequantize_row_fn dq, gemv_fn gv, gemm_fn gm) {
-        t.types[type] = type_kernels{q, dq, gv, gm};
-    };
-    set(NI_TYPE_F32, quantize_row_f32_ref, dequantize_row_f32_ref,
+    auto set = [&](int type, quantize_row_fn q, dequantize_row_fn dq, act_bytes_fn ab, quantize_row_fn prep, gemv_fn gv,
+                   gemm_fn gm) { t.types[type] = type_kernels{q, dq, ab, prep, gv, gm}; };
+    set(NI_TYPE_F32, quantize_row_f32_ref, dequantize_row_f32_ref, f32_row, quantize_row_f32_ref,
         gemv_from_dot<vec_dot_f32_f32_ref>, gemm_from_dot<vec_dot_f32_f32_ref>);
-    set(NI_TYPE_F16, quantize_row_f16_ref, dequantize_row_f16_ref,
+    set(NI_TYPE_F16, quantize_row_f16_ref, dequantize_row_f16_ref, half_row, quantize_row_f16_ref,
         gemv_from_dot<vec_dot_f16_f16_ref>, gemm_from_dot<vec_dot_f16_f16_ref>);
-    set(NI_TYPE_BF16, quantize_row_bf16_ref, dequantize_row_bf16_ref,
+    set(NI_TYPE_BF16, quantize_row_bf16_ref, dequantize_row_bf16_ref, half_row, quantize_row_bf16_ref,
         gemv_from_dot<vec_dot_bf16_bf16_ref>, gemm_from_dot<vec_dot_bf16_bf16_ref>);
-    set(NI_TYPE_Q4_0, quantize_row_q4_0_ref, dequantize_row_q4_0_ref,
+    set(NI_TYPE_Q4_0, quantize_row_q4_0_ref, dequantize_row_q4_0_ref, q8_0_row, quantize_row_q8_0_ref,
         gemv_from_dot<vec_dot_q4_0_q8_0_ref>, gemm_from_dot<vec_dot_q4_0_q8_0_ref>);
-    set(NI_TYPE_Q8_0, quantize_row_q8_0_ref, dequantize_row_q8_0_ref,
+    set(NI_TYPE_Q8_0, quantize_row_q8_0_ref, dequantize_row_q8_0_ref, q8_0_row, quantize_row_q8_0_ref,
         gemv_from_dot<vec_dot_q8_0_q8_0_ref>, gemm_from_dot<vec_dot_q8_0_q8_0_ref>);
-    set(NI_TYPE_Q4_K, quantize_row_q4_K_ref, dequantize_row_q4_K_ref,
+    set(NI_TYPE_Q4_K, quantize_row_q4_K_ref, dequantize_row_q4_K_ref, q8_K_row, quantize_row_q8_K_ref,
         gemv_from_dot<vec_dot_q4_K_q8_K_ref>, gemm_from_dot<vec_dot_q4_K_q8_K_ref>);
-    set(NI_TYPE_Q6_K, quantize_row_q6_K_ref, dequantize_row_q6_K_ref,
+    set(NI_TYPE_Q6_K, quantize_row_q6_K_ref, dequantize_row_q6_K_ref, q8_K_row, quantize_row_q8_K_ref,
         gemv_from_dot<vec_dot_q6_K_q8_K_ref>, gemm_from_dot<vec_dot_q6_K_q8_K_ref>);
-    set(NI_TYPE_Q8_K, quantize_row_q8_K_ref, dequantize_row_q8_K_ref, nullptr, nullptr);
+    t.types[NI_TYPE_Q8_K].quantize_row = quantize_row_q8_K_ref;
+    t.types[NI_TYPE_Q8_K].dequantize_row = dequantize_row_q8_K_ref;
     t.silu_mul = silu_mul_ref;
     t.read_sum = read_sum_ref;
 }
