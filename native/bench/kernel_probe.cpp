@@ -15,7 +15,19 @@
 
 namespace {
 
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+#include <time.h>
+
+// Wall clock, or with PROBE_CPUTIME=1 this thread's CPU time: on a shared machine that ignores
+// time the scheduler gave to other processes (meaningful for single-thread, in-cache runs).
+double now() {
+    static const bool cpu = std::getenv("PROBE_CPUTIME") != nullptr;
+    if (cpu) {
+        timespec t;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+        return t.tv_sec + t.tv_nsec * 1e-9;
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 void check(ni_status st) {
     if (st != NI_OK) { std::fprintf(stderr, "error: %s\n", ni_last_error()); std::exit(1); }
@@ -81,6 +93,11 @@ int main(int argc, char** argv) {
     const char* only = std::getenv("PROBE_TYPES");
     for (auto& t : types) {
         if (only && !std::strstr(only, t.name)) continue;
+        if (const char* m = std::getenv("PROBE_M")) {  // one custom shape: PROBE_M rows, PROBE_N tokens
+            const char* n = std::getenv("PROBE_N");
+            matmul(pool, t.type, t.name, n ? std::atoi(n) : 1, std::atoi(m), 2048, bw, rotation);
+            continue;
+        }
         matmul(pool, t.type, t.name, 1, 2048, 2048, bw, rotation);
         matmul(pool, t.type, t.name, 1, 1408, 2048, bw, rotation);
         if (!std::getenv("PROBE_NO_GEMM")) matmul(pool, t.type, t.name, 128, 2048, 2048, bw, rotation);

@@ -1,10 +1,10 @@
-// Kernel registrations of the avx512 table (entries it leaves empty fall through to the ISA below).
+// The AVX-512 (F/BW/DQ/VL, no VNNI) kernel table: entries left empty fall through to AVX2.
 #include "dispatch/kernels.h"
 
 namespace ni {
 
-void register_avx512_kernels(kernel_table& t) {
-    (void)t;
-}
+void register_avx512_q8_family(kernel_table& t);
+
+void register_avx512_kernels(kernel_table& t) { register_avx512_q8_family(t); }
 
 }  // namespace ni
