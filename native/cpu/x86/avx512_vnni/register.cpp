@@ -1,10 +1,16 @@
 // The AVX-512 VNNI kernel table: entries left empty fall through to plain AVX-512.
+#include "dispatch/cpu_features.h"
 #include "dispatch/kernels.h"
 
 namespace ni {
 
 void register_avx512_vnni_q8_family(kernel_table& t);
+void register_avx512_vnni_bf16(kernel_table& t);
 
-void register_avx512_vnni_kernels(kernel_table& t) { register_avx512_vnni_q8_family(t); }
+void register_avx512_vnni_kernels(kernel_table& t) {
+    register_avx512_vnni_q8_family(t);
+    // Cooper Lake, Sapphire Rapids and Zen 4 have AVX512-BF16; Ice Lake and Cascade Lake do not.
+    if (detect_cpu().bits & NI_CPU_AVX512_BF16) register_avx512_vnni_bf16(t);
+}
 
 }  // namespace ni

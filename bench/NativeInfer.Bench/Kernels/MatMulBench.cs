@@ -1,0 +1,86 @@
+using BenchmarkDotNet.Attributes;
+using NativeInfer.Bench.Support;
+using NativeInfer.Interop;
+using NativeInfer.Kernels;
+using NativeInfer.Native;
+
+namespace NativeInfer.Bench.Kernels;
+
+/// <summary>One matmul case: weight type, DeepSeek-V2-Lite shape, tokens, instruction set.</summary>
+public sealed record MatMulCase(NiType Type, Shape Shape, int Tokens, NiIsa Isa) : IBenchCase
+{
+    public override string ToString() => $"{QuantTypes.Name(Type)} {Shape} N={Tokens} {CpuInfo.IsaName(Isa)}";
+
+    public string? Related(string relation) => relation switch
+    {
+        "isa" when Isa != NiIsa.Avx2 => (this with { Isa = NiIsa.Avx2 }).ToString(),
+        "n1" when Tokens != 1 => (this with { Tokens = 1 }).ToString(),
+        _ => null,
+    };
+}
+
+/// <summary>
+/// ni_matmul per weight type and instruction set at DeepSeek-V2-Lite shapes: decode (N = 1, weights
+/// streamed from DRAM, reported against the read bandwidth) and prefill (N = 64 and 512, GFLOP/s and
+/// throughput per weight byte against N = 1). AVX2 and the best AVX-512 path run side by side.
+/// </summary>
+[Config(typeof(KernelBenchConfig))]
+public unsafe class MatMulBench
+{
+    private const long RotationBytes = 128L << 20;  // 4× the 32 MB L3 of the machine in docs/benchmarks.md
+
+    public static IEnumerable<MatMulCase> Cases()
+    {
+        var isas = new List<NiIsa> { NiIsa.Avx2 };
+        NiIsa best = CpuInfo.Query().BestIsa;
+        if (best > NiIsa.Avx2) isas.Add(best);
+        foreach (NiIsa isa in isas)
+        {
+            foreach (NiType type in new[] { NiType.Q4_0, NiType.Q8_0, NiType.Q4_K, NiType.Q6_K, NiType.F16, NiType.BF16 })
+            foreach (Shape shape in Shape.All)
+                if (shape.K % QuantTypes.BlockSize(type) == 0) yield return new MatMulCase(type, shape, 1, isa);
+            foreach (NiType type in new[] { NiType.Q4_0, NiType.Q8_0, NiType.Q4_K, NiType.Q6_K })
+            foreach (Shape shape in new[] { Shape.QProj, Shape.OProj, Shape.ExpertUp })
+            foreach (int tokens in new[] { 64, 512 })
+                yield return new MatMulCase(type, shape, tokens, isa);
+        }
+    }
+
+    [ParamsSource(nameof(Cases))]
+    public MatMulCase Case { get; set; } = null!;
+
+    private KernelPool _pool = null!;
+    private BenchWeights _weights = null!;
+    private NativeBuffer _x = null!, _y = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _pool = KernelPool.Create(0, Case.Isa);
+        bool decode = Case.Tokens == 1;
+        _weights = new BenchWeights(_pool, Case.Type, Case.Shape.M, Case.Shape.K, decode ? RotationBytes : 0);
+        _x = new NativeBuffer(Case.Tokens * Case.Shape.K * 4);
+        _y = new NativeBuffer(Case.Tokens * Case.Shape.M * 4);
+        var random = new Random(3);
+        Span<float> x = _x.AsSpan<float>();
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(random.NextDouble() * 2 - 1);
+        for (int i = 0; i < _weights.Copies; i++) MatMul();  // page in, grow scratch
+        double bandwidth = decode ? Bandwidth.Measure(_pool) : 0;
+        CaseFacts.Register(CaseFacts.Key(nameof(MatMulBench), nameof(MatMul), Case),
+            new CaseFacts(_weights.MatrixBytes, 2.0 * Case.Tokens * Case.Shape.M * Case.Shape.K, bandwidth, decode));
+    }
+
+    [Benchmark]
+    public void MatMul() =>
+        _pool.MatMul(Case.Type, _weights.Next(), (nuint)_weights.RowBytes, (float*)_x.Pointer, (nuint)(Case.Shape.K * 4),
+            (float*)_y.Pointer, (nuint)(Case.Shape.M * 4), Case.Tokens, Case.Shape.M, Case.Shape.K);
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _weights.Dispose();
+        _x.Dispose();
+        _y.Dispose();
+        _pool.Dispose();
+    }
+}

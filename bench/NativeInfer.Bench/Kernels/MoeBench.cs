@@ -1,0 +1,146 @@
+using BenchmarkDotNet.Attributes;
+using NativeInfer.Bench.Support;
+using NativeInfer.Interop;
+using NativeInfer.Kernels;
+using NativeInfer.Native;
+
+namespace NativeInfer.Bench.Kernels;
+
+/// <summary>One MoE case: expert weight type, tokens, instruction set.</summary>
+public sealed record MoeCase(NiType Type, int Tokens, NiIsa Isa) : IBenchCase
+{
+    public override string ToString() => $"{QuantTypes.Name(Type)} 64×2048→1408 top-6 N={Tokens} {CpuInfo.IsaName(Isa)}";
+
+    public string? Related(string relation) => relation switch
+    {
+        "moe" => ToString(),
+        "isa" when Isa != NiIsa.Avx2 => (this with { Isa = NiIsa.Avx2 }).ToString(),
+        _ => null,
+    };
+}
+
+/// <summary>
+/// ni_moe_experts on a DeepSeek-V2-Lite layer (64 experts of 2048→1408→2048, top-6) at N = 1 and
+/// N = 128, against the same expert products issued as separate ni_matmul calls (three per
+/// token-expert pair at N = 1; for N = 128 one matmul per expert and projection over the tokens that
+/// chose it, i.e. the grouping done by hand). Decode layers rotate over copies of the experts so
+/// weights come from DRAM. Routing is fixed and spread evenly, the same for both methods.
+/// </summary>
+[Config(typeof(KernelBenchConfig))]
+public unsafe class MoeBench
+{
+    private const int Experts = 64, Hidden = 2048, Ffn = 1408, TopK = 6;
+    private const long RotationBytes = 256L << 20;
+
+    public static IEnumerable<MoeCase> Cases()
+    {
+        var isas = new List<NiIsa> { NiIsa.Avx2 };
+        NiIsa best = CpuInfo.Query().BestIsa;
+        if (best > NiIsa.Avx2) isas.Add(best);
+        foreach (NiIsa isa in isas)
+        foreach (NiType type in new[] { NiType.Q4_0, NiType.Q8_0 })
+        foreach (int tokens in new[] { 1, 128 })
+            yield return new MoeCase(type, tokens, isa);
+    }
+
+    [ParamsSource(nameof(Cases))]
+    public MoeCase Case { get; set; } = null!;
+
+    private KernelPool _pool = null!;
+    private BenchWeights _gate = null!, _up = null!, _down = null!;
+    private NativeBuffer _x = null!, _out = null!, _scratchG = null!, _scratchU = null!, _scratchY = null!, _xGathered = null!;
+    private int[] _ids = null!;
+    private float[] _weights = null!;
+    private int _layers, _next;
+    private long _gateLayerBytes, _downLayerBytes;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _pool = KernelPool.Create(0, Case.Isa);
+        bool decode = Case.Tokens == 1;
+        // Each "layer" is one stacked expert set; decode rotates over several so nothing stays cached.
+        long layerBytes = 3 * Experts * Ffn * QuantTypes.RowSize(Case.Type, Hidden);
+        _layers = decode ? (int)Math.Max(1, RotationBytes / layerBytes) : 1;
+        _gate = new BenchWeights(_pool, Case.Type, (long)Experts * Ffn * _layers, Hidden, 0, seed: 1);
+        _up = new BenchWeights(_pool, Case.Type, (long)Experts * Ffn * _layers, Hidden, 0, seed: 2);
+        _down = new BenchWeights(_pool, Case.Type, (long)Experts * Hidden * _layers, Ffn, 0, seed: 3);
+        _gateLayerBytes = Experts * Ffn * _gate.RowBytes;
+        _downLayerBytes = Experts * Hidden * _down.RowBytes;
+        int tokens = Case.Tokens;
+        _x = new NativeBuffer(tokens * Hidden * 4);
+        _out = new NativeBuffer(tokens * Hidden * 4);
+        _xGathered = new NativeBuffer(tokens * Hidden * 4);
+        _scratchG = new NativeBuffer(tokens * Ffn * 4);
+        _scratchU = new NativeBuffer(tokens * Ffn * 4);
+        _scratchY = new NativeBuffer(tokens * Hidden * 4);
+        var random = new Random(5);
+        Span<float> x = _x.AsSpan<float>();
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(random.NextDouble() * 2 - 1);
+        _ids = new int[tokens * TopK];
+        _weights = new float[tokens * TopK];
+        for (int t = 0; t < tokens; t++)
+        for (int j = 0; j < TopK; j++)
+        {
+            _ids[t * TopK + j] = (t * 7 + j * 11) % Experts;  // distinct per token, spread over experts
+            _weights[t * TopK + j] = 1.0f / TopK;
+        }
+        for (int i = 0; i < _layers; i++) { MoeKernel(); SeparateMatMuls(); }
+        double bytesTouched = decode ? TopK * (2 * Ffn * _gate.RowBytes + Hidden * _down.RowBytes) : 3.0 * _gateLayerBytes;
+        double flops = 2.0 * tokens * TopK * 3 * Hidden * Ffn;
+        double bandwidth = decode ? Bandwidth.Measure(_pool) : 0;
+        foreach (string method in new[] { nameof(MoeKernel), nameof(SeparateMatMuls) })
+            CaseFacts.Register(CaseFacts.Key(nameof(MoeBench), method, Case), new CaseFacts(bytesTouched, flops, bandwidth, decode));
+    }
+
+    private int NextLayer()
+    {
+        int layer = _next;
+        _next = _next + 1 == _layers ? 0 : _next + 1;
+        return layer;
+    }
+
+    [Benchmark]
+    public void MoeKernel()
+    {
+        int layer = NextLayer();
+        var w = new NiMoeWeights
+        {
+            Gate = _gate.Copy(0) + layer * _gateLayerBytes, Up = _up.Copy(0) + layer * _gateLayerBytes,
+            Down = _down.Copy(0) + layer * _downLayerBytes, GateType = (int)Case.Type, UpType = (int)Case.Type,
+            DownType = (int)Case.Type, NExperts = Experts, Hidden = Hidden, Ffn = Ffn,
+        };
+        fixed (int* ids = _ids)
+        fixed (float* wts = _weights)
+            _pool.MoeExperts(&w, (float*)_x.Pointer, Hidden * 4, ids, wts, Case.Tokens, TopK, (float*)_out.Pointer, Hidden * 4, NiMoeFlags.None);
+    }
+
+    /// <summary>The same products as plain matmuls: per expert, its tokens gathered, gate, up, silu·up, down.</summary>
+    [Benchmark]
+    public void SeparateMatMuls()
+    {
+        int layer = NextLayer();
+        byte* gate = _gate.Copy(0) + layer * _gateLayerBytes, up = _up.Copy(0) + layer * _gateLayerBytes;
+        byte* down = _down.Copy(0) + layer * _downLayerBytes;
+        float* xg = (float*)_xGathered.Pointer, g = (float*)_scratchG.Pointer, u = (float*)_scratchU.Pointer;
+        float* y = (float*)_scratchY.Pointer, x = (float*)_x.Pointer;
+        for (int e = 0; e < Experts; e++)
+        {
+            int n = 0;
+            for (int i = 0; i < _ids.Length; i++)
+                if (_ids[i] == e) new Span<float>(x + i / TopK * Hidden, Hidden).CopyTo(new Span<float>(xg + n++ * Hidden, Hidden));
+            if (n == 0) continue;
+            _pool.MatMul(Case.Type, gate + e * Ffn * _gate.RowBytes, (nuint)_gate.RowBytes, xg, Hidden * 4, g, Ffn * 4, n, Ffn, Hidden);
+            _pool.MatMul(Case.Type, up + e * Ffn * _up.RowBytes, (nuint)_up.RowBytes, xg, Hidden * 4, u, Ffn * 4, n, Ffn, Hidden);
+            for (int i = 0; i < n * Ffn; i++) g[i] = g[i] / (1 + MathF.Exp(-g[i])) * u[i];
+            _pool.MatMul(Case.Type, down + e * Hidden * _down.RowBytes, (nuint)_down.RowBytes, g, Ffn * 4, y, Hidden * 4, n, Hidden, Ffn);
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        foreach (IDisposable d in new IDisposable[] { _gate, _up, _down, _x, _out, _scratchG, _scratchU, _scratchY, _xGathered, _pool })
+            d.Dispose();
+    }
+}
