@@ -268,7 +268,9 @@ public sealed class GgufWriter
             U64((ulong)offset);
             offset += Pad(t.ByteSize);
         }
-        WriteZeros(counted, Pad(counted.Position) - counted.Position);
+        // The data section starts aligned; a file without tensors has none and ends here (as
+        // vocabulary-only files from llama.cpp do).
+        if (_tensors.Count > 0) WriteZeros(counted, Pad(counted.Position) - counted.Position);
 
         foreach (TensorItem t in _tensors)
         {
