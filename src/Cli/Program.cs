@@ -13,6 +13,7 @@ public static class Program
         new SelfCheckCommand(),
         new KernelsCommand(),
         new CpuCommand(),
+        new QuantizeCommand(),
     ];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

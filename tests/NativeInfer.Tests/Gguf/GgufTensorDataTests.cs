@@ -1,0 +1,72 @@
+using NativeInfer.Gguf;
+using NativeInfer.Interop;
+using NativeInfer.Kernels;
+using NativeInfer.Tests.Support;
+
+namespace NativeInfer.Tests.Gguf;
+
+/// <summary>
+/// The zero-copy views point at the right bytes: quantized tensors of quant-reference.gguf, handed
+/// straight from the mapping to the native dequantizer, reproduce the reference tooling's float32
+/// dequantization stored beside them, bit for bit.
+/// </summary>
+public class GgufTensorDataTests
+{
+    [TestCase("q4_0", GgmlType.Q4_0)]
+    [TestCase("q8_0", GgmlType.Q8_0)]
+    [TestCase("q4_k", GgmlType.Q4_K)]
+    [TestCase("q6_k", GgmlType.Q6_K)]
+    [TestCase("bf16", GgmlType.BF16)]
+    [TestCase("f16", GgmlType.F16)]
+    public void Dequantize_ViewOfQuantReference_MatchesRefBitExact(string name, GgmlType type)
+    {
+        using GgufFile file = GgufFile.Open(RepoPaths.RequireTestData("quant/quant-reference.gguf"));
+        GgufTensor q = file.GetTensor($"{name}.q");
+        GgufTensor reference = file.GetTensor($"{name}.ref");
+        Assert.That(q.Type, Is.EqualTo(type));
+        Assert.That(reference.Type, Is.EqualTo(GgmlType.F32));
+        Assert.That(q.Dimensions.ToArray(), Is.EqualTo(reference.Dimensions.ToArray()));
+
+        using KernelPool pool = KernelPool.Create(1);
+        var values = new float[q.ElementCount];
+        pool.Dequantize((NiType)(int)q.Type, q.AsSpan(), values, q.RowCount, q.Ne(0));
+
+        ReadOnlySpan<float> expected = reference.AsSpan<float>();
+        int mismatches = 0, first = -1;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(values[i]) == BitConverter.SingleToInt32Bits(expected[i])) continue;
+            mismatches++;
+            if (first < 0) first = i;
+        }
+        Assert.That(mismatches, Is.Zero, first < 0 ? "" : $"first mismatch at {first}: {values[first]} vs {expected[first]}");
+        Assert.That(values.Any(v => v != 0), Is.True, "the reference is not all zeros");
+    }
+
+    [TestCase("q8_0", GgmlType.Q8_0)]
+    [TestCase("bf16", GgmlType.BF16)]
+    public void Quantize_SourceView_MatchesReferenceQuantizationBitExact(string name, GgmlType type)
+    {
+        using GgufFile file = GgufFile.Open(RepoPaths.RequireTestData("quant/quant-reference.gguf"));
+        GgufTensor src = file.GetTensor($"{name}.src");
+        GgufTensor expected = file.GetTensor($"{name}.quant");
+        using KernelPool pool = KernelPool.Create(1);
+        var bytes = new byte[expected.ByteSize];
+        pool.Quantize((NiType)(int)type, src.AsSpan<float>(), bytes, src.RowCount, src.Ne(0));
+        Assert.That(bytes, Is.EqualTo(expected.AsSpan().ToArray()));
+    }
+
+    [Test]
+    public void BlockLayouts_AgreeWithTheNativeLibrary()
+    {
+        // Two independent tables of ggml's layouts (C structs vs the managed traits) must agree.
+        foreach (NiType t in Enum.GetValues<NiType>())
+        {
+            NiTypeInfo info = QuantTypes.Info(t);
+            var g = (GgmlType)(int)t;
+            Assert.That(g.BlockSize(), Is.EqualTo(info.BlockSize), g.ToString());
+            Assert.That(g.BlockBytes(), Is.EqualTo(info.BlockBytes), g.ToString());
+            Assert.That(g.Name(), Is.EqualTo(info.NameString), g.ToString());
+        }
+    }
+}
