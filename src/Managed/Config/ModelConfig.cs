@@ -1,0 +1,55 @@
+namespace NativeInfer.Config;
+
+/// <summary>
+/// Everything the runtime needs to know about a model's architecture, independent of where it came
+/// from (GGUF metadata or a Hugging Face config.json). Immutable; built by an
+/// <see cref="IModelConfigBuilder"/> and checked by <see cref="Validate"/>.
+/// </summary>
+public sealed record ModelConfig
+{
+    /// <summary>Architecture name as the module map knows it ("deepseek2", "qwen2moe", "llama", ...).</summary>
+    public required string Architecture { get; init; }
+
+    /// <summary>Name of the builder that produced this config (shown by `nativeinfer check`).</summary>
+    public string BuiltBy { get; init; } = "";
+
+    public required int HiddenSize { get; init; }
+    public required int NumLayers { get; init; }
+    public required int VocabSize { get; init; }
+    public int ContextLength { get; init; } = 4096;
+    public float NormEps { get; init; } = 1e-6f;
+    public bool TiedEmbeddings { get; init; }
+    public int? BosTokenId { get; init; }
+    public int? EosTokenId { get; init; }
+
+    public required AttentionConfig Attention { get; init; }
+    public required RopeConfig Rope { get; init; }
+
+    /// <summary>Width of the dense MLP (all layers of a dense model; leading dense layers of a MoE model).</summary>
+    public required int IntermediateSize { get; init; }
+
+    /// <summary>Null for dense models.</summary>
+    public MoeConfig? Moe { get; init; }
+
+    /// <summary>Whether layer <paramref name="layer"/> uses the MoE block (else the dense MLP).</summary>
+    public bool IsMoeLayer(int layer) =>
+        Moe is { } moe && layer >= moe.LeadingDenseBlocks && (moe.LayerFrequency <= 1 || layer % moe.LayerFrequency == 0);
+
+    /// <summary>Throws <see cref="ModelConfigException"/> naming the first inconsistency.</summary>
+    public ModelConfig Validate()
+    {
+        void Require(bool ok, string what)
+        {
+            if (!ok) throw new ModelConfigException($"{Architecture} config ({BuiltBy}): {what}");
+        }
+        Require(HiddenSize > 0, $"hidden size must be > 0 (got {HiddenSize})");
+        Require(NumLayers > 0, $"layer count must be > 0 (got {NumLayers})");
+        Require(VocabSize > 0, $"vocabulary size must be > 0 (got {VocabSize})");
+        Require(IntermediateSize > 0 || (Moe is not null && Moe.LeadingDenseBlocks == 0), $"intermediate size must be > 0 (got {IntermediateSize})");
+        Require(NormEps > 0 && float.IsFinite(NormEps), $"norm epsilon must be a positive number (got {NormEps})");
+        Attention.Validate(HiddenSize, Require);
+        Rope.Validate(Attention, Require);
+        Moe?.Validate(NumLayers, Require);
+        return this;
+    }
+}
