@@ -80,6 +80,14 @@ internal sealed unsafe class MappedRegion : IDisposable
         return region;
     }
 
+    /// <summary>Wraps memory someone else owns and keeps alive (and unchanged) for the region's lifetime.</summary>
+    public static MappedRegion External(byte* pointer, long length, string source)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (pointer == null && length > 0) throw new ArgumentNullException(nameof(pointer));
+        return new MappedRegion(source, length) { _pointer = pointer };
+    }
+
     public void Dispose()
     {
         if (_disposed) return;

@@ -35,6 +35,13 @@ public sealed unsafe class GgufFile : IDisposable
     /// </summary>
     public static GgufFile FromMemory(ReadOnlyMemory<byte> image, string name = "<memory>") => Create(MappedRegion.Pin(image, name));
 
+    /// <summary>
+    /// Parses a GGUF image in native memory the caller owns (e.g. a NativeBuffer); it must stay
+    /// allocated and unchanged until this file is disposed.
+    /// </summary>
+    public static GgufFile FromPointer(void* data, long length, string name = "<native memory>") =>
+        Create(MappedRegion.External((byte*)data, length, name));
+
     private static GgufFile Create(MappedRegion region)
     {
         try

@@ -214,6 +214,17 @@ public class GgufFileTests
     }
 
     [Test]
+    public unsafe void FromPointer_ParsesNativeMemory()
+    {
+        byte[] bytes = File.ReadAllBytes(RepoPaths.RequireTestData("quant/quant-reference.gguf"));
+        using var buffer = new NativeInfer.Native.NativeBuffer(bytes.Length);
+        bytes.CopyTo(buffer.AsSpan<byte>());
+        using GgufFile file = GgufFile.FromPointer(buffer.Pointer, buffer.Length, "native");
+        Assert.That(file.GetTensor("q6_k.q").FileOffset, Is.EqualTo(1152 + 76800));
+        Assert.That((nint)file.GetTensor("q6_k.q").Pointer, Is.EqualTo((nint)buffer.Pointer + 1152 + 76800));
+    }
+
+    [Test]
     public void MetadataEntry_FormatsTypeAndTruncatedValue()
     {
         using GgufFile file = GgufFile.Open(RepoPaths.RequireTestData("vocab/ggml-vocab-deepseek-llm.gguf"));
