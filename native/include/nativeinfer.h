@@ -199,6 +199,27 @@ NI_API ni_status ni_matmul(ni_pool* pool, int32_t w_type,
                            float* y, size_t y_row_stride,
                            int64_t n, int64_t m, int64_t k);
 
+/* Modes of ni_matmul_strided_batched. */
+typedef enum ni_matmul_mode {
+    NI_MATMUL_W_TRANSPOSED = 0, /* Y[N][M] = X[N][K] · W[M][K]ᵀ  (each output is a dot with a weight row)   */
+    NI_MATMUL_W_ROWS       = 1  /* Y[N][K] = X[N][M] · W[M][K]   (each output row is a weighted sum of rows) */
+} ni_matmul_mode;
+
+/* `batch` independent products sharing one shape; operand b starts batch_stride bytes after
+ * operand b−1 (W, X and Y each have their own stride; 0 repeats the same operand).
+ *   NI_MATMUL_W_TRANSPOSED: as ni_matmul (X quantized to the weight type's activation format).
+ *   NI_MATMUL_W_ROWS: Y[n][k] = Σ_m X[n][m] · W[m][k] with W's rows dequantized exactly and X used
+ *     in f32 (no activation quantization); k must be a multiple of the weight block size.
+ * Uses: MLA absorption q_lat[h] = W_UK[h]ᵀ q_nope[h] (W_ROWS, batched over heads, on the quantized
+ * kv_b rows directly), attention scores against a KV cache (W_TRANSPOSED) and P·V (W_ROWS).
+ * W rows are w_row_stride bytes apart, X rows x_row_stride, Y rows y_row_stride; Y must not overlap
+ * X or W. Every output element is summed by one thread in a fixed order. */
+NI_API ni_status ni_matmul_strided_batched(ni_pool* pool, int32_t mode, int32_t w_type,
+                                           const void* w, size_t w_row_stride, size_t w_batch_stride,
+                                           const float* x, size_t x_row_stride, size_t x_batch_stride,
+                                           float* y, size_t y_row_stride, size_t y_batch_stride,
+                                           int64_t batch, int64_t n, int64_t m, int64_t k);
+
 /* ======================================================================== MoE experts */
 
 /* Stacked expert weights exactly as GGUF stores ffn_{gate,up,down}_exps:

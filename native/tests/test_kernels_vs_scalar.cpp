@@ -96,6 +96,29 @@ void check_products(const ni::kernel_table& ref, const ni::kernel_table& isa, nt
     }
 }
 
+void check_rows_axpy(const ni::kernel_table& ref, const ni::kernel_table& isa, nt::rng& r) {
+    for (int type : nt::kWeightTypes) {
+        const int64_t k = nt::block_size(type) == 256 ? 512 : 320, rows = 13, cols = 3;
+        const size_t w_row = nt::row_size(type, k);
+        std::vector<float> wf = nt::make_data(r, (size_t)(rows * k), 0.1f), x = nt::make_data(r, (size_t)(cols * rows));
+        std::vector<uint8_t> w(w_row * rows);
+        for (int64_t i = 0; i < rows; ++i) ref.types[type].quantize_row(&wf[i * k], &w[i * w_row], k);
+        std::vector<float> wd((size_t)(rows * k));
+        for (int64_t i = 0; i < rows; ++i) ref.types[type].dequantize_row(&w[i * w_row], &wd[i * k], k);
+        std::vector<float> a((size_t)(cols * k), 0.5f), b = a;
+        ref.types[type].rows_axpy(k, w.data(), w_row, rows, x.data(), rows, cols, a.data(), k);
+        isa.types[type].rows_axpy(k, w.data(), w_row, rows, x.data(), rows, cols, b.data(), k);
+        double worst = 0;
+        for (int64_t c = 0; c < cols; ++c)
+            for (int64_t i = 0; i < k; ++i) {
+                double abs = 0.5;
+                for (int64_t j = 0; j < rows; ++j) abs += std::fabs((double)x[c * rows + j] * wd[j * k + i]);
+                worst = std::max(worst, std::fabs((double)a[c * k + i] - b[c * k + i]) / abs);
+            }
+        NT_CHECK(worst <= 2e-6, "%s rows_axpy %s: max |Δ|/Σ|xw| = %.3g", ni_isa_name(isa.isa), nt::type_name(type), worst);
+    }
+}
+
 void check_silu(const ni::kernel_table& ref, const ni::kernel_table& isa, nt::rng& r) {
     const int64_t n = 1000;
     std::vector<float> g = nt::make_data(r, n, 4.0f), u = nt::make_data(r, n);
@@ -119,6 +142,7 @@ int main() {
         check_quantizers(ref, t, r);
         check_dequantizers(ref, t, r);
         check_products(ref, t, r);
+        check_rows_axpy(ref, t, r);
         check_silu(ref, t, r);
     }
     return nt::finish("test_kernels_vs_scalar");

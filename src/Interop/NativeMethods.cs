@@ -60,6 +60,10 @@ public static unsafe partial class NativeMethods
     public static partial NiStatus MatMul(SafePoolHandle pool, int wType, void* w, nuint wRowStride,
         float* x, nuint xRowStride, float* y, nuint yRowStride, long n, long m, long k);
 
+    [LibraryImport(LibraryName, EntryPoint = "ni_matmul_strided_batched")]
+    public static partial NiStatus MatMulStridedBatched(SafePoolHandle pool, int mode, int wType, void* w, nuint wRowStride, nuint wBatchStride,
+        float* x, nuint xRowStride, nuint xBatchStride, float* y, nuint yRowStride, nuint yBatchStride, long batch, long n, long m, long k);
+
     [LibraryImport(LibraryName, EntryPoint = "ni_moe_experts")]
     public static partial NiStatus MoeExperts(SafePoolHandle pool, NiMoeWeights* weights, float* x, nuint xRowStride,
         int* expertIds, float* expertWeights, long nTokens, long topK, float* output, nuint outputRowStride, uint flags);

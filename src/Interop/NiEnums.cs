@@ -62,6 +62,16 @@ public enum NiMoeFlags : uint
     Accumulate = 1u << 0,
 }
 
+/// <summary>Modes of <c>ni_matmul_strided_batched</c>.</summary>
+public enum NiMatMulMode
+{
+    /// <summary>Y[N][M] = X[N][K] · W[M][K]ᵀ (as ni_matmul).</summary>
+    WTransposed = 0,
+
+    /// <summary>Y[N][K] = X[N][M] · W[M][K]: each output row a weighted sum of weight rows (exact dequantization, f32 X).</summary>
+    WRows = 1,
+}
+
 /// <summary>Struct ids of <c>ni_abi_struct_layout</c>.</summary>
 public enum NiAbiStruct
 {

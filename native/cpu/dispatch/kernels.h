@@ -27,6 +27,12 @@ using gemm_fn = void (*)(int64_t k, const void* w, size_t w_stride, int64_t nrow
                          const void* xq, size_t xq_stride, int64_t ncols,
                          float* y, size_t y_stride);
 
+// Y[c][0..k) += Σ_r X[c][r] · W_r[0..k) over nrows weight rows (W rows w_stride bytes apart, each
+// starting at the same block-aligned column), for ncols output rows: the inner loop of the W_ROWS
+// product. X rows are x_stride floats apart, Y rows y_stride floats apart.
+using rows_axpy_fn = void (*)(int64_t k, const void* w, size_t w_stride, int64_t nrows,
+                              const float* x, size_t x_stride, int64_t ncols, float* y, size_t y_stride);
+
 struct type_kernels {
     quantize_row_fn quantize_row = nullptr;
     dequantize_row_fn dequantize_row = nullptr;
@@ -38,6 +44,7 @@ struct type_kernels {
     quantize_row_fn prepare_act = nullptr;
     gemv_fn gemv = nullptr;
     gemm_fn gemm = nullptr;
+    rows_axpy_fn rows_axpy = nullptr;  // weight types only
 };
 
 // g[i] = silu(g[i]) · u[i] = g / (1 + e^-g) · u, the expert FFN's gate activation.

@@ -3,6 +3,7 @@
 #include "../core/blocks.h"
 #include "../dispatch/kernels.h"
 #include "gemv_from_dot.h"
+#include "rows_axpy.h"
 #include "reference.h"
 
 namespace ni {
@@ -17,7 +18,7 @@ size_t q8_K_row(int64_t k) { return (size_t)(k / QK_K) * sizeof(block_q8_K); }
 
 void register_scalar_kernels(kernel_table& t) {
     auto set = [&](int type, quantize_row_fn q, dequantize_row_fn dq, act_bytes_fn ab, quantize_row_fn prep, gemv_fn gv,
-                   gemm_fn gm) { t.types[type] = type_kernels{q, dq, ab, prep, gv, gm}; };
+                   gemm_fn gm) { t.types[type] = type_kernels{q, dq, ab, prep, gv, gm, nullptr}; };
     set(NI_TYPE_F32, quantize_row_f32_ref, dequantize_row_f32_ref, f32_row, quantize_row_f32_ref,
         gemv_from_dot<vec_dot_f32_f32_ref>, gemm_from_dot<vec_dot_f32_f32_ref>);
     set(NI_TYPE_F16, quantize_row_f16_ref, dequantize_row_f16_ref, half_row, quantize_row_f16_ref,
@@ -32,6 +33,13 @@ void register_scalar_kernels(kernel_table& t) {
         gemv_from_dot<vec_dot_q4_K_q8_K_ref>, gemm_from_dot<vec_dot_q4_K_q8_K_ref>);
     set(NI_TYPE_Q6_K, quantize_row_q6_K_ref, dequantize_row_q6_K_ref, q8_K_row, quantize_row_q8_K_ref,
         gemv_from_dot<vec_dot_q6_K_q8_K_ref>, gemm_from_dot<vec_dot_q6_K_q8_K_ref>);
+    t.types[NI_TYPE_F32].rows_axpy = rows_axpy_from_dequantize<dequantize_row_f32_ref>;
+    t.types[NI_TYPE_F16].rows_axpy = rows_axpy_from_dequantize<dequantize_row_f16_ref>;
+    t.types[NI_TYPE_BF16].rows_axpy = rows_axpy_from_dequantize<dequantize_row_bf16_ref>;
+    t.types[NI_TYPE_Q4_0].rows_axpy = rows_axpy_from_dequantize<dequantize_row_q4_0_ref>;
+    t.types[NI_TYPE_Q8_0].rows_axpy = rows_axpy_from_dequantize<dequantize_row_q8_0_ref>;
+    t.types[NI_TYPE_Q4_K].rows_axpy = rows_axpy_from_dequantize<dequantize_row_q4_K_ref>;
+    t.types[NI_TYPE_Q6_K].rows_axpy = rows_axpy_from_dequantize<dequantize_row_q6_K_ref>;
     t.types[NI_TYPE_Q8_K].quantize_row = quantize_row_q8_K_ref;
     t.types[NI_TYPE_Q8_K].dequantize_row = dequantize_row_q8_K_ref;
     t.silu_mul = silu_mul_ref;

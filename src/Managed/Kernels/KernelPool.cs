@@ -91,6 +91,16 @@ public sealed unsafe class KernelPool : IDisposable
     public void MatMul(NiType wType, void* w, nuint wRowStride, float* x, nuint xRowStride, float* y, nuint yRowStride, long n, long m, long k) =>
         NiException.ThrowIfFailed(NativeMethods.MatMul(_handle, (int)wType, w, wRowStride, x, xRowStride, y, yRowStride, n, m, k));
 
+    /// <summary>
+    /// <paramref name="batch"/> products of one shape over strided operands (strides in bytes; a batch
+    /// stride of 0 reuses the operand). WTransposed: Y[n][m] = X[n][k]·W[m][k]ᵀ; WRows: Y[n][k] = X[n][m]·W[m][k].
+    /// </summary>
+    public void MatMulBatched(NiMatMulMode mode, NiType wType, void* w, nuint wRowStride, nuint wBatchStride,
+                              float* x, nuint xRowStride, nuint xBatchStride, float* y, nuint yRowStride, nuint yBatchStride,
+                              long batch, long n, long m, long k) =>
+        NiException.ThrowIfFailed(NativeMethods.MatMulStridedBatched(_handle, (int)mode, (int)wType, w, wRowStride, wBatchStride,
+            x, xRowStride, xBatchStride, y, yRowStride, yBatchStride, batch, n, m, k));
+
     // ------------------------------------------------------------------ MoE experts
 
     /// <summary>

@@ -1,0 +1,187 @@
+// ni_matmul_strided_batched: `batch` products of one shape over strided operands, in two modes.
+//   W_TRANSPOSED: Y = X·Wᵀ as ni_matmul — activations prepared per batch, then work items of
+//                 (batch, row chunk) on the GEMV / tile kernels.
+//   W_ROWS:       Y = X·W — work items of (batch, column chunk); each zeroes its Y columns and adds
+//                 every weight row's segment, dequantized exactly, scaled by X (rows_axpy). The row
+//                 order is fixed, so results do not depend on the thread count.
+#include <atomic>
+#include <cstring>
+
+#include "../quants/rows_axpy.h"
+#include "../runtime/pool_handle.h"
+#include "row_split.h"
+#include "validate.h"
+
+namespace ni {
+namespace {
+
+struct batched_job {
+    const type_kernels* wk;
+    const type_traits* wt;
+    const char* w;
+    size_t w_stride, w_batch;
+    const char* x;  // W_TRANSPOSED: prepared activations; W_ROWS: the caller's f32 X
+    size_t x_stride, x_batch;
+    float* y;
+    size_t y_stride, y_batch;  // floats
+    int64_t batch, n, m, k;
+    int64_t chunk, chunks_per_batch;
+    std::atomic<int64_t> next{0};
+};
+
+struct prepare_job {
+    quantize_row_fn prepare;
+    const char* x;
+    size_t x_stride, x_batch;
+    char* out;
+    size_t out_stride;
+    int64_t n, rows, k;
+    std::atomic<int64_t> next{0};
+};
+
+void prepare_rows(void* vctx, int, int) {
+    auto* job = static_cast<prepare_job*>(vctx);
+    for (int64_t i; (i = job->next.fetch_add(1, std::memory_order_relaxed)) < job->rows;) {
+        const int64_t b = i / job->n, r = i % job->n;
+        job->prepare(reinterpret_cast<const float*>(job->x + b * job->x_batch + r * job->x_stride), job->out + i * job->out_stride, job->k);
+    }
+}
+
+void transposed_items(void* vctx, int, int) {
+    auto* job = static_cast<batched_job*>(vctx);
+    const int64_t items = job->batch * job->chunks_per_batch;
+    for (int64_t item; (item = job->next.fetch_add(1, std::memory_order_relaxed)) < items;) {
+        const int64_t b = item / job->chunks_per_batch, r0 = (item % job->chunks_per_batch) * job->chunk;
+        const int64_t rows = std::min(job->chunk, job->m - r0);
+        compute_rows(*job->wk, job->k, job->w + b * job->w_batch + r0 * job->w_stride, job->w_stride, rows,
+                     job->x + b * job->n * job->x_stride, job->x_stride, job->n, job->y + b * job->y_batch + r0, job->y_stride);
+    }
+}
+
+void rows_items(void* vctx, int, int) {
+    auto* job = static_cast<batched_job*>(vctx);
+    const int64_t items = job->batch * job->chunks_per_batch;
+    for (int64_t item; (item = job->next.fetch_add(1, std::memory_order_relaxed)) < items;) {
+        const int64_t b = item / job->chunks_per_batch, k0 = (item % job->chunks_per_batch) * job->chunk;
+        const int64_t cols = std::min(job->chunk, job->k - k0);
+        float* y = job->y + b * job->y_batch + k0;
+        for (int64_t c = 0; c < job->n; ++c) std::memset(y + c * job->y_stride, 0, (size_t)cols * sizeof(float));
+        const char* w = job->w + b * job->w_batch + (size_t)(k0 / job->wt->block_size) * job->wt->block_bytes;
+        job->wk->rows_axpy(cols, w, job->w_stride, job->m, reinterpret_cast<const float*>(job->x + b * job->x_batch),
+                           job->x_stride / 4, job->n, y, job->y_stride);
+    }
+}
+
+ni_status batched(ni_pool* pool, int32_t mode, int32_t w_type, const void* w, size_t w_stride, size_t w_batch,
+                  const float* x, size_t x_stride, size_t x_batch, float* y, size_t y_stride, size_t y_batch,
+                  int64_t batch, int64_t n, int64_t m, int64_t k) {
+    const char* fn = "ni_matmul_strided_batched";
+    if (!pool) return fail(NI_ERR_INVALID_ARGUMENT, "%s: pool is null", fn);
+    if (mode != NI_MATMUL_W_TRANSPOSED && mode != NI_MATMUL_W_ROWS)
+        return fail(NI_ERR_INVALID_ARGUMENT, "%s: unknown mode %d", fn, mode);
+    if (!w) return fail(NI_ERR_INVALID_ARGUMENT, "%s: w is null", fn);
+    if (!x) return fail(NI_ERR_INVALID_ARGUMENT, "%s: x is null", fn);
+    if (!y) return fail(NI_ERR_INVALID_ARGUMENT, "%s: y is null", fn);
+    if (batch <= 0) return fail(NI_ERR_INVALID_ARGUMENT, "%s: batch must be > 0 (got %lld)", fn, (long long)batch);
+    if (n <= 0) return fail(NI_ERR_INVALID_ARGUMENT, "%s: n must be > 0 (got %lld)", fn, (long long)n);
+    if (m <= 0) return fail(NI_ERR_INVALID_ARGUMENT, "%s: m must be > 0 (got %lld)", fn, (long long)m);
+    const type_traits* wt = nullptr;
+    ni_status st = check_type(fn, "w_type", w_type, true, &wt);
+    if (st != NI_OK) return st;
+    if ((st = check_cols(fn, "k", *wt, k)) != NI_OK) return st;
+    const bool rows_mode = mode == NI_MATMUL_W_ROWS;
+    // W is [m][k] in both modes; X is [n][k] (W_TRANSPOSED) or [n][m] (W_ROWS); Y the other way.
+    const int64_t x_cols = rows_mode ? m : k, y_cols = rows_mode ? k : m;
+    const size_t w_row = row_bytes(*wt, k);
+    if ((st = check_stride(fn, "w_row_stride", w_stride, w_row, 1)) != NI_OK) return st;
+    if ((st = check_stride(fn, "x_row_stride", x_stride, (size_t)x_cols * 4, 4)) != NI_OK) return st;
+    if ((st = check_stride(fn, "y_row_stride", y_stride, (size_t)y_cols * 4, 4)) != NI_OK) return st;
+    if (x_batch % 4 || y_batch % 4) return fail(NI_ERR_INVALID_ARGUMENT, "%s: x and y batch strides must be multiples of 4", fn);
+    const size_t y_span = (size_t)(batch - 1) * y_batch + span_bytes(n, y_stride, (size_t)y_cols * 4);
+    const size_t x_span = (size_t)(batch - 1) * x_batch + span_bytes(n, x_stride, (size_t)x_cols * 4);
+    const size_t w_span = (size_t)(batch - 1) * w_batch + span_bytes(m, w_stride, w_row);
+    if (overlaps(y, y_span, x, x_span)) return fail(NI_ERR_INVALID_ARGUMENT, "%s: y overlaps x", fn);
+    if (overlaps(y, y_span, w, w_span)) return fail(NI_ERR_INVALID_ARGUMENT, "%s: y overlaps w", fn);
+    if (y_batch != 0 && y_batch < span_bytes(n, y_stride, (size_t)y_cols * 4) && batch > 1)
+        return fail(NI_ERR_INVALID_ARGUMENT, "%s: y batches overlap (y_batch_stride %zu)", fn, y_batch);
+    if (y_batch == 0 && batch > 1) return fail(NI_ERR_INVALID_ARGUMENT, "%s: y_batch_stride 0 with batch > 1 would write one output twice", fn);
+
+    std::lock_guard<std::mutex> lock(pool->pool.call_mutex());
+    thread_pool& tp = pool->pool;
+    const type_kernels& wk = tp.kernels().types[w_type];
+    batched_job job;
+    job.wk = &wk;
+    job.wt = wt;
+    job.w = static_cast<const char*>(w);
+    job.w_stride = w_stride;
+    job.w_batch = w_batch;
+    job.y = y;
+    job.y_stride = y_stride / 4;
+    job.y_batch = y_batch / 4;
+    job.batch = batch;
+    job.n = n;
+    job.m = m;
+    job.k = k;
+    if (rows_mode) {
+        job.x = reinterpret_cast<const char*>(x);
+        job.x_stride = x_stride;
+        job.x_batch = x_batch;
+        // Column chunks: block-aligned, small enough to give every thread work on short rows.
+        job.chunk = std::max<int64_t>(wt->block_size, 64);
+        job.chunks_per_batch = (k + job.chunk - 1) / job.chunk;
+        tp.run(rows_items, &job);
+        return NI_OK;
+    }
+    // W_TRANSPOSED: prepare every batch's activations, then the row chunks.
+    const char* xq = reinterpret_cast<const char*>(x);
+    size_t xq_stride = x_stride;
+    if (wt->activation_type != NI_TYPE_F32) {
+        xq_stride = align64(wk.act_bytes(k));
+        const size_t bytes = xq_stride * (size_t)(n * batch);
+        char* buf = static_cast<char*>(tp.scratch(bytes));
+        if (!buf) return fail(NI_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu bytes of activation scratch", fn, bytes);
+        prepare_job pj;
+        pj.prepare = wk.prepare_act;
+        pj.x = reinterpret_cast<const char*>(x);
+        pj.x_stride = x_stride;
+        pj.x_batch = x_batch;
+        pj.out = buf;
+        pj.out_stride = xq_stride;
+        pj.n = n;
+        pj.rows = n * batch;
+        pj.k = k;
+        if (pj.rows == 1) prepare_rows(&pj, 0, 1); else tp.run(prepare_rows, &pj);
+        xq = buf;
+    } else if (x_batch != x_stride * (size_t)n) {
+        // f32 weights read X in place; the kernels address batch b's rows as one run of n rows.
+        const size_t bytes = (size_t)k * 4 * (size_t)(n * batch);
+        char* buf = static_cast<char*>(tp.scratch(bytes));
+        if (!buf) return fail(NI_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu bytes of activation scratch", fn, bytes);
+        for (int64_t b = 0; b < batch; ++b)
+            for (int64_t r = 0; r < n; ++r)
+                std::memcpy(buf + (b * n + r) * k * 4, reinterpret_cast<const char*>(x) + b * x_batch + r * x_stride, (size_t)k * 4);
+        xq = buf;
+        xq_stride = (size_t)k * 4;
+    }
+    job.x = xq;
+    job.x_stride = xq_stride;
+    job.x_batch = 0;
+    job.chunk = row_chunk(m, tp.size(), n);
+    job.chunks_per_batch = (m + job.chunk - 1) / job.chunk;
+    tp.run(transposed_items, &job);
+    return NI_OK;
+}
+
+}  // namespace
+}  // namespace ni
+
+extern "C" NI_API ni_status ni_matmul_strided_batched(ni_pool* pool, int32_t mode, int32_t w_type, const void* w,
+                                                      size_t w_row_stride, size_t w_batch_stride, const float* x,
+                                                      size_t x_row_stride, size_t x_batch_stride, float* y,
+                                                      size_t y_row_stride, size_t y_batch_stride, int64_t batch,
+                                                      int64_t n, int64_t m, int64_t k) {
+    NI_GUARD_BEGIN
+    return ni::batched(pool, mode, w_type, w, w_row_stride, w_batch_stride, x, x_row_stride, x_batch_stride, y,
+                       y_row_stride, y_batch_stride, batch, n, m, k);
+    NI_GUARD_END
+}
