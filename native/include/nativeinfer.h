@@ -213,7 +213,9 @@ typedef enum ni_matmul_mode {
  * Uses: MLA absorption q_lat[h] = W_UK[h]ᵀ q_nope[h] (W_ROWS, batched over heads, on the quantized
  * kv_b rows directly), attention scores against a KV cache (W_TRANSPOSED) and P·V (W_ROWS).
  * W rows are w_row_stride bytes apart, X rows x_row_stride, Y rows y_row_stride; Y must not overlap
- * X or W. Every output element is summed by one thread in a fixed order. */
+ * X or W. Batches may interleave (e.g. heads side by side within each token's row: y_batch_stride =
+ * a head's width, y_row_stride = all heads) as long as no two write the same element.
+ * Every output element is summed by one thread in a fixed order. */
 NI_API ni_status ni_matmul_strided_batched(ni_pool* pool, int32_t mode, int32_t w_type,
                                            const void* w, size_t w_row_stride, size_t w_batch_stride,
                                            const float* x, size_t x_row_stride, size_t x_batch_stride,

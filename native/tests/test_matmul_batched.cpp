@@ -100,6 +100,32 @@ void check_transposed_mode(int isa, int type, const shape& s, nt::rng& r) {
              (long long)s.batch, (long long)s.n);
 }
 
+// Heads side by side in each token row, as the MLA operator lays out q and the outputs: batch b's
+// X and Y rows interleave with the other batches'.
+void check_interleaved(int isa, nt::rng& r) {
+    nt::pool pool(2, isa);
+    const int64_t heads = 4, n = 3, m = 40, k = 64;  // W_ROWS: Y[t][h][0..k) = Σ_i X[t][h][i]·W_h[i][..]
+    const size_t w_row = (size_t)k * 4;
+    std::vector<float> w((size_t)(heads * m * k)), x((size_t)(n * heads * m)), y((size_t)(n * heads * k), NAN);
+    for (auto& v : w) v = r.symmetric();
+    for (auto& v : x) v = r.symmetric();
+    NT_CHECK_OK(ni_matmul_strided_batched(pool, NI_MATMUL_W_ROWS, NI_TYPE_F32, w.data(), w_row, w_row * m, x.data(), heads * m * 4, m * 4,
+                                          y.data(), heads * k * 4, k * 4, heads, n, m, k));
+    double worst = 0;
+    for (int64_t t = 0; t < n; ++t)
+        for (int64_t h = 0; h < heads; ++h)
+            for (int64_t j = 0; j < k; ++j) {
+                double e = 0, a = 0;
+                for (int64_t i = 0; i < m; ++i) {
+                    const double p = (double)x[(size_t)((t * heads + h) * m + i)] * w[(size_t)((h * m + i) * k + j)];
+                    e += p;
+                    a += std::fabs(p);
+                }
+                worst = std::max(worst, std::fabs(y[(size_t)((t * heads + h) * k + j)] - e) / a);
+            }
+    NT_CHECK(worst <= 2e-6, "%s interleaved W_ROWS: %.3g", ni_isa_name(isa), worst);
+}
+
 void check_errors() {
     nt::pool pool(1, NI_ISA_AUTO);
     float x[64] = {}, y[64] = {};
@@ -120,6 +146,7 @@ int main() {
     check_errors();
     for (int isa : nt::supported_isas()) {
         nt::rng r(77 + isa);
+        check_interleaved(isa, r);
         for (int type : nt::kWeightTypes) {
             const int64_t bs = nt::block_size(type) == 256 ? 256 : 32;
             const shape shapes[] = {

@@ -102,9 +102,11 @@ ni_status batched(ni_pool* pool, int32_t mode, int32_t w_type, const void* w, si
     const size_t w_span = (size_t)(batch - 1) * w_batch + span_bytes(m, w_stride, w_row);
     if (overlaps(y, y_span, x, x_span)) return fail(NI_ERR_INVALID_ARGUMENT, "%s: y overlaps x", fn);
     if (overlaps(y, y_span, w, w_span)) return fail(NI_ERR_INVALID_ARGUMENT, "%s: y overlaps w", fn);
-    if (y_batch != 0 && y_batch < span_bytes(n, y_stride, (size_t)y_cols * 4) && batch > 1)
-        return fail(NI_ERR_INVALID_ARGUMENT, "%s: y batches overlap (y_batch_stride %zu)", fn, y_batch);
+    // Batches may interleave (heads side by side in each token's row) but must not share a column.
     if (y_batch == 0 && batch > 1) return fail(NI_ERR_INVALID_ARGUMENT, "%s: y_batch_stride 0 with batch > 1 would write one output twice", fn);
+    if (batch > 1 && y_batch < (size_t)y_cols * 4)
+        return fail(NI_ERR_INVALID_ARGUMENT, "%s: y_batch_stride %zu is shorter than an output row slice (%lld values): batches would overlap",
+                    fn, y_batch, (long long)y_cols);
 
     std::lock_guard<std::mutex> lock(pool->pool.call_mutex());
     thread_pool& tp = pool->pool;

@@ -1,0 +1,28 @@
+using NativeInfer.Operators;
+
+namespace NativeInfer.Injection;
+
+/// <summary>
+/// What the injector knows about an operator: its name, .NET type, the module classes it applies to
+/// (empty = any, for user operators), its options type (bound from the rule's kwargs) and how it
+/// resolves generate_op / prefill_op names (null = it takes none).
+/// </summary>
+public sealed record OperatorDescriptor(string Name, Type OperatorType, IReadOnlyList<Type> ModuleTypes, Type? OptionsType = null,
+                                        Func<string?, string>? ResolveOp = null)
+{
+    public bool Accepts(Models.Modules.Module module) => ModuleTypes.Count == 0 || ModuleTypes.Any(t => t.IsInstanceOfType(module));
+
+    /// <summary>Creates the operator (constructor taking an <see cref="OperatorContext"/>).</summary>
+    public InjectedOperator Create(OperatorContext context)
+    {
+        try
+        {
+            return (InjectedOperator)Activator.CreateInstance(OperatorType, context)!;
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+    }
+}

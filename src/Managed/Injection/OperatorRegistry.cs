@@ -1,0 +1,90 @@
+using NativeInfer.Models.Modules;
+using NativeInfer.Operators;
+
+namespace NativeInfer.Injection;
+
+/// <summary>
+/// Operator names a rule's <c>replace.class</c> may use: the built-ins, KTransformers' Python paths for
+/// them (so its rule files load unchanged: "ktransformers.operators.experts.KTransformersExperts"), and
+/// assembly-qualified .NET types deriving from <see cref="InjectedOperator"/> (user operators). Also
+/// the default operator of each module class (what "default" and unmatched modules get).
+/// </summary>
+public sealed class OperatorRegistry
+{
+    private readonly Dictionary<string, OperatorDescriptor> _byName = new(StringComparer.Ordinal);
+    private readonly List<(Type Module, OperatorDescriptor? Operator)> _defaults = [];
+
+    public static OperatorRegistry CreateDefault()
+    {
+        var r = new OperatorRegistry();
+        var linear = new OperatorDescriptor("KTransformersLinear", typeof(KTransformersLinear), [typeof(Linear)], ResolveOp: KTransformersLinear.ResolveOp);
+        var experts = new OperatorDescriptor("KTransformersExperts", typeof(KTransformersExperts), [typeof(Experts)], ResolveOp: KTransformersExperts.ResolveOp);
+        var mla = new OperatorDescriptor("KDeepseekV2Attention", typeof(KDeepseekV2Attention), [typeof(DeepseekV2Attention)], typeof(DeepseekV2AttentionOptions));
+        var mha = new OperatorDescriptor("MultiHeadAttention", typeof(MultiHeadAttentionOperator), [typeof(MultiHeadAttention)]);
+        var dsMoe = new OperatorDescriptor("KDeepseekV2MoE", typeof(SparseMoeOperator), [typeof(DeepseekV2MoE)]);
+        var qwenMoe = new OperatorDescriptor("KQwen2MoeSparseMoeBlock", typeof(SparseMoeOperator), [typeof(Qwen2MoeSparseMoeBlock)]);
+        var moe = new OperatorDescriptor("SparseMoe", typeof(SparseMoeOperator), [typeof(SparseMoeBlock)]);
+        var rope = new OperatorDescriptor("RotaryEmbedding", typeof(RotaryEmbeddingOperator), [typeof(RotaryEmbedding)]);
+        var yarn = rope with { Name = "YarnRotaryEmbedding" };
+        var stack = new OperatorDescriptor("DecoderStack", typeof(DecoderStackOperator), [typeof(DecoderModel)], typeof(DecoderStackOptions));
+        var dsModel = stack with { Name = "KDeepseekV2Model" };
+        var qwenModel = stack with { Name = "KQwen2MoeModel" };
+        var norm = new OperatorDescriptor("RMSNorm", typeof(RmsNormOperator), [typeof(RMSNorm)]);
+        var embed = new OperatorDescriptor("Embedding", typeof(EmbeddingOperator), [typeof(Embedding)]);
+        var mlp = new OperatorDescriptor("MLP", typeof(MlpOperator), [typeof(Mlp)]);
+        var layer = new OperatorDescriptor("DecoderLayer", typeof(DecoderLayerOperator), [typeof(DecoderLayer)]);
+
+        foreach (var d in new[] { linear, experts, mla, mha, dsMoe, qwenMoe, moe, rope, yarn, stack, dsModel, qwenModel, norm, embed, mlp, layer })
+            r.Register(d);
+        r.Alias("ktransformers.operators.linear.KTransformersLinear", "KTransformersLinear");
+        r.Alias("ktransformers.operators.experts.KTransformersExperts", "KTransformersExperts");
+        r.Alias("ktransformers.operators.experts.KDeepseekV2MoE", "KDeepseekV2MoE");
+        r.Alias("ktransformers.operators.experts.KQwen2MoeSparseMoeBlock", "KQwen2MoeSparseMoeBlock");
+        r.Alias("ktransformers.operators.attention.KDeepseekV2Attention", "KDeepseekV2Attention");
+        r.Alias("ktransformers.operators.RoPE.RotaryEmbedding", "RotaryEmbedding");
+        r.Alias("ktransformers.operators.RoPE.YarnRotaryEmbedding", "YarnRotaryEmbedding");
+        r.Alias("ktransformers.operators.models.KDeepseekV2Model", "KDeepseekV2Model");
+        r.Alias("ktransformers.operators.models.KQwen2MoeModel", "KQwen2MoeModel");
+
+        // Defaults, most specific first. Modules whose parent reads their weights get no operator.
+        r.SetDefault(typeof(KvBProjection), null);
+        r.SetDefault(typeof(TiedLmHead), linear);
+        r.SetDefault(typeof(Linear), linear);
+        r.SetDefault(typeof(RMSNorm), norm);
+        r.SetDefault(typeof(Embedding), embed);
+        r.SetDefault(typeof(RotaryEmbedding), rope);
+        r.SetDefault(typeof(DeepseekV2Attention), mla);
+        r.SetDefault(typeof(MultiHeadAttention), mha);
+        r.SetDefault(typeof(Mlp), mlp);
+        r.SetDefault(typeof(SparseMoeBlock), moe);
+        r.SetDefault(typeof(Experts), experts);
+        r.SetDefault(typeof(DecoderLayer), layer);
+        r.SetDefault(typeof(DecoderModel), stack);
+        r.SetDefault(typeof(MoEGate), null);
+        r.SetDefault(typeof(Module), null);
+        return r;
+    }
+
+    public void Register(OperatorDescriptor descriptor) => _byName[descriptor.Name] = descriptor;
+
+    public void Alias(string alias, string name) => _byName[alias] = _byName[name];
+
+    /// <summary>The default operator for modules of <paramref name="moduleType"/> (null = none).</summary>
+    public void SetDefault(Type moduleType, OperatorDescriptor? descriptor) => _defaults.Add((moduleType, descriptor));
+
+    public OperatorDescriptor? DefaultFor(Module module) =>
+        _defaults.FirstOrDefault(d => d.Module.IsInstanceOfType(module)).Operator;
+
+    /// <summary>The operator a rule names; null when unknown.</summary>
+    public OperatorDescriptor? Resolve(string name)
+    {
+        if (_byName.TryGetValue(name, out OperatorDescriptor? d)) return d;
+        Type? t = Type.GetType(name, throwOnError: false);
+        if (t is null || !typeof(InjectedOperator).IsAssignableFrom(t) || t.IsAbstract) return null;
+        if (t.GetConstructor([typeof(OperatorContext)]) is null) return null;
+        Type? options = t.GetProperty("Options")?.PropertyType;
+        return new OperatorDescriptor(t.FullName ?? t.Name, t, [], options is { IsClass: true } && options != typeof(object) ? options : null);
+    }
+
+    public IEnumerable<string> Names => _byName.Keys.Where(k => !k.Contains('.')).OrderBy(k => k, StringComparer.Ordinal);
+}

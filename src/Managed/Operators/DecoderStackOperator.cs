@@ -1,0 +1,59 @@
+using NativeInfer.Models.Modules;
+using NativeInfer.Runtime;
+
+namespace NativeInfer.Operators;
+
+/// <summary>Options a rule can set on the decoder stack ("model") operator.</summary>
+public sealed class DecoderStackOptions
+{
+    /// <summary>
+    /// KTransformers' layer-wise prefill threshold (its spelling): prompts longer than this stream
+    /// layers to the GPU one at a time. Accepted for rule-file compatibility; with every layer on the
+    /// CPU there is nothing to stream, so it has no effect (0 = off).
+    /// </summary>
+    [Kwarg("per_layer_prefill_intput_threshold")]
+    public int PerLayerPrefillInputThreshold { get; set; }
+
+    /// <summary>
+    /// KTransformers' transfer_map: first layer index → device the hidden state moves to from that
+    /// layer on. Validated against the devices the rules use (every device must exist).
+    /// </summary>
+    [Kwarg("transfer_map")]
+    public Dictionary<int, string> TransferMap { get; set; } = [];
+}
+
+/// <summary>
+/// The decoder stack: embed the tokens, run every layer in place, apply the final norm.
+/// Registered as KDeepseekV2Model and KQwen2MoeModel (KTransformers' names) and as the default.
+/// </summary>
+public sealed unsafe class DecoderStackOperator : InjectedOperator, IDecoderStackOperator
+{
+    private readonly DecoderModel _model;
+    private IEmbeddingOperator _embed = null!;
+    private DecoderLayerOperator[] _layers = [];
+    private INormOperator _norm = null!;
+
+    public DecoderStackOperator(OperatorContext context) : base(context)
+    {
+        _model = context.Module as DecoderModel ?? throw new ModelLoadException($"{Key}: the decoder stack operator needs the 'model' module, got {context.Module.ClassName}");
+        Options = context.OptionsAs<DecoderStackOptions>();
+    }
+
+    public DecoderStackOptions Options { get; }
+
+    internal IEmbeddingOperator Embedding => _embed;
+
+    public override void Bind(OperatorBinder binder)
+    {
+        _embed = binder.OperatorFor<IEmbeddingOperator>(_model.EmbedTokens);
+        _layers = _model.Layers.Select(l => binder.OperatorFor<DecoderLayerOperator>(l)).ToArray();
+        _norm = binder.OperatorFor<INormOperator>(_model.Norm);
+    }
+
+    public void Forward(ForwardContext ctx, int* tokens, int n, float* hidden)
+    {
+        _embed.Forward(ctx, tokens, n, hidden);
+        foreach (DecoderLayerOperator layer in _layers) layer.Forward(ctx, hidden, n);
+        _norm.Forward(ctx, hidden, n, hidden);
+    }
+}

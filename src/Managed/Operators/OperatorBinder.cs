@@ -1,0 +1,84 @@
+using NativeInfer.Models.Modules;
+using NativeInfer.Runtime;
+
+namespace NativeInfer.Operators;
+
+/// <summary>
+/// Hands operators their weights and the operators of the modules they call, during
+/// <see cref="InjectedOperator.Bind"/>. Weight lookups check shapes against the module's
+/// <see cref="TensorSpec"/>s so a wrong file fails at load with the tensor named.
+/// </summary>
+public sealed class OperatorBinder(IWeightSource weights, IReadOnlyDictionary<string, InjectedOperator> operators)
+{
+    public IWeightSource Weights { get; } = weights;
+
+    /// <summary>The operator injected for <paramref name="module"/>, in role <typeparamref name="T"/>.</summary>
+    public T OperatorFor<T>(Module module) where T : class
+    {
+        if (!operators.TryGetValue(module.Path, out InjectedOperator? op))
+            throw new ModelLoadException($"no operator for module '{module.Path}' ({module.ClassName}): a rule with recursive: false " +
+                                         "above it leaves it to its parent, which does not handle it");
+        return op as T ?? throw new ModelLoadException(
+            $"operator {op.GetType().Name} injected at '{module.Path}' does not implement {typeof(T).Name}, which its parent needs");
+    }
+
+    /// <summary>The tensor of <paramref name="role"/> in <paramref name="module"/>'s specs, shape-checked.</summary>
+    public WeightTensor Tensor(Module module, string role)
+    {
+        TensorSpec spec = module.Weights.FirstOrDefault(w => w.Role == role)
+            ?? throw new ModelLoadException($"module '{module.Path}' declares no weight '{role}'");
+        return Tensor(module, spec);
+    }
+
+    public WeightTensor Tensor(Module module, TensorSpec spec)
+    {
+        if (!Weights.TryGetTensor(spec.GgufName, out WeightTensor t))
+            throw new ModelLoadException($"{Weights.Description}: tensor '{spec.GgufName}' for {module.Path} is missing");
+        CheckShape(module, spec, t);
+        return t;
+    }
+
+    /// <summary>
+    /// The tensors of whichever layout is present: the spec itself, or one of its complete
+    /// <see cref="TensorSpec.Alternatives"/> (returns the alternative's index + 1, or 0 for the spec).
+    /// </summary>
+    public (int Layout, WeightTensor[] Tensors) TensorsOrAlternative(Module module, TensorSpec spec)
+    {
+        if (Weights.TryGetTensor(spec.GgufName, out WeightTensor t))
+        {
+            CheckShape(module, spec, t);
+            return (0, [t]);
+        }
+        for (int i = 0; i < spec.Alternatives.Count; i++)
+        {
+            IReadOnlyList<TensorSpec> alt = spec.Alternatives[i];
+            var found = new WeightTensor[alt.Count];
+            bool all = true;
+            for (int j = 0; j < alt.Count && all; j++)
+            {
+                all = Weights.TryGetTensor(alt[j].GgufName, out found[j]);
+                if (all) CheckShape(module, alt[j], found[j]);
+            }
+            if (all) return (i + 1, found);
+        }
+        string others = string.Join(" or ", spec.Alternatives.Select(a => string.Join(" + ", a.Select(s => s.GgufName))));
+        throw new ModelLoadException($"{Weights.Description}: tensor '{spec.GgufName}' for {module.Path} is missing" +
+                                     (others.Length > 0 ? $" (nor its alternative layout {others})" : ""));
+    }
+
+    /// <summary>An optional tensor: default when absent.</summary>
+    public WeightTensor? OptionalTensor(Module module, string role)
+    {
+        TensorSpec? spec = module.Weights.FirstOrDefault(w => w.Role == role);
+        if (spec is null || !Weights.TryGetTensor(spec.GgufName, out WeightTensor t)) return null;
+        CheckShape(module, spec, t);
+        return t;
+    }
+
+    private void CheckShape(Module module, TensorSpec spec, WeightTensor t)
+    {
+        if (!t.Ne.AsSpan().SequenceEqual(spec.Ne))
+            throw new ModelLoadException($"{Weights.Description}: tensor '{spec.GgufName}' for {module.Path} has shape " +
+                                         $"[{string.Join(", ", t.Ne)}], expected {spec.ShapeText}");
+    }
+}
