@@ -4,7 +4,8 @@
  * NativeInfer's native library does the arithmetic of Mixture-of-Experts decoding on the CPU:
  * quantized matrix products in ggml's block formats, the MoE expert FFN, and a persistent thread
  * pool every kernel runs on. .NET binds it through [LibraryImport]; C, Rust and Python ctypes link
- * the same symbols.
+ * the same symbols. The last section (ni_cuda_) is a second library, libnativeinfer_cuda: an int4
+ * GEMM for NVIDIA GPUs, built when a CUDA toolkit is present.
  *
  * Conventions
  *   - Every entry point returns ni_status (0 = NI_OK). On failure, ni_last_error() returns a
@@ -280,10 +281,11 @@ NI_API ni_status ni_abi_struct_layout(int32_t which, int32_t field_index, size_t
  *
  * Worked example: C[M][N] = A[M][K] · Wᵀ for a Q4_0 weight W [N][K] out of a GGUF file (f16 A, C).
  *
- *     size_t wb, sb, ws;
+ *     size_t wb, sb, ws, row;
  *     ni_cuda_marlin_packed_size(N, K, 32, &wb, &sb);
  *     void* hb = malloc(wb); void* hs = malloc(sb);
- *     ni_cuda_marlin_repack(NI_TYPE_Q4_0, w, ni_row_size(Q4_0, K), N, K, 32, hb, hs);  // host
+ *     ni_row_size(NI_TYPE_Q4_0, K, &row);                                   // 18 bytes per 32 values
+ *     ni_cuda_marlin_repack(NI_TYPE_Q4_0, w, row, N, K, 32, hb, hs);        // on the host, no GPU needed
  *     ni_cuda_buffer *b, *s, *a, *c, *work;
  *     ni_cuda_malloc(0, wb, &b);  ni_cuda_memcpy_to_device(NULL, b, 0, hb, wb);
  *     ni_cuda_malloc(0, sb, &s);  ni_cuda_memcpy_to_device(NULL, s, 0, hs, sb);
