@@ -181,7 +181,6 @@ struct Gpu {
     std::vector<float> partials;  // f32x4 units
     std::vector<uint16_t> c;      // [m][n] f16
     std::vector<int> writes;      // how often each C element was written
-    int failures_before = 0;
 };
 
 template <int M_BLOCKS, int N_WARPS, int K_BLOCKS, int GROUP_BLOCKS>
@@ -196,12 +195,15 @@ struct Kernel {
     std::vector<uint8_t> smem = std::vector<uint8_t>((size_t)T::smem_bytes);
     float acc[kWarps][M_BLOCKS][8][32][4];
 
-    Kernel(const Problem& p_, Gpu& g, int64_t r0, int rows, int sms) : p(p_), gpu(g), row0(r0), prob_m(rows) {
+    Kernel(const Problem& p_, Gpu& g, int64_t r0, int rows) : p(p_), gpu(g), row0(r0), prob_m(rows) {}
+
+    // One launch on `sms` SMs: the blocks one after the other, lower first, as the locks demand.
+    void launch(int sms) {
         k_tiles = (int)(p.k / T::thread_k);
         n_tiles = (int)(p.n / T::thread_n);
         const Plan plan = make_plan(k_tiles, n_tiles, sms);
         iters = plan.iters;
-        for (int block = 0; block < plan.blocks; ++block) run_block(block);  // lower blocks first, as the locks demand
+        for (int block = 0; block < plan.blocks; ++block) run_block(block);
     }
 
     uint8_t* smem_i4(int stage, int part_offset_i4, int index_i4) { return &smem[16 * ((size_t)stage * T::stage_i4 + part_offset_i4 + index_i4)]; }
@@ -369,8 +371,7 @@ void launch(const TileConfig& cfg, const Problem& p, Gpu& gpu, int64_t row0, int
 #define NI_EMU_ENTRY(M, NW, KB, G)                                                                                         \
     if (!found && cfg.m_blocks == M && cfg.n_warps == NW && cfg.k_blocks == KB && cfg.group_blocks == G) {                   \
         found = true;                                                                                                      \
-        auto kernel = std::make_unique<Kernel<M, NW, KB, G>>(p, gpu, row0, rows, sms);                                       \
-        (void)kernel;                                                                                                      \
+        std::make_unique<Kernel<M, NW, KB, G>>(p, gpu, row0, rows)->launch(sms); /* 130 KB of accumulators: heap */         \
     }
 #define NI_EMU_ENTRIES(M, NW, KB) NI_MARLIN_GROUP_SETTINGS(NI_EMU_ENTRY, M, NW, KB)
     NI_MARLIN_TILE_SHAPES(NI_EMU_ENTRIES)
