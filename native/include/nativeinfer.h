@@ -4,7 +4,8 @@
  * NativeInfer's native library does the arithmetic of Mixture-of-Experts decoding on the CPU:
  * quantized matrix products in ggml's block formats, the MoE expert FFN, and a persistent thread
  * pool every kernel runs on. .NET binds it through [LibraryImport]; C, Rust and Python ctypes link
- * the same symbols.
+ * the same symbols. The last section (ni_cuda_) is a second library, libnativeinfer_cuda: an int4
+ * GEMM for NVIDIA GPUs, built when a CUDA toolkit is present.
  *
  * Conventions
  *   - Every entry point returns ni_status (0 = NI_OK). On failure, ni_last_error() returns a
@@ -278,6 +279,186 @@ typedef enum ni_abi_struct {
 /* sizeof(struct) and offsetof its field_index-th field in declaration order (out_offset may be
  * NULL to ask only the size). NI_ERR_INVALID_ARGUMENT past the last field. */
 NI_API ni_status ni_abi_struct_layout(int32_t which, int32_t field_index, size_t* out_size, size_t* out_offset);
+
+/* =====================================================================================
+ * CUDA (libnativeinfer_cuda) — everything below is prefixed ni_cuda_ and lives in a second library
+ * ===================================================================================== */
+
+/* libnativeinfer_cuda is built next to libnativeinfer when CMake finds a CUDA toolkit. It links the
+ * CUDA runtime statically, so it loads on any Linux machine; without a GPU or driver every call that
+ * needs one returns NI_ERR_UNAVAILABLE and says what is missing. The repack functions are plain host
+ * code and work everywhere.
+ *
+ * Errors: the two libraries are separate shared objects and neither depends on the other, so the
+ * CUDA library keeps its own thread-local message: after a failing ni_cuda_ call read
+ * ni_cuda_last_error() (same rules as ni_last_error(): per thread, "" if none, never NULL, valid
+ * until the next ni_cuda_ call on that thread). ni_last_error() does not see CUDA failures.
+ *
+ * Devices: every call that touches a device makes it current for the duration of the call and then
+ * restores whichever device the calling thread had current. Nothing else process-wide changes (no
+ * cudaDeviceReset, no device flags); the only side effect is the device's primary context.
+ *
+ * Memory is handled through opaque ni_cuda_buffer handles (device, size, pointer), so the GEMM can
+ * check every access against the buffer's size; ni_cuda_buffer_get_info hands out the raw device
+ * pointer for use with other CUDA code.
+ *
+ * Worked example: C[M][N] = A[M][K] · Wᵀ for a Q4_0 weight W [N][K] out of a GGUF file (f16 A, C).
+ *
+ *     size_t wb, sb, ws, row;
+ *     ni_cuda_marlin_packed_size(N, K, 32, &wb, &sb);
+ *     void* hb = malloc(wb); void* hs = malloc(sb);
+ *     ni_row_size(NI_TYPE_Q4_0, K, &row);                                   // 18 bytes per 32 values
+ *     ni_cuda_marlin_repack(NI_TYPE_Q4_0, w, row, N, K, 32, hb, hs);        // on the host, no GPU needed
+ *     ni_cuda_buffer *b, *s, *a, *c, *work;
+ *     ni_cuda_malloc(0, wb, &b);  ni_cuda_memcpy_to_device(NULL, b, 0, hb, wb);
+ *     ni_cuda_malloc(0, sb, &s);  ni_cuda_memcpy_to_device(NULL, s, 0, hs, sb);
+ *     ni_cuda_marlin_workspace_size(N, &ws);  ni_cuda_malloc(0, ws, &work);  // zero-filled
+ *     ... a: [M][K] f16 uploaded; c: [M][N] f16 ...
+ *     if (ni_cuda_marlin_gemm(NULL, c, 0, N * 2, a, 0, K * 2, b, 0, s, 0, work, M, N, K, 32) != NI_OK)
+ *         fprintf(stderr, "%s\n", ni_cuda_last_error());
+ */
+
+/* ABI version of the loaded CUDA library; compare with NI_ABI_VERSION. */
+NI_API uint32_t ni_cuda_abi_version(void);
+
+/* Message for the last failing ni_cuda_ call on the calling thread; "" if none. Never NULL. */
+NI_API const char* ni_cuda_last_error(void);
+
+/* ------------------------------------------------------------------------- devices */
+
+typedef struct ni_cuda_device_info {
+    int32_t device;               /* index passed to the other calls (0-based)                       */
+    int32_t compute_major;        /* compute capability, e.g. 9 and 0 for an H100                    */
+    int32_t compute_minor;
+    int32_t sm_count;             /* streaming multiprocessors                                       */
+    int64_t total_memory;         /* bytes of device memory                                          */
+    int64_t memory_bandwidth;     /* peak bytes/s = 2 × memory clock × bus width / 8; 0 if unknown   */
+    int32_t memory_clock_khz;     /* 0 if unknown                                                    */
+    int32_t memory_bus_width;     /* bits; 0 if unknown                                              */
+    int32_t max_shared_per_block; /* bytes of shared memory one block may opt in to                  */
+    int32_t marlin_supported;     /* 1 if ni_cuda_marlin_gemm runs here (compute capability ≥ 8.0)   */
+    char    name[256];            /* "NVIDIA H100 80GB HBM3"                                         */
+} ni_cuda_device_info;
+
+/* Number of CUDA devices. With no driver, a driver too old for this library or no device, returns
+ * NI_ERR_UNAVAILABLE with *out_count = 0 and a message naming what is missing. */
+NI_API ni_status ni_cuda_device_count(int32_t* out_count);
+
+/* Properties of one device. NI_ERR_INVALID_ARGUMENT for an index outside [0, count). */
+NI_API ni_status ni_cuda_device_get_info(int32_t device, ni_cuda_device_info* out_info);
+
+/* CUDA runtime version this library was built with (11080 = 11.8) and the driver's (0 when no
+ * driver is installed). Never fails for want of a device. */
+NI_API ni_status ni_cuda_get_versions(int32_t* out_runtime_version, int32_t* out_driver_version);
+
+/* ----------------------------------------------------------------- memory and streams */
+
+typedef struct ni_cuda_buffer ni_cuda_buffer;  /* device memory: pointer, size, device             */
+typedef struct ni_cuda_stream ni_cuda_stream;  /* a non-blocking CUDA stream on one device          */
+
+/* Allocates `bytes` (> 0) of device memory on `device`, zero-filled. */
+NI_API ni_status ni_cuda_malloc(int32_t device, size_t bytes, ni_cuda_buffer** out_buffer);
+
+/* Frees the memory (after waiting for work queued on the device). NULL is accepted and ignored. */
+NI_API ni_status ni_cuda_free(ni_cuda_buffer* buffer);
+
+/* Size, device and raw device pointer of a buffer (any output may be NULL). */
+NI_API ni_status ni_cuda_buffer_get_info(const ni_cuda_buffer* buffer, size_t* out_bytes,
+                                         int32_t* out_device, void** out_device_pointer);
+
+/* Host → device: dst[dst_offset .. +bytes) = src[0 .. bytes). src: [bytes] host memory.
+ * stream NULL: synchronous. Otherwise queued on the stream: src must stay valid and unchanged
+ * until the stream is synchronized. NI_ERR_INVALID_ARGUMENT if the range leaves the buffer. */
+NI_API ni_status ni_cuda_memcpy_to_device(ni_cuda_stream* stream, ni_cuda_buffer* dst, size_t dst_offset,
+                                          const void* src, size_t bytes);
+
+/* Device → host: dst[0 .. bytes) = src[src_offset .. +bytes). dst: [bytes] host memory.
+ * stream NULL: synchronous. Otherwise queued: read dst only after ni_cuda_stream_synchronize. */
+NI_API ni_status ni_cuda_memcpy_to_host(ni_cuda_stream* stream, void* dst, const ni_cuda_buffer* src,
+                                        size_t src_offset, size_t bytes);
+
+/* A stream on `device`; work on it runs in order, concurrently with other streams. */
+NI_API ni_status ni_cuda_stream_create(int32_t device, ni_cuda_stream** out_stream);
+
+/* Waits for the stream's work, then destroys it. NULL is accepted and ignored. */
+NI_API ni_status ni_cuda_stream_destroy(ni_cuda_stream* stream);
+
+/* Blocks until everything queued on the stream has finished; reports errors raised by that work
+ * (a kernel that faulted). stream NULL: waits for the whole current device. */
+NI_API ni_status ni_cuda_stream_synchronize(ni_cuda_stream* stream);
+
+/* ------------------------------------------------------- Marlin-style int4 GEMM (weights) */
+
+/* The kernel multiplies f16 activations by symmetric int4 weights: w[k][n] = (q[k][n] - 8) · s[g][n]
+ * with q in 0..15, one f16 scale s per group of `group_size` consecutive k (g = k / group_size) and
+ * column n. group_size is 32, 64, 128, or K (one scale per output column).
+ *
+ * Shape rules (checked; a violation returns NI_ERR_SHAPE naming the rule):
+ *   K a multiple of 128 and of group_size;  N a multiple of 64;  M ≥ 1 (any value: rows past a
+ *   multiple of 16 are handled by predication, M > 64 runs in passes of 64 rows).
+ *
+ * Orientation: GGUF stores a weight W as [N rows][K columns] (each row one output channel); the
+ * kernel's B is Wᵀ [K][N], so C = A · B = A · Wᵀ, i.e. y = x · Wᵀ exactly like ni_matmul. The repack
+ * reads W in GGUF orientation and does the transposition.
+ *
+ * Packed layout (docs/cuda.md has the diagram): B is cut into units of 16 k × 64 n; unit (kb, nb)
+ * is 512 bytes at byte offset (kb · N/64 + nb) · 512, one 16-byte slice per lane of a warp in the
+ * order the tensor-core fragments want them; scales are [K/group_size][N] f16 with each run of 64
+ * columns stored in the order (n % 8) · 8 + (n % 64) / 8. */
+
+/* Bytes of the packed weights (K·N/2) and packed scales ((K/group_size)·N·2) for W [N][K]. */
+NI_API ni_status ni_cuda_marlin_packed_size(int64_t n, int64_t k, int64_t group_size,
+                                            size_t* out_weight_bytes, size_t* out_scale_bytes);
+
+/* Host-side repack of a weight W [N][K] (GGUF orientation, rows w_row_stride bytes apart) into the
+ * kernel layout. out_weights: [packed weight bytes]; out_scales: [packed scale bytes] (host memory).
+ *   NI_TYPE_Q4_0: group_size must be 32. Lossless: the same q and d, only rearranged.
+ *   NI_TYPE_F16, NI_TYPE_BF16: quantized per group with ggml's Q4_0 rule, generalised to the group
+ *     size: the value of largest magnitude in a group maps to -8, d = that value / -8,
+ *     q = min(15, trunc(w / d + 8.5)), the scale stored is fp16(d). For group_size 32 the result is
+ *     exactly what ni_quantize_rows(NI_TYPE_Q4_0) + repack gives. A group whose scale does not fit
+ *     f16 (|w| > 8 · 65504) or a non-finite weight is NI_ERR_INVALID_ARGUMENT. */
+NI_API ni_status ni_cuda_marlin_repack(int32_t w_type, const void* w, size_t w_row_stride,
+                                       int64_t n, int64_t k, int64_t group_size,
+                                       void* out_weights, void* out_scales);
+
+/* The inverse of the layout, for tests and tools: q_out [N][K] uint8 (0..15) and
+ * scales_out [N][K/group_size] f16 bits, both in GGUF orientation, rows contiguous. */
+NI_API ni_status ni_cuda_marlin_unpack(const void* weights, const void* scales,
+                                       int64_t n, int64_t k, int64_t group_size,
+                                       uint8_t* q_out, uint16_t* scales_out);
+
+/* Bytes of workspace ni_cuda_marlin_gemm needs for N output columns (locks that order the global
+ * reduction plus f32 partial sums; N · 256 bytes and a little). The workspace must be all zero
+ * before its first use (ni_cuda_malloc gives zeroed memory); every GEMM leaves it zero again. One
+ * workspace serves any number of GEMMs in sequence, but two GEMMs that may run at the same time
+ * (different streams) need two workspaces. */
+NI_API ni_status ni_cuda_marlin_workspace_size(int64_t n, size_t* out_bytes);
+
+/* C[M][N] = A[M][K] · B[K][N] on the stream (NULL: the device's legacy default stream), f32
+ * accumulation, queued asynchronously (errors from the running kernel surface at synchronize).
+ *   c:  [M][N] f16 at c_offset, rows c_row_stride bytes apart (≥ 2N, multiple of 4; offset too)
+ *   a:  [M][K] f16 at a_offset, rows a_row_stride bytes apart (≥ 2K, multiple of 16; offset too)
+ *   b, scales: packed by ni_cuda_marlin_repack for this (N, K, group_size), 16-byte aligned offsets
+ *   workspace: ≥ ni_cuda_marlin_workspace_size(N) bytes, see there
+ * All buffers and the stream must be on one device with compute capability ≥ 8.0 (else
+ * NI_ERR_UNAVAILABLE); C must not overlap any input. */
+NI_API ni_status ni_cuda_marlin_gemm(ni_cuda_stream* stream,
+                                     ni_cuda_buffer* c, size_t c_offset, size_t c_row_stride,
+                                     const ni_cuda_buffer* a, size_t a_offset, size_t a_row_stride,
+                                     const ni_cuda_buffer* b, size_t b_offset,
+                                     const ni_cuda_buffer* scales, size_t scales_offset,
+                                     ni_cuda_buffer* workspace,
+                                     int64_t m, int64_t n, int64_t k, int64_t group_size);
+
+/* ------------------------------------------------------------------ ABI self-description */
+
+typedef enum ni_cuda_abi_struct {
+    NI_CUDA_STRUCT_DEVICE_INFO = 0
+} ni_cuda_abi_struct;
+
+/* sizeof and field offsets of this section's structs (same contract as ni_abi_struct_layout). */
+NI_API ni_status ni_cuda_abi_struct_layout(int32_t which, int32_t field_index, size_t* out_size, size_t* out_offset);
 
 #ifdef __cplusplus
 }

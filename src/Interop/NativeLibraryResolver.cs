@@ -5,9 +5,11 @@ using System.Runtime.InteropServices;
 namespace NativeInfer.Interop;
 
 /// <summary>
-/// Finds libnativeinfer for the [LibraryImport]s of this assembly. Search order:
+/// Finds libnativeinfer and libnativeinfer_cuda for the [LibraryImport]s of this assembly, each with the
+/// same search order:
 /// <list type="number">
-///   <item>NATIVEINFER_LIBRARY_PATH (a file, or a folder holding the library);</item>
+///   <item>NATIVEINFER_LIBRARY_PATH (a folder holding the libraries, or a file: that file for the library it
+///   names, its folder for the other one);</item>
 ///   <item>next to this assembly, then the application base folder;</item>
 ///   <item>runtimes/&lt;rid&gt;/native under both;</item>
 ///   <item>the CMake build folder this assembly was built against (a development checkout).</item>
@@ -42,7 +44,11 @@ public static class NativeLibraryResolver
         var candidates = new List<string>();
         string? overridePath = Environment.GetEnvironmentVariable(PathVariable);
         if (!string.IsNullOrWhiteSpace(overridePath))
-            candidates.Add(Directory.Exists(overridePath) ? Path.Combine(overridePath, file) : overridePath);
+        {
+            if (Directory.Exists(overridePath)) candidates.Add(Path.Combine(overridePath, file));
+            else if (Path.GetFileName(overridePath) == file || library == NativeMethods.LibraryName) candidates.Add(overridePath);
+            else candidates.Add(Path.Combine(Path.GetDirectoryName(overridePath) ?? ".", file));
+        }
 
         string rid = RuntimeInformation.RuntimeIdentifier;
         string portableRid = (OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux") + "-" +
@@ -85,7 +91,7 @@ public static class NativeLibraryResolver
                 {
                     nint handle = NativeLibrary.Load(path);
                     Loaded[library] = handle;
-                    LoadedPath = path;
+                    LoadedPaths[library] = path;
                     return handle;
                 }
                 catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
@@ -97,18 +103,30 @@ public static class NativeLibraryResolver
         }
     }
 
+    private static readonly Dictionary<string, string> LoadedPaths = new(StringComparer.Ordinal);
+
     /// <summary>Where libnativeinfer was loaded from, once it has been.</summary>
-    public static string? LoadedPath { get; private set; }
+    public static string? LoadedPath => LoadedPathOf(NativeMethods.LibraryName);
+
+    /// <summary>Where <paramref name="library"/> was loaded from, once it has been.</summary>
+    public static string? LoadedPathOf(string library)
+    {
+        lock (Gate) return LoadedPaths.GetValueOrDefault(library);
+    }
 
     private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>
-        libraryName == NativeMethods.LibraryName ? Load(libraryName) : nint.Zero;
+        libraryName is NativeMethods.LibraryName or CudaNativeMethods.LibraryName ? Load(libraryName) : nint.Zero;
 }
 
 /// <summary>The native library could not be loaded; <see cref="Attempts"/> says where it was looked for.</summary>
 public sealed class NativeLibraryNotFoundException(string library, IReadOnlyList<string> attempts)
     : DllNotFoundException(
         $"Could not load the native library '{library}'. Build it with `cmake -S . -B build/native && cmake --build build/native` " +
-        $"(dotnet build does this), or point {NativeLibraryResolver.PathVariable} at it. Tried:{Environment.NewLine}  " +
+        $"(dotnet build does this), or point {NativeLibraryResolver.PathVariable} at it." +
+        (library == CudaNativeMethods.LibraryName
+            ? " libnativeinfer_cuda is built only when CMake finds a CUDA toolkit (nvcc); see docs/cuda.md."
+            : "") +
+        $" Tried:{Environment.NewLine}  " +
         string.Join(Environment.NewLine + "  ", attempts))
 {
     public IReadOnlyList<string> Attempts { get; } = attempts;

@@ -79,3 +79,9 @@ public enum NiAbiStruct
     CpuInfo = 1,
     MoeWeights = 2,
 }
+
+/// <summary>Struct ids of <c>ni_cuda_abi_struct_layout</c>.</summary>
+public enum NiCudaAbiStruct
+{
+    DeviceInfo = 0,
+}

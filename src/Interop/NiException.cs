@@ -27,11 +27,26 @@ public class NiException : Exception
         if (status != NiStatus.Ok) Throw(status);
     }
 
-    // Kept out of line so the success path of every wrapper stays small enough to inline.
-    private static void Throw(NiStatus status)
+    /// <summary>
+    /// The same for the <c>ni_cuda_</c> entry points of libnativeinfer_cuda, which report through their
+    /// own <c>ni_cuda_last_error()</c>.
+    /// </summary>
+    public static void ThrowIfCudaFailed(NiStatus status)
     {
-        string message = LastErrorMessage();
-        throw status switch
+        if (status != NiStatus.Ok) ThrowCuda(status);
+    }
+
+    // Kept out of line so the success path of every wrapper stays small enough to inline.
+    private static void Throw(NiStatus status) => throw Create(status, LastErrorMessage());
+
+    private static void ThrowCuda(NiStatus status) => throw Create(status, CudaLastErrorMessage());
+
+    /// <summary>This thread's <c>ni_cuda_last_error()</c>.</summary>
+    public static unsafe string CudaLastErrorMessage() =>
+        Marshal.PtrToStringUTF8((nint)CudaNativeMethods.LastError()) ?? string.Empty;
+
+    private static NiException Create(NiStatus status, string message) =>
+        status switch
         {
             NiStatus.InvalidArgument => new NiInvalidArgumentException(status, message),
             NiStatus.UnsupportedType => new NiUnsupportedTypeException(status, message),
@@ -41,7 +56,6 @@ public class NiException : Exception
             NiStatus.Unavailable => new NiUnavailableException(status, message),
             _ => new NiException(status, message),
         };
-    }
 
     /// <summary>This thread's <c>ni_last_error()</c>.</summary>
     public static unsafe string LastErrorMessage() =>
@@ -63,5 +77,5 @@ public sealed class NiOutOfMemoryException(NiStatus status, string message) : Ni
 /// <summary>An instruction set this CPU (or build) lacks, or a bad NATIVEINFER_ISA value.</summary>
 public sealed class NiUnsupportedIsaException(NiStatus status, string message) : NiException(status, message);
 
-/// <summary>A device, driver or optional library is missing.</summary>
+/// <summary>A device, driver or optional library is missing (the CUDA entry points without a usable GPU).</summary>
 public sealed class NiUnavailableException(NiStatus status, string message) : NiException(status, message);

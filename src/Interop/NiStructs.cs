@@ -63,3 +63,25 @@ internal static class NiText
         return Encoding.UTF8.GetString(end < 0 ? bytes : bytes[..end]);
     }
 }
+
+/// <summary>Mirror of <c>ni_cuda_device_info</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct NiCudaDeviceInfo
+{
+    public int Device;
+    public int ComputeMajor;
+    public int ComputeMinor;
+    public int SmCount;
+    public long TotalMemory;
+    public long MemoryBandwidth;
+    public int MemoryClockKhz;
+    public int MemoryBusWidth;
+    public int MaxSharedPerBlock;
+    public int MarlinSupported;
+    public NameBuffer Name;
+
+    [InlineArray(256)]
+    public struct NameBuffer { private byte _first; }
+
+    public readonly string NameString => NiText.FromNullTerminated(Name);
+}
