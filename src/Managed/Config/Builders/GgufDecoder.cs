@@ -144,8 +144,8 @@ internal static class GgufDecoder
         {
             NumExperts = experts,
             ExpertsPerToken = k.Int("expert_used_count"),
-            // llama.cpp's llama graph sizes experts by feed_forward_length; newer files may say it explicitly.
-            ExpertIntermediateSize = k.IntOr("expert_feed_forward_length", intermediate, min: 1),
+            // llama.cpp's llama loader sizes the stacked experts {n_embd, n_ff, n_expert}: feed_forward_length.
+            ExpertIntermediateSize = intermediate,
             Routing = RoutingMethod.Greedy,
             Scoring = ScoringFunction.Softmax,
             NormalizeTopKProbabilities = true,

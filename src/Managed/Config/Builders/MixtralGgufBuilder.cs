@@ -3,9 +3,9 @@ using NativeInfer.Gguf;
 namespace NativeInfer.Config.Builders;
 
 /// <summary>
-/// GGUF <c>llama</c> with <c>llama.expert_count</c> &gt; 0 (Mixtral): the llama keys plus expert_count,
-/// expert_used_count and the expert width (expert_feed_forward_length, else feed_forward_length as
-/// llama.cpp's llama graph uses); softmax top-k renormalised to sum to 1, no shared experts.
+/// GGUF <c>llama</c> with <c>llama.expert_count</c> &gt; 0 (Mixtral): the llama keys plus expert_count and
+/// expert_used_count; every expert feed_forward_length wide (llama.cpp's llama loader); softmax top-k
+/// renormalised to sum to 1 (its llama graph passes norm_w = true), no shared experts.
 /// Priority <see cref="ModelConfigBuilders.SpecializedPriority"/>: it specialises gguf:llama, whose
 /// condition holds too.
 /// </summary>
