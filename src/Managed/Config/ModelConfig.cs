@@ -3,7 +3,7 @@ namespace NativeInfer.Config;
 /// <summary>
 /// Everything the runtime needs to know about a model's architecture, independent of where it came
 /// from (GGUF metadata or a Hugging Face config.json). Immutable; built by an
-/// <see cref="IModelConfigBuilder"/> and checked by <see cref="Validate"/>.
+/// <see cref="Builders.IModelConfigBuilder"/> and checked by <see cref="Validate"/>.
 /// </summary>
 public sealed record ModelConfig
 {
@@ -40,7 +40,7 @@ public sealed record ModelConfig
     {
         void Require(bool ok, string what)
         {
-            if (!ok) throw new ModelConfigException($"{Architecture} config ({BuiltBy}): {what}");
+            if (!ok) throw new ModelConfigException($"{Architecture} config{(BuiltBy.Length > 0 ? $" ({BuiltBy})" : "")}: {what}");
         }
         Require(HiddenSize > 0, $"hidden size must be > 0 (got {HiddenSize})");
         Require(NumLayers > 0, $"layer count must be > 0 (got {NumLayers})");

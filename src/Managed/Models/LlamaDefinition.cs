@@ -17,5 +17,6 @@ public sealed class LlamaDefinition : IModelDefinition
                 attn => new LlamaAttention(attn, i, config),
                 mlp => config.IsMoeLayer(i)
                     ? new MixtralSparseMoeBlock(mlp, i, config)
-                    : new LlamaMLP(mlp, $"blk.{i}.ffn_gate", $"blk.{i}.ffn_up", $"blk.{i}.ffn_down", config.HiddenSize, config.IntermediateSize))));
+                    : new LlamaMLP(mlp, $"blk.{i}.ffn_gate", $"blk.{i}.ffn_up", $"blk.{i}.ffn_down", config.HiddenSize, config.IntermediateSize),
+                sparse: config.IsMoeLayer(i))));
 }

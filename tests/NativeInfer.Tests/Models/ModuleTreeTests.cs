@@ -76,4 +76,23 @@ public class ModuleTreeTests
         var e = Assert.Throws<ModelConfigException>(() => bad.Validate())!;
         Assert.That(e.Message, Does.Contain("experts per token must be in [1, 64] (got 65)"));
     }
+
+    [Test]
+    public void Mixtral_SparseLayers_UseHuggingFacesBlockSparseMoeName()
+    {
+        var llama = DeepseekV2Lite() with
+        {
+            Architecture = "llama", Moe = null,
+            Attention = new AttentionConfig { Kind = AttentionKind.MultiHead, NumHeads = 16, NumKvHeads = 4, HeadDim = 128, ValueHeadDim = 128 },
+            Rope = new RopeConfig { Base = 10000, Dimensions = 128, Style = RopeStyle.AdjacentPairs },
+        };
+        var dense = new LlamaDefinition().BuildModuleTree(llama).Descendants().ToDictionary(m => m.Path);
+        Assert.That(dense["model.layers.1.mlp"], Is.TypeOf<LlamaMLP>());
+        var mixtral = new LlamaDefinition().BuildModuleTree(llama with { Moe = new MoeConfig { NumExperts = 8, ExpertsPerToken = 2, ExpertIntermediateSize = 512 } });
+        var byPath = mixtral.Descendants().ToDictionary(m => m.Path);
+        Assert.That(mixtral.ClassName, Is.EqualTo("MixtralForCausalLM"));
+        Assert.That(byPath["model.layers.1.block_sparse_moe"], Is.TypeOf<MixtralSparseMoeBlock>());
+        Assert.That(byPath["model.layers.1.block_sparse_moe.experts"].Weights[0].GgufName, Is.EqualTo("blk.1.ffn_gate_exps.weight"));
+        Assert.That(byPath.ContainsKey("model.layers.1.mlp"), Is.False);
+    }
 }

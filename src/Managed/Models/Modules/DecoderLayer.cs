@@ -33,5 +33,10 @@ public sealed class DeepseekV2DecoderLayer(string path, int layer, int hidden, f
 public sealed class Qwen2MoeDecoderLayer(string path, int layer, int hidden, float eps, Func<string, Module> attention, Func<string, Module> mlp)
     : DecoderLayer(path, layer, hidden, eps, attention, mlp);
 
-public sealed class LlamaDecoderLayer(string path, int layer, int hidden, float eps, Func<string, Module> attention, Func<string, Module> mlp)
-    : DecoderLayer(path, layer, hidden, eps, attention, mlp);
+/// <summary>A Llama / Mistral layer; a Mixtral layer (<paramref name="sparse"/>) names its feed-forward child block_sparse_moe, as Hugging Face does.</summary>
+public sealed class LlamaDecoderLayer(string path, int layer, int hidden, float eps, Func<string, Module> attention, Func<string, Module> mlp, bool sparse = false)
+    : DecoderLayer(path, layer, hidden, eps, attention, mlp)
+{
+    // Read by the base constructor; a captured primary-constructor parameter is assigned before the base call.
+    protected override string MlpName => sparse ? "block_sparse_moe" : "mlp";
+}

@@ -1,0 +1,17 @@
+using NativeInfer.Config;
+
+namespace NativeInfer.Models.Checking;
+
+/// <summary>
+/// A GGUF's config against its companion config.json: both built by the registry, compared field by
+/// field (<see cref="ModelConfigFields.Differences"/>) except the architecture name, the builder and the
+/// RoPE style (layout: llama.cpp's converter permutes Llama q/k to adjacent pairs, so GGUF llama and HF
+/// Llama legitimately differ there). The two architecture names must map to the same definition.
+/// </summary>
+public sealed record ConfigCrossCheck(
+    string ConfigPath, string BuilderName, ModelConfig Config, IReadOnlyList<(string Field, object? Gguf, object? ConfigJson)> Disagreements)
+{
+    public static readonly string[] IgnoredFields = ["Architecture", "BuiltBy", "Rope.Style"];
+
+    public bool Agrees => Disagreements.Count == 0;
+}

@@ -1,0 +1,338 @@
+using NativeInfer.Config;
+using NativeInfer.Config.Builders;
+using NativeInfer.Formats;
+using NativeInfer.Gguf;
+using NativeInfer.Interop;
+using NativeInfer.Kernels;
+using NativeInfer.Models.Modules;
+
+namespace NativeInfer.Models.Checking;
+
+/// <summary>
+/// `nativeinfer check` as a library (the analog of lmdeploy's check_model): builds the config, resolves
+/// the definition, builds its module tree and compares every tensor it expects (honouring alternative
+/// layouts and optional tensors) with the file's — missing, wrong shape, a type no kernel accepts,
+/// unexpected — and adds up parameters, bytes per type and the bytes one decode step reads.
+/// Configuration problems (no builder, unknown architecture, malformed metadata) throw; tensor problems
+/// are in the report.
+/// </summary>
+public static class ModelCheck
+{
+    /// <summary>Weight types the native matmul / MoE kernels accept (ggml names).</summary>
+    public static IReadOnlyList<string> KernelTypes { get; } =
+        QuantTypes.WeightTypes.Select(t => ((GgmlType)(int)t).ToString()).ToArray();
+
+    /// <summary>1-D tensors (norm weights, biases) are read as plain vectors, not through the block kernels.</summary>
+    public static IReadOnlyList<string> VectorTypes { get; } = [nameof(GgmlType.F32), nameof(GgmlType.F16), nameof(GgmlType.BF16)];
+
+    /// <summary>Checks a GGUF file, a directory holding config.json (+ safetensors), or a config.json path.</summary>
+    public static ModelCheckReport Run(string path, ModelCheckOptions? options = null)
+    {
+        options ??= new ModelCheckOptions();
+        if (Directory.Exists(path))
+        {
+            string config = Path.Combine(path, "config.json");
+            if (!File.Exists(config)) throw new FileNotFoundException($"{path} has no config.json (a model directory needs one)", config);
+            return CheckHuggingFace(config, options);
+        }
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file or directory", path);
+        if (IsGguf(path)) return CheckGguf(path, options);
+        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return CheckHuggingFace(path, options);
+        throw new ModelConfigException($"{path}: not a GGUF file (no GGUF magic), a config.json or a model directory");
+    }
+
+    // ------------------------------------------------------------------ GGUF
+
+    public static ModelCheckReport CheckGguf(string path, ModelCheckOptions options)
+    {
+        using GgufFile file = GgufFile.Open(path);
+        HuggingFaceConfig? companion = options.CompanionConfig is null ? null : HuggingFaceConfig.Load(ConfigFile(options.CompanionConfig));
+        ModelSource source = ModelSource.FromGguf(file);
+        if (companion is not null) source = source.WithCompanion(companion);
+        var inventory = file.Tensors.ToDictionary(
+            t => t.Name, t => new PresentTensor(t.Name, t.Type.ToString(), t.Dimensions.ToArray(), t.ElementCount, t.ByteSize), StringComparer.Ordinal);
+
+        ModelConfigBuilders builders = options.Builders ?? new ModelConfigBuilders();
+        ModuleMap map = options.ModuleMap ?? new ModuleMap();
+        ModelConfig config = builders.Build(source, out IModelConfigBuilder builder);
+        IModelDefinition definition = map.Resolve(source.Architecture);
+        CausalLM tree = definition.BuildModuleTree(config);
+        List<TensorCheck> checks = ExpectedGguf(tree, inventory);
+        ConfigCrossCheck? cross = companion is null ? null : CrossCheck(config, source.Architecture, companion, builders, map);
+        string? noWeights = inventory.Count == 0 ? $"{Path.GetFileName(path)} has no tensors (a vocabulary-only file?)" : null;
+        return Assemble(path, ModelFormat.Gguf, source.Architecture, builder, config, definition, tree, checks, inventory, cross, options, noWeights);
+    }
+
+    private static List<TensorCheck> ExpectedGguf(CausalLM tree, Dictionary<string, PresentTensor> inventory)
+    {
+        var checks = new List<TensorCheck>();
+        foreach (Module m in tree.Descendants())
+        {
+            WeightCategory category = Categorize(m);
+            foreach (TensorSpec spec in m.Weights)
+            {
+                // The primary layout, then each alternative; the first complete one wins. If none is
+                // complete, report against the one with most tensors present (primary on a tie).
+                List<IReadOnlyList<TensorSpec>> layouts = [[spec], .. spec.Alternatives];
+                IReadOnlyList<TensorSpec> chosen = layouts.FirstOrDefault(l => l.All(t => inventory.ContainsKey(t.GgufName)))
+                    ?? layouts.OrderByDescending(l => l.Count(t => inventory.ContainsKey(t.GgufName))).First();
+                string? otherLayouts = layouts.Count > 1
+                    ? "or " + string.Join(" or ", layouts.Where(l => l != chosen).Select(l => string.Join(" + ", l.Select(t => t.GgufName))))
+                    : null;
+                foreach (TensorSpec t in chosen)
+                {
+                    var expected = new ExpectedTensor(t.GgufName, m.Path, m.ClassName, t.Role, t.Ne, category, t.Optional) { AllowedTypes = t.AllowedTypes };
+                    checks.Add(Compare(expected, inventory.GetValueOrDefault(t.GgufName), otherLayouts));
+                }
+            }
+        }
+        return checks;
+    }
+
+    // ------------------------------------------------------------------ Hugging Face
+
+    public static ModelCheckReport CheckHuggingFace(string configPath, ModelCheckOptions options)
+    {
+        if (options.CompanionConfig is not null)
+            throw new ArgumentException("a companion config.json is for GGUF models; this model is a config.json already");
+        HuggingFaceConfig hf = HuggingFaceConfig.Load(configPath);
+        string directory = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
+        using SafetensorsCheckpoint? checkpoint = OpenCheckpoint(directory, out string? noWeights);
+        var inventory = new Dictionary<string, PresentTensor>(StringComparer.Ordinal);
+        foreach (SafetensorsTensor t in checkpoint?.Tensors ?? [])
+        {
+            // safetensors shapes are outermost-first; ggml order is the reverse.
+            long[] ne = t.Shape.ToArray();
+            Array.Reverse(ne);
+            inventory[t.Name] = new PresentTensor(t.Name, t.DType.HeaderName(), ne, t.ElementCount, t.ByteSize);
+        }
+        ModelSource source = ModelSource.FromConfig(hf, checkpoint is null ? null : inventory.Keys, configPath);
+        ModelConfigBuilders builders = options.Builders ?? new ModelConfigBuilders();
+        ModuleMap map = options.ModuleMap ?? new ModuleMap();
+        ModelConfig config = builders.Build(source, out IModelConfigBuilder builder);
+        IModelDefinition definition = map.Resolve(source.Architecture);
+        CausalLM tree = definition.BuildModuleTree(config);
+        List<TensorCheck> checks = ExpectedHuggingFace(tree, inventory);
+        return Assemble(directory, ModelFormat.HuggingFace, source.Architecture, builder, config, definition, tree, checks, inventory, null, options, noWeights);
+    }
+
+    /// <summary>model.safetensors.index.json, model.safetensors, or the directory's only .safetensors file.</summary>
+    private static SafetensorsCheckpoint? OpenCheckpoint(string directory, out string? noWeights)
+    {
+        noWeights = null;
+        if (File.Exists(Path.Combine(directory, SafetensorsCheckpoint.IndexFileName)) || File.Exists(Path.Combine(directory, SafetensorsCheckpoint.SingleFileName)))
+            return SafetensorsCheckpoint.Open(directory);
+        string[] files = Directory.GetFiles(directory, "*.safetensors");
+        if (files.Length == 1) return SafetensorsCheckpoint.Open(files[0]);
+        noWeights = files.Length == 0
+            ? $"{directory} has no safetensors checkpoint ({SafetensorsCheckpoint.SingleFileName} or {SafetensorsCheckpoint.IndexFileName})"
+            : $"{directory} has {files.Length} .safetensors files but no {SafetensorsCheckpoint.IndexFileName} saying how they form one checkpoint";
+        return null;
+    }
+
+    /// <summary>
+    /// HF names are the module path + "." + role. Routed experts are stored one module per expert:
+    /// <c>{experts}.{e}.gate_proj/up_proj/down_proj.weight</c> (Mixtral: w1/w3/w2), each ggml ne = the
+    /// stacked spec's first two dims. Alternative layouts are GGUF-only.
+    /// </summary>
+    private static List<TensorCheck> ExpectedHuggingFace(CausalLM tree, Dictionary<string, PresentTensor> inventory)
+    {
+        var checks = new List<TensorCheck>();
+        foreach (Module m in tree.Descendants())
+        {
+            WeightCategory category = Categorize(m);
+            if (m is Experts experts)
+            {
+                bool mixtralNames = inventory.ContainsKey($"{m.Path}.0.w1.weight");
+                foreach (TensorSpec spec in m.Weights)
+                {
+                    string projection = (spec.Role, mixtralNames) switch
+                    {
+                        ("gate", false) => "gate_proj", ("up", false) => "up_proj", ("down", false) => "down_proj",
+                        ("gate", true) => "w1", ("up", true) => "w3", ("down", true) => "w2",
+                        _ => spec.Role,
+                    };
+                    for (int e = 0; e < experts.NumExperts; e++)
+                    {
+                        string name = $"{m.Path}.{e}.{projection}.weight";
+                        var expected = new ExpectedTensor(name, m.Path, m.ClassName, spec.Role, spec.Ne[..2], category, spec.Optional)
+                            { AllowedTypes = spec.AllowedTypes, ExpertSlices = experts.NumExperts };
+                        checks.Add(Compare(expected, inventory.GetValueOrDefault(name), null));
+                    }
+                }
+                continue;
+            }
+            foreach (TensorSpec spec in m.Weights)
+            {
+                string name = $"{m.Path}.{spec.Role}";
+                var expected = new ExpectedTensor(name, m.Path, m.ClassName, spec.Role, spec.Ne, category, spec.Optional) { AllowedTypes = spec.AllowedTypes };
+                checks.Add(Compare(expected, inventory.GetValueOrDefault(name), null));
+            }
+        }
+        return checks;
+    }
+
+    // ------------------------------------------------------------------ comparison
+
+    private static TensorCheck Compare(ExpectedTensor expected, PresentTensor? actual, string? otherLayouts)
+    {
+        if (actual is null)
+            return new TensorCheck(expected, null, expected.Optional ? TensorStatus.OptionalAbsent : TensorStatus.Missing, otherLayouts);
+        // ggml drops trailing 1s (a [64, 1] gate is stored as [64]): compare without them.
+        if (!Trim(expected.Ne).SequenceEqual(Trim(actual.Ne)))
+            return new TensorCheck(expected, actual, TensorStatus.WrongShape, null);
+        IReadOnlyList<string> allowed = expected.AllowedTypes.Count > 0
+            ? expected.AllowedTypes.Select(t => t.ToString()).ToArray()
+            : Trim(expected.Ne).Length <= 1 ? VectorTypes : KernelTypes;
+        if (!allowed.Contains(actual.TypeName))
+        {
+            string why = expected.AllowedTypes.Count > 0 ? "is not allowed here"
+                : Trim(expected.Ne).Length <= 1 ? "cannot hold a 1-D tensor (norm weight or bias)" : "is not one the kernels accept";
+            return new TensorCheck(expected, actual, TensorStatus.WrongType, $"{why} ({string.Join(", ", allowed)})");
+        }
+        return new TensorCheck(expected, actual, TensorStatus.Ok, null);
+    }
+
+    private static long[] Trim(long[] ne)
+    {
+        int n = ne.Length;
+        while (n > 1 && ne[n - 1] == 1) n--;
+        return ne[..n];
+    }
+
+    /// <summary>Which part of the model a module's weights are, from its class and its ancestors.</summary>
+    internal static WeightCategory Categorize(Module m)
+    {
+        if (m is Embedding) return WeightCategory.Embedding;
+        if (m is Linear && m.Parent is CausalLM) return WeightCategory.LmHead;
+        if (m is RMSNorm) return WeightCategory.Norm;
+        if (m is Experts) return WeightCategory.RoutedExperts;
+        bool inMlp = false;
+        for (Module? a = m; a is not null; a = a.Parent)
+        {
+            if (a is SparseMoeBlock) return inMlp ? WeightCategory.SharedExperts : WeightCategory.Router;
+            if (a is Mlp) inMlp = true;
+        }
+        if (inMlp) return WeightCategory.DenseMlp;
+        for (Module? a = m; a is not null; a = a.Parent)
+            if (a is DeepseekV2Attention or MultiHeadAttention || a.Name == "self_attn") return WeightCategory.Attention;
+        return WeightCategory.Other;
+    }
+
+    // ------------------------------------------------------------------ totals and the report
+
+    private static ModelCheckReport Assemble(
+        string model, ModelFormat format, string architecture, IModelConfigBuilder builder, ModelConfig config, IModelDefinition definition,
+        CausalLM tree, List<TensorCheck> checks, Dictionary<string, PresentTensor> inventory, ConfigCrossCheck? cross,
+        ModelCheckOptions options, string? noWeights)
+    {
+        var used = new HashSet<string>(checks.Where(c => c.Actual is not null).Select(c => c.Actual!.Name), StringComparer.Ordinal);
+        var unexpected = inventory.Values.Where(t => !used.Contains(t.Name)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+        var byType = inventory.Values.GroupBy(t => t.TypeName)
+            .Select(g => new WeightTypeUsage(g.Key, g.Count(), g.Sum(t => t.Elements), g.Sum(t => t.Bytes)))
+            .OrderByDescending(u => u.Bytes).ToList();
+        return new ModelCheckReport
+        {
+            Model = model,
+            Format = format,
+            Architecture = architecture,
+            BuilderName = builder.Name,
+            Config = config,
+            DefinitionType = definition.GetType(),
+            ModelClass = tree.ClassName,
+            Tensors = checks,
+            Unexpected = unexpected,
+            PresentCount = inventory.Count,
+            ParameterCount = checks.Where(c => c.Actual is not null).Sum(c => c.Actual!.Elements),
+            UnexpectedParameterCount = unexpected.Sum(t => t.Elements),
+            ByType = byType,
+            Decode = Traffic(checks, config),
+            CrossCheck = cross,
+            FailureReason = Failure(checks, unexpected, cross, options, noWeights, tree.ClassName),
+        };
+    }
+
+    /// <summary>
+    /// Bytes one token reads: every present expected tensor in full, except the embedding (one row) and
+    /// routed experts (× k / E); tied embeddings add the whole table under the head.
+    /// </summary>
+    private static DecodeTraffic Traffic(List<TensorCheck> checks, ModelConfig config)
+    {
+        var bytes = Enum.GetValues<WeightCategory>().ToDictionary(c => c, _ => 0.0);
+        var parameters = Enum.GetValues<WeightCategory>().ToDictionary(c => c, _ => 0.0);
+        double fraction = config.Moe is { } moe ? (double)moe.ExpertsPerToken / moe.NumExperts : 1.0;
+        foreach (TensorCheck c in checks)
+        {
+            if (c.Actual is not PresentTensor t) continue;
+            switch (c.Expected.Category)
+            {
+                case WeightCategory.Embedding:
+                    bytes[WeightCategory.Embedding] += t.RowBytes;
+                    parameters[WeightCategory.Embedding] += t.Ne[0];
+                    if (config.TiedEmbeddings)
+                    {
+                        bytes[WeightCategory.LmHead] += t.Bytes;
+                        parameters[WeightCategory.LmHead] += t.Elements;
+                    }
+                    break;
+                case WeightCategory.RoutedExperts:
+                    bytes[WeightCategory.RoutedExperts] += t.Bytes * fraction;
+                    parameters[WeightCategory.RoutedExperts] += t.Elements * fraction;
+                    break;
+                default:
+                    bytes[c.Expected.Category] += t.Bytes;
+                    parameters[c.Expected.Category] += t.Elements;
+                    break;
+            }
+        }
+        return new DecodeTraffic(
+            bytes.Where(p => p.Value > 0).ToDictionary(p => p.Key, p => (long)Math.Round(p.Value)),
+            parameters.Where(p => p.Value > 0).ToDictionary(p => p.Key, p => (long)Math.Round(p.Value)));
+    }
+
+    private static string? Failure(
+        List<TensorCheck> checks, List<PresentTensor> unexpected, ConfigCrossCheck? cross, ModelCheckOptions options, string? noWeights, string modelClass)
+    {
+        int expected = checks.Count(c => c.Status != TensorStatus.OptionalAbsent);
+        if (noWeights is not null) return $"{noWeights}; the {modelClass} model expects {expected} tensors";
+        var problems = checks.Where(c => c.IsProblem).ToList();
+        if (problems.Count > 0)
+            return problems[0].Describe() + (problems.Count > 1 ? $" (and {problems.Count - 1} more tensor problem(s))" : "");
+        if (options.FailOnUnexpected && unexpected.Count > 0)
+            return $"unexpected tensor {unexpected[0].Name} {unexpected[0].TypeName} {unexpected[0].ShapeText}"
+                   + (unexpected.Count > 1 ? $" (and {unexpected.Count - 1} more)" : "");
+        if (cross is { Agrees: false })
+        {
+            var d = cross.Disagreements[0];
+            return $"GGUF and {Path.GetFileName(cross.ConfigPath)} disagree on {d.Field} ({ModelConfigFields.Format(d.Gguf)} vs {ModelConfigFields.Format(d.ConfigJson)})"
+                   + (cross.Disagreements.Count > 1 ? $" and {cross.Disagreements.Count - 1} more field(s)" : "");
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ cross-check
+
+    private static ConfigCrossCheck CrossCheck(ModelConfig gguf, string ggufArchitecture, HuggingFaceConfig companion, ModelConfigBuilders builders, ModuleMap map)
+    {
+        ModelSource source = ModelSource.FromConfig(companion);
+        ModelConfig other = builders.Build(source, out IModelConfigBuilder builder);
+        var differences = ModelConfigFields.Differences(gguf, other, ConfigCrossCheck.IgnoredFields).ToList();
+        Type? a = map.DefinitionTypeOf(ggufArchitecture), b = map.DefinitionTypeOf(source.Architecture);
+        if (a != b) differences.Insert(0, ("Definition", a?.Name ?? $"none for {ggufArchitecture}", b?.Name ?? $"none for {source.Architecture}"));
+        return new ConfigCrossCheck(companion.Source, builder.Name, other, differences);
+    }
+
+    private static string ConfigFile(string path)
+    {
+        string file = Directory.Exists(path) ? Path.Combine(path, "config.json") : path;
+        return File.Exists(file) ? file : throw new FileNotFoundException($"{file}: no such file (the config.json to cross-check against)", file);
+    }
+
+    private static bool IsGguf(string path)
+    {
+        if (path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) return true;
+        using FileStream f = File.OpenRead(path);
+        Span<byte> magic = stackalloc byte[4];
+        return f.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual("GGUF"u8);
+    }
+}

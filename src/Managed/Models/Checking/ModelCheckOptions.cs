@@ -1,0 +1,18 @@
+using NativeInfer.Config.Builders;
+
+namespace NativeInfer.Models.Checking;
+
+public sealed class ModelCheckOptions
+{
+    /// <summary>Config builders to use; null = a fresh registry with the built-ins.</summary>
+    public ModelConfigBuilders? Builders { get; init; }
+
+    /// <summary>Module map to use; null = the built-in map.</summary>
+    public ModuleMap? ModuleMap { get; init; }
+
+    /// <summary>For a GGUF model: a config.json (or a directory holding one) to cross-check against.</summary>
+    public string? CompanionConfig { get; init; }
+
+    /// <summary>Fail on tensors the architecture does not use (by default they are only reported).</summary>
+    public bool FailOnUnexpected { get; init; }
+}
