@@ -75,9 +75,16 @@ public sealed class OperatorBinder(IWeightSource weights, IReadOnlyDictionary<st
         return t;
     }
 
+    // Compared without trailing 1s: GGUF writers drop them ([64, 1] is stored as [64]).
     private void CheckShape(Module module, TensorSpec spec, WeightTensor t)
     {
-        if (!t.Ne.AsSpan().SequenceEqual(spec.Ne))
+        static ReadOnlySpan<long> Trim(long[] ne)
+        {
+            int n = ne.Length;
+            while (n > 1 && ne[n - 1] == 1) n--;
+            return ne.AsSpan(0, n);
+        }
+        if (!Trim(t.Ne).SequenceEqual(Trim(spec.Ne)))
             throw new ModelLoadException($"{Weights.Description}: tensor '{spec.GgufName}' for {module.Path} has shape " +
                                          $"[{string.Join(", ", t.Ne)}], expected {spec.ShapeText}");
     }

@@ -1,0 +1,101 @@
+using NativeInfer.Config;
+using NativeInfer.Config.Builders;
+using NativeInfer.Gguf;
+using NativeInfer.Injection;
+using NativeInfer.Models;
+using NativeInfer.Models.Modules;
+using NativeInfer.Operators;
+
+namespace NativeInfer.Runtime;
+
+/// <summary>
+/// A loaded model (design doc §2): the GGUF file mapped, the config built, the module tree built,
+/// the rules applied, and every operator bound to its weights (zero-copy views of the mapping).
+/// Immutable and thread-safe once loaded: sessions (<see cref="CreateSession"/>) hold all per-call state.
+/// </summary>
+public sealed class InferenceModel : IDisposable
+{
+    private readonly GgufFile _file;
+    private readonly Dictionary<string, InjectedOperator> _operators;
+
+    private InferenceModel(GgufFile file, ModelConfig config, CausalLM tree, InjectionPlan plan, Dictionary<string, InjectedOperator> operators,
+                           IDecoderStackOperator stack, ILinearOperator lmHead)
+    {
+        _file = file;
+        Config = config;
+        Tree = tree;
+        Plan = plan;
+        _operators = operators;
+        Stack = stack;
+        LmHead = lmHead;
+    }
+
+    public ModelConfig Config { get; }
+    public CausalLM Tree { get; }
+    public InjectionPlan Plan { get; }
+    public GgufFile File => _file;
+
+    internal IDecoderStackOperator Stack { get; }
+    internal ILinearOperator LmHead { get; }
+    public IReadOnlyDictionary<string, InjectedOperator> Operators => _operators;
+
+    /// <summary>Weight bytes one decode step reads (attention, dense and shared MLPs, top-k experts, norms, lm_head, one embedding row): the roofline input.</summary>
+    public long DecodeBytesPerToken => _operators.Values.Sum(o => o.DecodeBytes);
+
+    public static InferenceModel Load(string path, ModelOptions? options = null)
+    {
+        options ??= new ModelOptions();
+        GgufFile file = GgufFile.Open(path);
+        try
+        {
+            return Load(file, options);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads from an open GGUF file, which the model then owns.</summary>
+    public static InferenceModel Load(GgufFile file, ModelOptions options)
+    {
+        ModelSource source = ModelSource.FromGguf(file);
+        ModelConfig config = (options.ConfigBuilders ?? new ModelConfigBuilders()).Build(source);
+        IModelDefinition definition = (options.ModuleMap ?? new ModuleMap()).Resolve(source.Architecture);
+        CausalLM tree = definition.BuildModuleTree(config);
+        IReadOnlyList<InjectionRule> rules = options.Rules ?? (options.RulesPath is { } p ? RuleFile.Load(p) : []);
+        InjectionPlan plan = Injector.Plan(tree, rules, options.Injection);
+
+        var weights = new GgufWeightSource(file);
+        var operators = new Dictionary<string, InjectedOperator>(StringComparer.Ordinal);
+        foreach (PlannedOperator entry in plan.Entries)
+        {
+            if (entry.Operator is null || entry.Pruned) continue;
+            var context = new OperatorContext
+            {
+                Key = entry.Module.Path, Module = entry.Module, Config = config, Weights = weights,
+                GenerateDevice = entry.GenerateDevice, PrefillDevice = entry.PrefillDevice, OutDevice = entry.OutDevice,
+                GenerateOp = entry.GenerateOp, PrefillOp = entry.PrefillOp, Options = entry.Options,
+                RuleLocation = entry.Rule?.Location.ToString() ?? "default",
+            };
+            try
+            {
+                operators[entry.Module.Path] = entry.Operator.Create(context);
+            }
+            catch (Exception e) when (e is not ModelLoadException)
+            {
+                throw new ModelLoadException($"{context.RuleLocation}: cannot create {entry.Operator.Name} for {entry.Module.Path}: {e.Message}", e);
+            }
+        }
+        var binder = new OperatorBinder(weights, operators);
+        foreach (InjectedOperator op in operators.Values) op.Bind(binder);
+        var stack = binder.OperatorFor<IDecoderStackOperator>(tree.Model);
+        var head = binder.OperatorFor<ILinearOperator>(tree.LmHead);
+        return new InferenceModel(file, config, tree, plan, operators, stack, head);
+    }
+
+    public InferenceSession CreateSession(SessionOptions? options = null) => new(this, options ?? new SessionOptions());
+
+    public void Dispose() => _file.Dispose();
+}

@@ -1,0 +1,101 @@
+using NativeInfer.Kernels;
+using NativeInfer.Operators;
+
+namespace NativeInfer.Runtime;
+
+/// <summary>
+/// One conversation's state over a shared <see cref="InferenceModel"/>: its KV cache, scratch arena,
+/// kernel pool and position. Not thread-safe (use one session per concurrent request); after the first
+/// pass of a given size, a forward pass allocates nothing, managed or native.
+/// </summary>
+public sealed unsafe class InferenceSession : IDisposable
+{
+    private readonly InferenceModel _model;
+    private readonly SessionOptions _options;
+    private readonly KernelPool _pool;
+    private readonly ScratchArena _scratch;
+    private readonly KvCache _cache;
+    private readonly ForwardContext _ctx;
+
+    internal InferenceSession(InferenceModel model, SessionOptions options)
+    {
+        options.Validate();
+        _model = model;
+        _options = options;
+        int capacity = options.ContextLength > 0 ? options.ContextLength : Math.Min(model.Config.ContextLength, 4096);
+        _pool = KernelPool.Create(options.Threads, options.Isa);
+        try
+        {
+            _cache = new KvCache(model.Config, capacity, options.KvCacheType);
+            _scratch = new ScratchArena(8L << 20);
+            _ctx = new ForwardContext(_pool, _scratch, _cache);
+        }
+        catch
+        {
+            _pool.Dispose();
+            _cache?.Dispose();
+            throw;
+        }
+    }
+
+    public InferenceModel Model => _model;
+
+    /// <summary>Tokens in the cache: the position the next token takes.</summary>
+    public int Length => _cache.Length;
+
+    public int Capacity => _cache.Capacity;
+
+    public int VocabSize => _model.Config.VocabSize;
+
+    public KernelPool Pool => _pool;
+
+    /// <summary>Feeds tokens (one batched pass, split at MaxBatchTokens) and writes the last token's logits [vocab].</summary>
+    public void Forward(ReadOnlySpan<int> tokens, Span<float> logits) => Run(tokens, logits, allPositions: false);
+
+    /// <summary>Feeds tokens and writes the logits of every one of them, [tokens][vocab].</summary>
+    public void ForwardAll(ReadOnlySpan<int> tokens, Span<float> logits) => Run(tokens, logits, allPositions: true);
+
+    /// <summary>Forgets everything after the first <paramref name="length"/> tokens (rewind for regeneration or a new turn).</summary>
+    public void Truncate(int length)
+    {
+        if ((uint)length > (uint)_cache.Length)
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"the session holds {_cache.Length} tokens");
+        _cache.Length = length;
+    }
+
+    public void Reset() => _cache.Length = 0;
+
+    private void Run(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions)
+    {
+        int n = tokens.Length, vocab = VocabSize, hidden = _model.Config.HiddenSize;
+        if (n == 0) throw new ArgumentException("no tokens to feed", nameof(tokens));
+        if (_cache.Length + n > _cache.Capacity) throw new ContextLengthExceededException(_cache.Length, n, _cache.Capacity);
+        long need = allPositions ? (long)n * vocab : vocab;
+        if (logits.Length < need) throw new ArgumentException($"logits holds {logits.Length} values; {need} are needed", nameof(logits));
+        for (int i = 0; i < n; i++)
+            if ((uint)tokens[i] >= (uint)vocab)
+                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"token {i} is outside the vocabulary [0, {vocab})");
+
+        fixed (int* ids = tokens)
+        fixed (float* outLogits = logits)
+        {
+            for (int start = 0; start < n; start += _options.MaxBatchTokens)
+            {
+                int count = Math.Min(_options.MaxBatchTokens, n - start);
+                _ctx.Begin(_cache.Length, count);
+                float* h = _scratch.Alloc<float>((long)count * hidden);
+                _model.Stack.Forward(_ctx, ids + start, count, h);
+                _cache.Length += count;
+                if (allPositions) _model.LmHead.Forward(_ctx, h, count, outLogits + (long)start * vocab);
+                else if (start + count == n) _model.LmHead.Forward(_ctx, h + (long)(count - 1) * hidden, 1, outLogits);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _cache.Dispose();
+        _scratch.Dispose();
+        _pool.Dispose();
+    }
+}
