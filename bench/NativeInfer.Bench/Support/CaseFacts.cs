@@ -5,6 +5,9 @@ namespace NativeInfer.Bench.Support;
 /// <summary>What one benchmark case did per operation, registered by its GlobalSetup.</summary>
 public sealed record CaseFacts(double WeightBytes, double Flops, double ReadBandwidth, bool IsDecode)
 {
+    /// <summary>Tokens one operation processes (runtime benchmarks; 0 = not a token count).</summary>
+    public int Tokens { get; init; }
+
     /// <summary>Mean seconds per operation; filled in by the columns from the summary.</summary>
     public double Seconds { get; init; }
 

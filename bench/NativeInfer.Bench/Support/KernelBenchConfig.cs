@@ -25,6 +25,7 @@ public sealed class KernelBenchConfig : ManualConfig
             .WithId("kernels"));
         AddColumn(new FactColumn("weight GB/s", f => f.WeightBytes / f.Seconds / 1e9, "0.0"));
         AddColumn(new FactColumn("GFLOP/s", f => f.Flops / f.Seconds / 1e9, "0.0"));
+        AddColumn(new FactColumn("tokens/s", f => f.Tokens / f.Seconds, "0.0"));
         AddColumn(new FactColumn("read GB/s", f => f.ReadBandwidth / 1e9, "0.0"));
         AddColumn(new FactColumn("of bandwidth", f => f.WeightBytes / f.Seconds / f.ReadBandwidth, "P0", decodeOnly: true));
         AddColumn(new RatioToCaseColumn("vs AVX2", "isa", (mine, avx2) => avx2.Seconds / mine.Seconds,
