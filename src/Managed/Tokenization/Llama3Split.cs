@@ -1,0 +1,140 @@
+namespace NativeInfer.Tokenization;
+
+/// <summary>
+/// The Llama 3 pattern
+/// <c>(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+</c>
+/// as llama.cpp's hand-written scanner (unicode_regex_split_custom_llama3), step for step: case-blind
+/// contractions, a letter run with one optional leading non-letter, numbers in groups of three,
+/// punctuation runs swallowing trailing newlines, and whitespace runs that end after their last newline.
+/// </summary>
+internal sealed class Llama3Split : SplitStage
+{
+    /// <summary>llama.cpp's spelling (std::regex has no inline (?i:), so the contractions list both cases).</summary>
+    public const string Regex = @"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+    /// <summary>The pattern as Hugging Face tokenizer.json writes it (llama.cpp treats both the same).</summary>
+    public const string RegexCaseInsensitive = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+    public override string Pattern => Regex;
+
+    public override void Split(ReadOnlySpan<int> codepoints, ReadOnlySpan<int> pieces, GrowableBuffer<int> output, GrowableBuffer<char> scratch)
+    {
+        int start = 0;
+        foreach (int length in pieces)
+        {
+            SplitPiece(codepoints.Slice(start, length), output);
+            start += length;
+        }
+    }
+
+    // Only ASCII letters lower-case to s, t, r, e, v, m, l or d, so ASCII folding is exact here.
+    private static int Lower(int c) => c is >= 'A' and <= 'Z' ? c + 32 : c;
+
+    private static void SplitPiece(ReadOnlySpan<int> cps, GrowableBuffer<int> output)
+    {
+        int end = cps.Length;
+        int pos = 0;
+        int last = 0;
+        while (pos < end)
+        {
+            int cpt = cps[pos];
+            CodepointClass flags = UnicodeTables.Of(cpt);
+
+            // (?i:'s|'t|'re|'ve|'m|'ll|'d)
+            if (cpt == '\'' && pos + 1 < end)
+            {
+                int next = Lower(cps[pos + 1]);
+                if (next is 's' or 't' or 'm' or 'd')
+                {
+                    pos += 2;
+                    Gpt2Split.Emit(ref last, pos, output);
+                    continue;
+                }
+                if (pos + 2 < end)
+                {
+                    int after = Lower(cps[pos + 2]);
+                    if ((next == 'r' && after == 'e') || (next == 'v' && after == 'e') || (next == 'l' && after == 'l'))
+                    {
+                        pos += 3;
+                        Gpt2Split.Emit(ref last, pos, output);
+                        continue;
+                    }
+                }
+            }
+
+            // [^\r\n\p{L}\p{N}]?\p{L}+
+            if (!(cpt == '\r' || cpt == '\n' || Gpt2Split.Has(flags, CodepointClass.Number)))
+            {
+                if (Gpt2Split.Has(flags, CodepointClass.Letter) || Gpt2Split.Has(Gpt2Split.At(cps, pos + 1), CodepointClass.Letter))
+                {
+                    pos++;
+                    while (Gpt2Split.Has(Gpt2Split.At(cps, pos), CodepointClass.Letter)) pos++;
+                    Gpt2Split.Emit(ref last, pos, output);
+                    continue;
+                }
+            }
+
+            // \p{N}{1,3}
+            if (Gpt2Split.Has(flags, CodepointClass.Number))
+            {
+                int groupStart = pos;
+                while (Gpt2Split.Has(Gpt2Split.At(cps, pos), CodepointClass.Number))
+                {
+                    if (++pos - groupStart >= 3)
+                    {
+                        Gpt2Split.Emit(ref last, pos, output);
+                        groupStart = pos;
+                    }
+                }
+                Gpt2Split.Emit(ref last, pos, output);
+                continue;
+            }
+
+            // <space>?[^\s\p{L}\p{N}]+[\r\n]*
+            CodepointClass flags2 = cpt == ' ' ? Gpt2Split.At(cps, pos + 1) : flags;
+            if (Gpt2Split.IsOther(flags2))
+            {
+                if (cpt == ' ') pos++;
+                while (Gpt2Split.IsOther(Gpt2Split.At(cps, pos))) pos++;
+                while (pos < end && cps[pos] is '\r' or '\n') pos++;
+                Gpt2Split.Emit(ref last, pos, output);
+                continue;
+            }
+
+            int spaces = 0;
+            int afterLastNewline = 0;
+            while (Gpt2Split.Has(Gpt2Split.At(cps, pos + spaces), CodepointClass.Whitespace))
+            {
+                if (cps[pos + spaces] is '\r' or '\n') afterLastNewline = pos + spaces + 1;
+                spaces++;
+            }
+
+            // \s*[\r\n]+
+            if (afterLastNewline > 0)
+            {
+                pos = afterLastNewline;
+                Gpt2Split.Emit(ref last, pos, output);
+                continue;
+            }
+
+            // \s+(?!\S)
+            if (spaces > 1 && pos + spaces < end)
+            {
+                pos += spaces - 1;
+                Gpt2Split.Emit(ref last, pos, output);
+                continue;
+            }
+
+            // \s+
+            if (spaces > 0)
+            {
+                pos += spaces;
+                Gpt2Split.Emit(ref last, pos, output);
+                continue;
+            }
+
+            pos++;
+            Gpt2Split.Emit(ref last, pos, output);
+        }
+    }
+}
