@@ -14,6 +14,7 @@ public static class Program
         new KernelsCommand(),
         new CpuCommand(),
         new QuantizeCommand(),
+        new TokenizeCommand(),
     ];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

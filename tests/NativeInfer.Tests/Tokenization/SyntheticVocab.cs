@@ -66,12 +66,17 @@ internal sealed class SyntheticVocab
 
     public Tokenizer Build()
     {
+        using GgufFile file = GgufFile.FromMemory(ToImage(), "synthetic.gguf");
+        return Tokenizer.FromGguf(file);
+    }
+
+    public byte[] ToImage()
+    {
         var writer = new GgufWriter();
         foreach (Action<GgufWriter> add in _entries.Values) add(writer);
         var image = new MemoryStream();
         writer.WriteTo(image);
-        using GgufFile file = GgufFile.FromMemory(image.ToArray(), "synthetic.gguf");
-        return Tokenizer.FromGguf(file);
+        return image.ToArray();
     }
 
     private static int ByteLevelAlphabetOf(int b)
