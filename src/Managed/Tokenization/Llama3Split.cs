@@ -6,8 +6,11 @@ namespace NativeInfer.Tokenization;
 /// as llama.cpp's hand-written scanner (unicode_regex_split_custom_llama3), step for step: case-blind
 /// contractions, a letter run with one optional leading non-letter, numbers in groups of three,
 /// punctuation runs swallowing trailing newlines, and whitespace runs that end after their last newline.
+/// <para>Qwen2's pattern is the same with single digits (<c>\p{N}</c> for <c>\p{N}{1,3}</c>). llama.cpp
+/// runs that one through std::regex; the scanner with a group size of one gives the same pieces
+/// (PreTokenizerTests fuzzes both against the regex path) at scanner speed.</para>
 /// </summary>
-internal sealed class Llama3Split : SplitStage
+internal sealed class Llama3Split(int digitsPerGroup = 3) : SplitStage
 {
     /// <summary>llama.cpp's spelling (std::regex has no inline (?i:), so the contractions list both cases).</summary>
     public const string Regex = @"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
@@ -15,7 +18,10 @@ internal sealed class Llama3Split : SplitStage
     /// <summary>The pattern as Hugging Face tokenizer.json writes it (llama.cpp treats both the same).</summary>
     public const string RegexCaseInsensitive = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
-    public override string Pattern => Regex;
+    /// <summary>Qwen2's pattern (llama.cpp's spelling).</summary>
+    public const string Qwen2Regex = @"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+    public override string Pattern => digitsPerGroup == 1 ? Qwen2Regex : Regex;
 
     public override void Split(ReadOnlySpan<int> codepoints, ReadOnlySpan<int> pieces, GrowableBuffer<int> output, GrowableBuffer<char> scratch)
     {
@@ -30,7 +36,7 @@ internal sealed class Llama3Split : SplitStage
     // Only ASCII letters lower-case to s, t, r, e, v, m, l or d, so ASCII folding is exact here.
     private static int Lower(int c) => c is >= 'A' and <= 'Z' ? c + 32 : c;
 
-    private static void SplitPiece(ReadOnlySpan<int> cps, GrowableBuffer<int> output)
+    private void SplitPiece(ReadOnlySpan<int> cps, GrowableBuffer<int> output)
     {
         int end = cps.Length;
         int pos = 0;
@@ -74,13 +80,13 @@ internal sealed class Llama3Split : SplitStage
                 }
             }
 
-            // \p{N}{1,3}
+            // \p{N}{1,3} (Qwen2: \p{N})
             if (Gpt2Split.Has(flags, CodepointClass.Number))
             {
                 int groupStart = pos;
                 while (Gpt2Split.Has(Gpt2Split.At(cps, pos), CodepointClass.Number))
                 {
-                    if (++pos - groupStart >= 3)
+                    if (++pos - groupStart >= digitsPerGroup)
                     {
                         Gpt2Split.Emit(ref last, pos, output);
                         groupStart = pos;

@@ -4,7 +4,8 @@ namespace NativeInfer.Tokenization;
 /// Splits text into the words byte-level BPE merges within: the regexes of one
 /// <c>tokenizer.ggml.pre</c> type applied in order, each to every piece the previous one left.
 /// The GPT-2 and Llama 3 patterns run as llama.cpp's hand-written scanners (llama.cpp substitutes
-/// those for exactly these pattern strings); every other pattern runs through <see cref="RegexSplit"/>.
+/// those for exactly these pattern strings); simple class runs through <see cref="ClassRunSplit"/>;
+/// everything else through <see cref="RegexSplit"/>.
 /// </summary>
 internal sealed class PreTokenizer
 {
@@ -20,12 +21,17 @@ internal sealed class PreTokenizer
 
     public IReadOnlyList<SplitStage> Stages => _stages;
 
-    public static SplitStage CreateStage(string pattern) => pattern switch
+    public static SplitStage CreateStage(string pattern)
     {
-        Gpt2Split.Regex => new Gpt2Split(),
-        Llama3Split.Regex or Llama3Split.RegexCaseInsensitive => new Llama3Split(),
-        _ => new RegexSplit(pattern),
-    };
+        switch (pattern)
+        {
+            case Gpt2Split.Regex: return new Gpt2Split();
+            case Llama3Split.Regex or Llama3Split.RegexCaseInsensitive: return new Llama3Split();
+            case Llama3Split.Qwen2Regex: return new Llama3Split(digitsPerGroup: 1);
+        }
+        var translation = new PatternTranslation(pattern);
+        return ClassRunSplit.TryCreate(translation) ?? (SplitStage)new RegexSplit(translation);
+    }
 
     /// <summary>
     /// Splits <paramref name="codepoints"/>; the returned span (lengths in codepoints, in order,

@@ -51,10 +51,7 @@ internal static class PreTokenizerCatalog
             "[\u4E00-\u9FA5\u3040-\u309F\u30A0-\u30FF]+",
             "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+",
         ]),
-        new(["qwen2", "deepseek-r1-qwen"],
-        [
-            @"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
-        ]),
+        new(["qwen2", "deepseek-r1-qwen"], [Llama3Split.Qwen2Regex]),
     ];
 
     private const string DeepSeekLetters =

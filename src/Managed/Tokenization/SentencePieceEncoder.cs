@@ -8,6 +8,11 @@ namespace NativeInfer.Tokenization;
 /// when add_space_prefix is on); each codepoint starts as a symbol; repeatedly merge the adjacent
 /// pair whose concatenation is the highest-scoring token (leftmost first on ties); a symbol that is
 /// not a token falls back to its UTF-8 bytes as &lt;0xXX&gt; tokens.
+/// <para>llama.cpp merges the whole text in one queue. Here the text is cut into words before each
+/// "▁" whose preceding character never precedes "▁" inside a token: no merge can cross such a cut,
+/// and merges on either side do not affect each other, so merging word by word gives the same ids,
+/// in O(word) memory, and lets repeated words come from the word cache. (For SentencePiece
+/// vocabularies "▁" only starts tokens, so every space-led word is cut.)</para>
 /// </summary>
 internal sealed class SentencePieceEncoder : TextEncoder
 {
@@ -16,11 +21,17 @@ internal sealed class SentencePieceEncoder : TextEncoder
     private readonly Vocabulary _vocab;
     private readonly bool _addSpacePrefix;
     private readonly int[] _tokenOfByte = new int[256];
+    private readonly bool[] _precedesMarkInToken = new bool[0x10000]; // char → some token has it right before "▁"
 
-    public SentencePieceEncoder(Vocabulary vocab, bool addSpacePrefix, int unknown)
+    private readonly bool _cutWords;
+
+    /// <param name="cutWords">Merge word by word (see the remarks); false merges each text whole, exactly as
+    /// llama.cpp does, which tests use as the reference for the cut.</param>
+    public SentencePieceEncoder(Vocabulary vocab, bool addSpacePrefix, int unknown, bool cutWords = true)
     {
         _vocab = vocab;
         _addSpacePrefix = addSpacePrefix;
+        _cutWords = cutWords;
         Span<char> name = stackalloc char[6];
         for (int b = 0; b < 256; b++)
         {
@@ -30,6 +41,9 @@ internal sealed class SentencePieceEncoder : TextEncoder
             if (id < 0 && b < 0x80) id = vocab.IdOrMinusOne([(char)b]);
             _tokenOfByte[b] = id >= 0 ? id : unknown;
         }
+        foreach (string text in vocab.Texts)
+            for (int i = 1; i < text.Length; i++)
+                if (text[i] == SpaceMark && text[i - 1] != SpaceMark) _precedesMarkInToken[text[i - 1]] = true;
     }
 
     public override void Encode(ReadOnlySpan<char> text, bool afterSpecial, List<int> output, EncodeScratch s)
@@ -40,6 +54,44 @@ internal sealed class SentencePieceEncoder : TextEncoder
         if (prefix == 1) chars[0] = SpaceMark;
         for (int i = 0; i < text.Length; i++) chars[prefix + i] = text[i] == ' ' ? SpaceMark : text[i];
 
+        if (!_cutWords)
+        {
+            GrowableBuffer<int> ids = s.WordIds;
+            ids.Clear();
+            Merge(chars, ids, s);
+            output.AddRange(ids.Span);
+            return;
+        }
+
+        // Words: cut before a "▁" when no token could span the cut.
+        int wordStart = 0;
+        for (int i = 1; i < chars.Length; i++)
+        {
+            if (chars[i] == SpaceMark && chars[i - 1] != SpaceMark && !_precedesMarkInToken[chars[i - 1]])
+            {
+                EncodeWord(chars[wordStart..i], output, s);
+                wordStart = i;
+            }
+        }
+        EncodeWord(chars[wordStart..], output, s);
+    }
+
+    private void EncodeWord(ReadOnlySpan<char> word, List<int> output, EncodeScratch s)
+    {
+        if (s.Words.TryGet(word, out ReadOnlySpan<int> cached))
+        {
+            output.AddRange(cached);
+            return;
+        }
+        GrowableBuffer<int> ids = s.WordIds;
+        ids.Clear();
+        Merge(word, ids, s);
+        s.Words.Add(word, ids.Span);
+        output.AddRange(ids.Span);
+    }
+
+    private void Merge(ReadOnlySpan<char> chars, GrowableBuffer<int> output, EncodeScratch s)
+    {
         // One symbol per codepoint (a surrogate pair is one symbol of two chars).
         int capacity = chars.Length;
         Span<int> start = s.SymbolStart.Resize(capacity);
@@ -104,7 +156,7 @@ internal sealed class SentencePieceEncoder : TextEncoder
         return ~ascending;
     }
 
-    private void EmitBytes(ReadOnlySpan<char> symbol, List<int> output)
+    private void EmitBytes(ReadOnlySpan<char> symbol, GrowableBuffer<int> output)
     {
         Span<byte> utf8 = stackalloc byte[8];
         int n = Encoding.UTF8.GetBytes(symbol, utf8);

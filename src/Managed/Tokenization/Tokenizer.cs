@@ -39,6 +39,10 @@ public sealed class Tokenizer
         _endOfGeneration = ids.EndOfGeneration;
     }
 
+    internal Vocabulary Vocabulary => _vocab;
+
+    internal TextEncoder Encoder => _encoder;
+
     /// <summary>Reads the tokenizer of a GGUF file (vocabulary-only files work too).</summary>
     /// <exception cref="TokenizerException">Unsupported model or pre-tokenizer, missing or malformed metadata.</exception>
     public static Tokenizer FromGguf(GgufFile file) => TokenizerLoader.Load(file.Metadata);

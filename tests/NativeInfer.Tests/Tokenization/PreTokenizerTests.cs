@@ -63,22 +63,51 @@ public class PreTokenizerTests
 
     private static IEnumerable<string> SupportedNames() => PreTokenizerCatalog.SupportedNames;
 
+    private static readonly string[] Alphabet =
+    [
+        "a", "B", "z", " ", "  ", "\t", "\n", "\r", "'", "s", "t", "ll", "RE", "1", "23", "٣", "½", ".", ",", "!", "~", "$", "_", "-", "+",
+        "é", "\u0301", "µ", "Ω", "ᾶ", "\u1FD3", "\u2126", "\u212A", "ℂ", "Ａ", "！", "～", "‘", "中", "一", "가", "カ", "ぁ", "\u0800",
+        "🦙", "😶‍🌫️", "𝔘", "\U00010400", "\U0001E900", "\U00020000", "\u00A0", "\u3000", "\u2028", "\u0085", "\u200B", "\uE0D2", "\uE0E0", "\0",
+    ];
+
+    private static IEnumerable<string> RandomTexts(int seed, int count)
+    {
+        var random = new Random(seed);
+        for (int i = 0; i < count; i++)
+            yield return string.Concat(Enumerable.Range(0, random.Next(1, 16)).Select(_ => Alphabet[random.Next(Alphabet.Length)]));
+    }
+
     [TestCase(Gpt2Split.Regex)]
     [TestCase(Llama3Split.Regex)]
+    [TestCase(Llama3Split.Qwen2Regex)]
     public void Scanner_AgreesWithRegexOnRandomText(string pattern)
     {
         var scanner = new PreTokenizer("scanner", [pattern]);
+        Assert.That(scanner.Stages[0], Is.InstanceOf<Gpt2Split>().Or.InstanceOf<Llama3Split>());
         var regexStage = new RegexSplit(pattern);
-        string[] alphabet = ["a", "B", "z", " ", "  ", "\t", "\n", "\r", "'", "s", "t", "ll", "RE", "1", "23", "٣", ".", ",", "!", "~",
-                             "é", "\u0301", "中", "🦙", "\u00A0", "\u3000", "$", "_", "-", "😶‍🌫️", "𝔘"];
-        var random = new Random(1234);
-        for (int iteration = 0; iteration < 3000; iteration++)
-        {
-            string text = string.Concat(Enumerable.Range(0, random.Next(1, 16)).Select(_ => alphabet[random.Next(alphabet.Length)]));
-            string[] expected = Split(scanner, text);
-            string[] actual = SplitWith(regexStage, text);
-            Assert.That(actual, Is.EqualTo(expected), $"text {TokenizerReferenceTests.Show(text)}");
-        }
+        foreach (string text in RandomTexts(1234, 3000))
+            Assert.That(SplitWith(regexStage, text), Is.EqualTo(Split(scanner, text)), $"text {TokenizerReferenceTests.Show(text)}");
+    }
+
+    private static IEnumerable<TestCaseData> ClassRunPatterns() =>
+        PreTokenizerCatalog.Entries.SelectMany(e => e.Regexes).Distinct()
+            .Where(p => ClassRunSplit.TryCreate(new PatternTranslation(p)) is not null)
+            .Select(p => new TestCaseData(p).SetArgDisplayNames(TokenizerReferenceTests.Show(p.Length > 30 ? p[..30] + "…" : p)));
+
+    [TestCaseSource(nameof(ClassRunPatterns))]
+    public void ClassRun_AgreesWithRegexOnRandomText(string pattern)
+    {
+        SplitStage fast = ClassRunSplit.TryCreate(new PatternTranslation(pattern))!;
+        var regexStage = new RegexSplit(pattern);
+        foreach (string text in RandomTexts(4321, 3000))
+            Assert.That(SplitWith(fast, text), Is.EqualTo(SplitWith(regexStage, text)), $"text {TokenizerReferenceTests.Show(text)}");
+    }
+
+    [Test]
+    public void DeepSeekLlm_RunsEveryStageOnTheFastPath()
+    {
+        PreTokenizerCatalog.Entry entry = PreTokenizerCatalog.Find("deepseek-llm")!;
+        Assert.That(new PreTokenizer("deepseek-llm", entry.Regexes).Stages, Is.All.InstanceOf<ClassRunSplit>());
     }
 
     private static string[] SplitWith(SplitStage stage, string text)
