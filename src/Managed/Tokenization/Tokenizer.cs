@@ -17,6 +17,7 @@ public sealed class Tokenizer
     private readonly SpecialTokenMatcher _specials;
     private readonly TokenPieces _pieces;
     private readonly HashSet<int> _endOfGeneration;
+    private readonly IReadOnlyList<int> _endOfGenerationIds;
     private EncodeScratch? _spare;
 
     internal Tokenizer(string source, TokenizerKind kind, string preTokenizer, Vocabulary vocab, TextEncoder encoder,
@@ -37,6 +38,7 @@ public sealed class Tokenizer
         _specials = new SpecialTokenMatcher(vocab);
         _pieces = new TokenPieces(vocab, kind);
         _endOfGeneration = ids.EndOfGeneration;
+        _endOfGenerationIds = Array.AsReadOnly(ids.EndOfGeneration.Order().ToArray());
     }
 
     internal Vocabulary Vocabulary => _vocab;
@@ -217,7 +219,7 @@ public sealed class Tokenizer
     public bool IsEndOfGeneration(int id) => _endOfGeneration.Contains(id);
 
     /// <summary>All end-of-generation ids (see <see cref="IsEndOfGeneration"/>), ascending.</summary>
-    public IReadOnlyList<int> EndOfGenerationIds => _endOfGeneration.Order().ToArray();
+    public IReadOnlyList<int> EndOfGenerationIds => _endOfGenerationIds;
 
     /// <summary>The id whose vocabulary string is exactly <paramref name="text"/>.</summary>
     public bool TryGetId(ReadOnlySpan<char> text, out int id) => _vocab.TryGetId(text, out id);
