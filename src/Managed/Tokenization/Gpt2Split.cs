@@ -1,3 +1,5 @@
+using static NativeInfer.Tokenization.CodepointScan;
+
 namespace NativeInfer.Tokenization;
 
 /// <summary>
@@ -90,20 +92,5 @@ internal sealed class Gpt2Split : SplitStage
             pos++;
             Emit(ref last, pos, output);
         }
-    }
-
-    /// <summary>Class of the codepoint at <paramref name="i"/>, or None past the piece's end.</summary>
-    internal static CodepointClass At(ReadOnlySpan<int> cps, int i) => (uint)i < (uint)cps.Length ? UnicodeTables.Of(cps[i]) : CodepointClass.None;
-
-    internal static bool Has(CodepointClass flags, CodepointClass bit) => (flags & bit) != 0;
-
-    /// <summary>[^\s\p{L}\p{N}] for a codepoint inside the piece.</summary>
-    internal static bool IsOther(CodepointClass flags) =>
-        flags != CodepointClass.None && (flags & (CodepointClass.Whitespace | CodepointClass.Letter | CodepointClass.Number)) == 0;
-
-    internal static void Emit(ref int last, int end, GrowableBuffer<int> output)
-    {
-        if (end > last) output.Add(end - last);
-        last = end;
     }
 }

@@ -1,3 +1,5 @@
+using static NativeInfer.Tokenization.CodepointScan;
+
 namespace NativeInfer.Tokenization;
 
 /// <summary>
@@ -53,7 +55,7 @@ internal sealed class Llama3Split(int digitsPerGroup = 3) : SplitStage
                 if (next is 's' or 't' or 'm' or 'd')
                 {
                     pos += 2;
-                    Gpt2Split.Emit(ref last, pos, output);
+                    Emit(ref last, pos, output);
                     continue;
                 }
                 if (pos + 2 < end)
@@ -62,54 +64,54 @@ internal sealed class Llama3Split(int digitsPerGroup = 3) : SplitStage
                     if ((next == 'r' && after == 'e') || (next == 'v' && after == 'e') || (next == 'l' && after == 'l'))
                     {
                         pos += 3;
-                        Gpt2Split.Emit(ref last, pos, output);
+                        Emit(ref last, pos, output);
                         continue;
                     }
                 }
             }
 
             // [^\r\n\p{L}\p{N}]?\p{L}+
-            if (!(cpt == '\r' || cpt == '\n' || Gpt2Split.Has(flags, CodepointClass.Number)))
+            if (!(cpt == '\r' || cpt == '\n' || Has(flags, CodepointClass.Number)))
             {
-                if (Gpt2Split.Has(flags, CodepointClass.Letter) || Gpt2Split.Has(Gpt2Split.At(cps, pos + 1), CodepointClass.Letter))
+                if (Has(flags, CodepointClass.Letter) || Has(At(cps, pos + 1), CodepointClass.Letter))
                 {
                     pos++;
-                    while (Gpt2Split.Has(Gpt2Split.At(cps, pos), CodepointClass.Letter)) pos++;
-                    Gpt2Split.Emit(ref last, pos, output);
+                    while (Has(At(cps, pos), CodepointClass.Letter)) pos++;
+                    Emit(ref last, pos, output);
                     continue;
                 }
             }
 
             // \p{N}{1,3} (Qwen2: \p{N})
-            if (Gpt2Split.Has(flags, CodepointClass.Number))
+            if (Has(flags, CodepointClass.Number))
             {
                 int groupStart = pos;
-                while (Gpt2Split.Has(Gpt2Split.At(cps, pos), CodepointClass.Number))
+                while (Has(At(cps, pos), CodepointClass.Number))
                 {
                     if (++pos - groupStart >= digitsPerGroup)
                     {
-                        Gpt2Split.Emit(ref last, pos, output);
+                        Emit(ref last, pos, output);
                         groupStart = pos;
                     }
                 }
-                Gpt2Split.Emit(ref last, pos, output);
+                Emit(ref last, pos, output);
                 continue;
             }
 
             // <space>?[^\s\p{L}\p{N}]+[\r\n]*
-            CodepointClass flags2 = cpt == ' ' ? Gpt2Split.At(cps, pos + 1) : flags;
-            if (Gpt2Split.IsOther(flags2))
+            CodepointClass flags2 = cpt == ' ' ? At(cps, pos + 1) : flags;
+            if (IsOther(flags2))
             {
                 if (cpt == ' ') pos++;
-                while (Gpt2Split.IsOther(Gpt2Split.At(cps, pos))) pos++;
+                while (IsOther(At(cps, pos))) pos++;
                 while (pos < end && cps[pos] is '\r' or '\n') pos++;
-                Gpt2Split.Emit(ref last, pos, output);
+                Emit(ref last, pos, output);
                 continue;
             }
 
             int spaces = 0;
             int afterLastNewline = 0;
-            while (Gpt2Split.Has(Gpt2Split.At(cps, pos + spaces), CodepointClass.Whitespace))
+            while (Has(At(cps, pos + spaces), CodepointClass.Whitespace))
             {
                 if (cps[pos + spaces] is '\r' or '\n') afterLastNewline = pos + spaces + 1;
                 spaces++;
@@ -119,7 +121,7 @@ internal sealed class Llama3Split(int digitsPerGroup = 3) : SplitStage
             if (afterLastNewline > 0)
             {
                 pos = afterLastNewline;
-                Gpt2Split.Emit(ref last, pos, output);
+                Emit(ref last, pos, output);
                 continue;
             }
 
@@ -127,7 +129,7 @@ internal sealed class Llama3Split(int digitsPerGroup = 3) : SplitStage
             if (spaces > 1 && pos + spaces < end)
             {
                 pos += spaces - 1;
-                Gpt2Split.Emit(ref last, pos, output);
+                Emit(ref last, pos, output);
                 continue;
             }
 
@@ -135,12 +137,12 @@ internal sealed class Llama3Split(int digitsPerGroup = 3) : SplitStage
             if (spaces > 0)
             {
                 pos += spaces;
-                Gpt2Split.Emit(ref last, pos, output);
+                Emit(ref last, pos, output);
                 continue;
             }
 
             pos++;
-            Gpt2Split.Emit(ref last, pos, output);
+            Emit(ref last, pos, output);
         }
     }
 }

@@ -95,6 +95,7 @@ public sealed class Tokenizer
     /// <param name="addEos">Put <see cref="Eos"/> last.</param>
     public int[] Encode(string text, bool addBos = false, bool parseSpecial = false, bool addEos = false)
     {
+        ArgumentNullException.ThrowIfNull(text);
         var output = new List<int>(text.Length / 3 + 4);
         Encode(text, output, addBos, parseSpecial, addEos);
         return output.ToArray();
