@@ -15,6 +15,7 @@ public static class Program
         new CpuCommand(),
         new QuantizeCommand(),
         new CheckCommand(),
+        new TokenizeCommand(),
     ];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
