@@ -53,7 +53,11 @@ public sealed unsafe class DecoderStackOperator : InjectedOperator, IDecoderStac
     public void Forward(ForwardContext ctx, int* tokens, int n, float* hidden)
     {
         _embed.Forward(ctx, tokens, n, hidden);
-        foreach (DecoderLayerOperator layer in _layers) layer.Forward(ctx, hidden, n);
+        foreach (DecoderLayerOperator layer in _layers)
+        {
+            ctx.Cancellation.ThrowIfCancellationRequested();
+            layer.Forward(ctx, hidden, n);
+        }
         _norm.Forward(ctx, hidden, n, hidden);
     }
 }

@@ -32,14 +32,18 @@ public sealed unsafe class ForwardContext(KernelPool pool, ScratchArena scratch,
 
     public ForwardPhase Phase => Tokens == 1 ? ForwardPhase.Generate : ForwardPhase.Prefill;
 
+    /// <summary>Checked between layers: a long prefill stops within one layer's time of a cancel request.</summary>
+    public CancellationToken Cancellation { get; internal set; }
+
     /// <summary>Tokens the cache holds once this pass has written its own.</summary>
     public int TotalLength => StartPosition + Tokens;
 
     /// <summary>Prepares the context for a pass of <paramref name="tokens"/> tokens starting at <paramref name="start"/>.</summary>
-    public void Begin(int start, int tokens)
+    public void Begin(int start, int tokens, CancellationToken cancellation = default)
     {
         StartPosition = start;
         Tokens = tokens;
+        Cancellation = cancellation;
         Scratch.Reset();
     }
 }

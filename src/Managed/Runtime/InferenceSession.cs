@@ -49,11 +49,16 @@ public sealed unsafe class InferenceSession : IDisposable
 
     public KernelPool Pool => _pool;
 
-    /// <summary>Feeds tokens (one batched pass, split at MaxBatchTokens) and writes the last token's logits [vocab].</summary>
-    public void Forward(ReadOnlySpan<int> tokens, Span<float> logits) => Run(tokens, logits, allPositions: false);
+    /// <summary>
+    /// Feeds tokens (one batched pass, split at MaxBatchTokens) and writes the last token's logits [vocab].
+    /// Cancellation is checked between layers; a cancelled call leaves the session as it was before it.
+    /// </summary>
+    public void Forward(ReadOnlySpan<int> tokens, Span<float> logits, CancellationToken cancellation = default) =>
+        Run(tokens, logits, allPositions: false, cancellation);
 
     /// <summary>Feeds tokens and writes the logits of every one of them, [tokens][vocab].</summary>
-    public void ForwardAll(ReadOnlySpan<int> tokens, Span<float> logits) => Run(tokens, logits, allPositions: true);
+    public void ForwardAll(ReadOnlySpan<int> tokens, Span<float> logits, CancellationToken cancellation = default) =>
+        Run(tokens, logits, allPositions: true, cancellation);
 
     /// <summary>Forgets everything after the first <paramref name="length"/> tokens (rewind for regeneration or a new turn).</summary>
     public void Truncate(int length)
@@ -65,7 +70,7 @@ public sealed unsafe class InferenceSession : IDisposable
 
     public void Reset() => _cache.Length = 0;
 
-    private void Run(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions)
+    private void Run(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions, CancellationToken cancellation)
     {
         int n = tokens.Length, vocab = VocabSize, hidden = _model.Config.HiddenSize;
         if (n == 0) throw new ArgumentException("no tokens to feed", nameof(tokens));
@@ -76,19 +81,29 @@ public sealed unsafe class InferenceSession : IDisposable
             if ((uint)tokens[i] >= (uint)vocab)
                 throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"token {i} is outside the vocabulary [0, {vocab})");
 
-        fixed (int* ids = tokens)
-        fixed (float* outLogits = logits)
+        int before = _cache.Length;
+        try
         {
-            for (int start = 0; start < n; start += _options.MaxBatchTokens)
+            fixed (int* ids = tokens)
+            fixed (float* outLogits = logits)
             {
-                int count = Math.Min(_options.MaxBatchTokens, n - start);
-                _ctx.Begin(_cache.Length, count);
-                float* h = _scratch.Alloc<float>((long)count * hidden);
-                _model.Stack.Forward(_ctx, ids + start, count, h);
-                _cache.Length += count;
-                if (allPositions) _model.LmHead.Forward(_ctx, h, count, outLogits + (long)start * vocab);
-                else if (start + count == n) _model.LmHead.Forward(_ctx, h + (long)(count - 1) * hidden, 1, outLogits);
+                for (int start = 0; start < n; start += _options.MaxBatchTokens)
+                {
+                    int count = Math.Min(_options.MaxBatchTokens, n - start);
+                    _ctx.Begin(_cache.Length, count, cancellation);
+                    float* h = _scratch.Alloc<float>((long)count * hidden);
+                    _model.Stack.Forward(_ctx, ids + start, count, h);
+                    _cache.Length += count;
+                    if (allPositions) _model.LmHead.Forward(_ctx, h, count, outLogits + (long)start * vocab);
+                    else if (start + count == n) _model.LmHead.Forward(_ctx, h + (long)(count - 1) * hidden, 1, outLogits);
+                }
             }
+        }
+        catch
+        {
+            // Whatever this call wrote past `before` is ignored from now on: the session is as it was.
+            _cache.Length = before;
+            throw;
         }
     }
 

@@ -35,3 +35,58 @@ public class ReferenceModelTests
         using (model) reference.AssertWithinTolerance(RunAndCompare(model, reference));
     }
 }
+
+/// <summary>Session behaviour around the forward pass: cancellation, truncation, limits.</summary>
+[NonParallelizable]
+public class SessionTests
+{
+    [Test]
+    public void Cancelled_Prefill_LeavesSessionAsBefore_AndNextRunMatchesReference()
+    {
+        var (model, reference) = ReferenceModelTests.Load("tiny-deepseek2-lite-f32");
+        using (model)
+        using (InferenceSession s = model.CreateSession(new SessionOptions { Threads = 2, ContextLength = 128 }))
+        {
+            s.Forward(reference.PromptTokens.AsSpan(0, 5), new float[s.VocabSize]);
+            using var cts = new CancellationTokenSource();
+            cts.Cancel();
+            Assert.Throws<OperationCanceledException>(() => s.Forward(reference.PromptTokens.AsSpan(5), new float[s.VocabSize], cts.Token));
+            Assert.That(s.Length, Is.EqualTo(5), "a cancelled pass does not advance the session");
+            s.Truncate(0);
+            reference.AssertWithinTolerance(reference.Compare(reference.Run(s)));
+        }
+    }
+
+    [Test]
+    public void Truncate_ThenReplay_GivesTheSameLogitsAsAFreshSession()
+    {
+        var (model, reference) = ReferenceModelTests.Load("tiny-qwen2moe-f32");
+        using (model)
+        using (InferenceSession s = model.CreateSession(new SessionOptions { Threads = 2, ContextLength = 128 }))
+        {
+            int vocab = s.VocabSize;
+            float[] first = new float[vocab], again = new float[vocab];
+            s.Forward(reference.PromptTokens, first);
+            s.Forward([reference.GreedyTokens[0], reference.GreedyTokens[1]], new float[vocab]);
+            s.Truncate(reference.PromptTokens.Length - 1);
+            s.Forward(reference.PromptTokens.AsSpan(^1), again);
+            Assert.That(again, Is.EqualTo(first).Within(2e-4f), "rewinding and replaying the last prompt token reproduces its logits");
+        }
+    }
+
+    [Test]
+    public void ContextOverflow_And_BadTokens_AreTypedErrors()
+    {
+        var (model, _) = ReferenceModelTests.Load("tiny-deepseek2-f32");
+        using (model)
+        using (InferenceSession s = model.CreateSession(new SessionOptions { Threads = 1, ContextLength = 8 }))
+        {
+            var logits = new float[s.VocabSize];
+            var e = Assert.Throws<ContextLengthExceededException>(() => s.Forward(new int[9], logits))!;
+            Assert.That(e.Message, Does.Contain("context length is 8"));
+            Assert.Throws<ArgumentOutOfRangeException>(() => s.Forward([s.VocabSize], logits));
+            Assert.Throws<ArgumentException>(() => s.Forward([], logits));
+            Assert.That(s.Length, Is.EqualTo(0));
+        }
+    }
+}
