@@ -17,6 +17,6 @@ public sealed record InjectionOptions
     /// <summary>The operators rules may name; add user operators here or name them by assembly-qualified type.</summary>
     public OperatorRegistry Operators { get; init; } = OperatorRegistry.CreateDefault();
 
-    /// <summary>Whether a device exists; null = only "cpu" (the CUDA operators are not part of the runtime yet).</summary>
-    public Func<Device, (bool Available, string Reason)>? DeviceProbe { get; init; }
+    /// <summary>Whether a device can run operators (default: ask the CUDA driver through libnativeinfer_cuda).</summary>
+    public Func<Device, (bool Available, string Reason)> DeviceProbe { get; init; } = CudaDeviceProbe.Probe;
 }

@@ -77,27 +77,34 @@ public static class Injector
             throw new InjectionException($"{rule.Location}: {e.Message}");
         }
 
-        // Devices: the CPU always; anything else must exist, or fall back when the user asked for it.
-        foreach (Device d in new[] { generate, prefill, output }.Distinct())
+        // Devices: the CPU always. A CUDA device must exist and the operator must have a CUDA
+        // implementation; otherwise the rule fails, or — when the user asked for it — that phase runs on
+        // the CPU. On a CUDA device every linear op is the int4 GEMM (KTransformers' KLinearTorch included).
+        (generate, genOp) = Place(generate, genOp, "generate_device");
+        (prefill, preOp) = Place(prefill, preOp, "prefill_device");
+        if (!output.IsCpu && !(output == generate || output == prefill)) output = Place(output, null, "out_device").Device;
+        if (genOp == Operators.KTransformersLinear.MarlinOp && generate.IsCpu || preOp == Operators.KTransformersLinear.MarlinOp && prefill.IsCpu)
         {
-            if (d.IsCpu) continue;
-            var (available, reason) = options.DeviceProbe?.Invoke(d) ?? (false, "the CUDA operators are not part of this runtime yet (docs/cuda.md)");
-            if (available) continue;
             if (!options.FallbackToCpu)
-                throw new InjectionException($"{rule.Location}: {module.Path} is placed on {d}, which is not available: {reason}. " +
+                throw new InjectionException($"{rule.Location}: KLinearMarlin runs on a CUDA device, but {module.Path} is placed on the CPU");
+            if (genOp == Operators.KTransformersLinear.MarlinOp && generate.IsCpu) genOp = Operators.KTransformersLinear.CpuOp;
+            if (preOp == Operators.KTransformersLinear.MarlinOp && prefill.IsCpu) preOp = Operators.KTransformersLinear.CpuOp;
+            note ??= "(KLinearMarlin needs CUDA; CPU fallback)";
+        }
+
+        (Device Device, string? Op) Place(Device d, string? phaseOp, string key)
+        {
+            if (d.IsCpu) return (d, phaseOp);
+            var (available, reason) = options.DeviceProbe(d);
+            string? problem = !available ? $"{d} is not available: {reason}"
+                : op is { RunsOnCuda: false } ? $"operator {op.Name} has no CUDA implementation yet" : null;
+            if (problem is null) return (d, op?.ResolveOp is null ? phaseOp : Operators.KTransformersLinear.MarlinOp);
+            if (!options.FallbackToCpu)
+                throw new InjectionException($"{rule.Location}: {module.Path} is placed on {d} ({key}), but {problem}. " +
                                              "Use a CPU rule file, or enable the CPU fallback (InjectionOptions.FallbackToCpu / --cpu-fallback)");
+            warnings.Add($"{rule.Location}: {module.Path} runs its {key.Replace("_device", "")} phase on the CPU instead of {d} ({problem})");
             note = $"(rule asked for {d}; CPU fallback)";
-        }
-        if (note is not null)
-        {
-            generate = prefill = output = Device.Cpu;
-            if (genOp == Operators.KTransformersLinear.MarlinOp) genOp = Operators.KTransformersLinear.CpuOp;
-            if (preOp == Operators.KTransformersLinear.MarlinOp) preOp = Operators.KTransformersLinear.CpuOp;
-            warnings.Add($"{rule.Location}: {module.Path} runs on the CPU instead of {DeviceOf(kw, "generate_device", shared, rule)} (fallback)");
-        }
-        else if (genOp == Operators.KTransformersLinear.MarlinOp || preOp == Operators.KTransformersLinear.MarlinOp)
-        {
-            throw new InjectionException($"{rule.Location}: KLinearMarlin needs a CUDA device for {module.Path}");
+            return (Device.Cpu, phaseOp == Operators.KTransformersLinear.MarlinOp ? Operators.KTransformersLinear.CpuOp : phaseOp);
         }
 
         object? bound = KwargBinder.Bind(op?.OptionsType, rule.Kwargs.Where(k => !CommonKwargs.Contains(k.Key)), op?.Name ?? "default", rule.Location);
@@ -106,7 +113,7 @@ public static class Injector
             {
                 if (!Device.TryParse(device, out Device d))
                     throw new InjectionException($"{rule.Location}: transfer_map layer {layer} names unknown device '{device}'");
-                if (!d.IsCpu && !options.FallbackToCpu && options.DeviceProbe?.Invoke(d).Available != true)
+                if (!d.IsCpu && !options.FallbackToCpu && !options.DeviceProbe(d).Available)
                     throw new InjectionException($"{rule.Location}: transfer_map layer {layer} moves to {d}, which is not available");
             }
         return new PlannedOperator(module, rule, op, generate, prefill, output, genOp, preOp, bound, note);

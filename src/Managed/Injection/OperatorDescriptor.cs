@@ -10,6 +10,9 @@ namespace NativeInfer.Injection;
 public sealed record OperatorDescriptor(string Name, Type OperatorType, IReadOnlyList<Type> ModuleTypes, Type? OptionsType = null,
                                         Func<string?, string>? ResolveOp = null)
 {
+    /// <summary>Whether the operator has a CUDA implementation (today: KTransformersLinear through KLinearMarlin).</summary>
+    public bool RunsOnCuda { get; init; }
+
     public bool Accepts(Models.Modules.Module module) => ModuleTypes.Count == 0 || ModuleTypes.Any(t => t.IsInstanceOfType(module));
 
     /// <summary>Creates the operator (constructor taking an <see cref="OperatorContext"/>).</summary>

@@ -17,7 +17,8 @@ public sealed class OperatorRegistry
     public static OperatorRegistry CreateDefault()
     {
         var r = new OperatorRegistry();
-        var linear = new OperatorDescriptor("KTransformersLinear", typeof(KTransformersLinear), [typeof(Linear)], ResolveOp: KTransformersLinear.ResolveOp);
+        var linear = new OperatorDescriptor("KTransformersLinear", typeof(KTransformersLinear), [typeof(Linear)], ResolveOp: KTransformersLinear.ResolveOp)
+            { RunsOnCuda = true };
         var experts = new OperatorDescriptor("KTransformersExperts", typeof(KTransformersExperts), [typeof(Experts)], ResolveOp: KTransformersExperts.ResolveOp);
         var mla = new OperatorDescriptor("KDeepseekV2Attention", typeof(KDeepseekV2Attention), [typeof(DeepseekV2Attention)], typeof(DeepseekV2AttentionOptions));
         var mha = new OperatorDescriptor("MultiHeadAttention", typeof(MultiHeadAttentionOperator), [typeof(MultiHeadAttention)]);

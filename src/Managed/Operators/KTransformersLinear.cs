@@ -9,10 +9,11 @@ namespace NativeInfer.Operators;
 /// The Linear operator. Its generate_op (one token) and prefill_op (several) choose the kernel:
 /// KLinearCPU — the native quantized matmul on the weights as stored (the default);
 /// KLinearManaged — the managed f32 reference (weights dequantized once at bind, one dot per row);
-/// KLinearMarlin — the CUDA int4 kernel (needs a CUDA device; see docs/cuda.md).
+/// KLinearMarlin — the CUDA int4 GEMM on the weights repacked at load (Q4_0 losslessly with group 32,
+/// F16/BF16 quantized with group 128; needs a CUDA device, K % 128 == 0 and N % 64 == 0; see docs/cuda.md).
 /// KTransformers' KLinearTorch is accepted as KLinearCPU.
 /// </summary>
-public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperator
+public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperator, IDisposable
 {
     public const string CpuOp = "KLinearCPU", ManagedOp = "KLinearManaged", MarlinOp = "KLinearMarlin";
 
@@ -21,12 +22,17 @@ public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperat
     private WeightTensor? _bias;
     private float[]? _dense;  // KLinearManaged: [Out][In]
     private bool _generateManaged, _prefillManaged;
+    private readonly bool _generateMarlin, _prefillMarlin;
+    private Cuda.MarlinInt4Matrix? _marlin;    // KLinearMarlin: the weights repacked on the GPU
+    private readonly Lock _marlinGate = new();  // one GPU call at a time per matrix (it owns one stream)
 
     public KTransformersLinear(OperatorContext context) : base(context)
     {
         _linear = context.Module as Linear ?? throw new ModelLoadException($"{Key}: KTransformersLinear needs a Linear module, got {context.Module.ClassName}");
         _generateManaged = ResolveOp(context.GenerateOp) == ManagedOp;
         _prefillManaged = ResolveOp(context.PrefillOp) == ManagedOp;
+        _generateMarlin = ResolveOp(context.GenerateOp) == MarlinOp;
+        _prefillMarlin = ResolveOp(context.PrefillOp) == MarlinOp;
     }
 
     /// <summary>Canonical op name for a name a rule may use; throws for unknown names.</summary>
@@ -53,6 +59,19 @@ public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperat
             if (_bias.Value.Type != NiType.F32) throw new ModelLoadException($"{Key}: bias {_bias.Value.Name} must be F32 (is {_bias.Value.Type})");
         }
         if (_generateManaged || _prefillManaged) _dense = Dequantize(_w);
+        if (_generateMarlin || _prefillMarlin) _marlin = UploadMarlin();
+    }
+
+    // Q4_0 repacks losslessly (group 32); F16/BF16 are quantized to int4 with group 128.
+    private Cuda.MarlinInt4Matrix UploadMarlin()
+    {
+        Runtime.Device device = _generateMarlin ? Context.GenerateDevice : Context.PrefillDevice;
+        if (_w.Type is not (NiType.Q4_0 or NiType.F16 or NiType.BF16))
+            throw new ModelLoadException($"{Key}: KLinearMarlin needs Q4_0, F16 or BF16 weights; {_w.Name} is {_w.Type} ({Context.RuleLocation})");
+        if (In % 128 != 0 || Out % 64 != 0)
+            throw new ModelLoadException($"{Key}: KLinearMarlin needs K a multiple of 128 and N a multiple of 64; {_w.Name} is {In}→{Out} ({Context.RuleLocation})");
+        var bytes = new ReadOnlySpan<byte>(_w.Pointer, checked((int)(_w.RowBytes * _w.Rows)));
+        return Cuda.MarlinInt4Matrix.Upload(Cuda.CudaDevice.Get(device.Index), _w.Type, bytes, Out, In, _w.Type == NiType.Q4_0 ? 32 : 128);
     }
 
     public override long DecodeBytes => _w.IsNull ? 0 : _w.RowBytes * _w.Rows + (_linear.HasBias ? Out * 4L : 0);
@@ -60,7 +79,12 @@ public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperat
     public void Forward(ForwardContext ctx, float* x, int n, float* y)
     {
         bool managed = n == 1 ? _generateManaged : _prefillManaged;
-        if (managed) ForwardManaged(x, n, y);
+        if (n == 1 ? _generateMarlin : _prefillMarlin)
+        {
+            // Until the whole decode path lives on the GPU, activations cross the bus per call.
+            lock (_marlinGate) _marlin!.Multiply(new ReadOnlySpan<float>(x, n * In), new Span<float>(y, n * Out), n);
+        }
+        else if (managed) ForwardManaged(x, n, y);
         else ctx.Pool.MatMul(_w.Type, _w.Pointer, (nuint)_w.RowBytes, x, (nuint)(In * 4), y, (nuint)(Out * 4), n, Out, In);
         if (_bias is { } b)
         {
@@ -72,6 +96,8 @@ public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperat
             }
         }
     }
+
+    public void Dispose() => _marlin?.Dispose();
 
     // The reference: y[t][r] = Σ_i W[r][i]·x[t][i] in f32 on exactly dequantized weights.
     private void ForwardManaged(float* x, int n, float* y)

@@ -97,5 +97,9 @@ public sealed class InferenceModel : IDisposable
 
     public InferenceSession CreateSession(SessionOptions? options = null) => new(this, options ?? new SessionOptions());
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        foreach (InjectedOperator op in _operators.Values) (op as IDisposable)?.Dispose();
+        _file.Dispose();
+    }
 }
