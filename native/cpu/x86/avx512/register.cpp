@@ -4,7 +4,11 @@
 namespace ni {
 
 void register_avx512_q8_family(kernel_table& t);
+void register_avx512_k_quants(kernel_table& t);
 
-void register_avx512_kernels(kernel_table& t) { register_avx512_q8_family(t); }
+void register_avx512_kernels(kernel_table& t) {
+    register_avx512_q8_family(t);
+    register_avx512_k_quants(t);
+}
 
 }  // namespace ni
