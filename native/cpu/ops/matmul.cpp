@@ -6,27 +6,12 @@
 #include <atomic>
 
 #include "../runtime/pool_handle.h"
+#include "activations_prep.h"
 #include "row_split.h"
 #include "validate.h"
 
 namespace ni {
 namespace {
-
-struct quantize_job {
-    quantize_row_fn quantize;
-    const char* x;
-    size_t x_stride;
-    char* xq;
-    size_t xq_stride;
-    int64_t n, k;
-    std::atomic<int64_t> next{0};
-};
-
-void quantize_rows_job(void* vctx, int, int) {
-    auto* job = static_cast<quantize_job*>(vctx);
-    for (int64_t r; (r = job->next.fetch_add(1, std::memory_order_relaxed)) < job->n;)
-        job->quantize(reinterpret_cast<const float*>(job->x + r * job->x_stride), job->xq + r * job->xq_stride, job->k);
-}
 
 struct matmul_job {
     const type_kernels* wk;
@@ -86,16 +71,7 @@ ni_status matmul(ni_pool* pool, int32_t w_type, const void* w, size_t w_stride, 
         xq_stride = align64(wk.act_bytes(k));
         char* buf = static_cast<char*>(tp.scratch(xq_stride * (size_t)n));
         if (!buf) return fail(NI_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu bytes of activation scratch", fn, xq_stride * (size_t)n);
-        quantize_job qj;
-        qj.quantize = wk.prepare_act;
-        qj.x = reinterpret_cast<const char*>(x);
-        qj.x_stride = x_stride;
-        qj.xq = buf;
-        qj.xq_stride = xq_stride;
-        qj.n = n;
-        qj.k = k;
-        if (n == 1) quantize_rows_job(&qj, 0, 1);  // one row: not worth waking the workers
-        else tp.run(quantize_rows_job, &qj);
+        prepare_activation_rows(tp, wk.prepare_act, reinterpret_cast<const char*>(x), x_stride, 0, n, 1, k, buf, xq_stride);
         xq = buf;
     }
 

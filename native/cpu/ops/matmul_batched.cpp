@@ -9,6 +9,7 @@
 
 #include "../quants/rows_axpy.h"
 #include "../runtime/pool_handle.h"
+#include "activations_prep.h"
 #include "row_split.h"
 #include "validate.h"
 
@@ -28,24 +29,6 @@ struct batched_job {
     int64_t chunk, chunks_per_batch;
     std::atomic<int64_t> next{0};
 };
-
-struct prepare_job {
-    quantize_row_fn prepare;
-    const char* x;
-    size_t x_stride, x_batch;
-    char* out;
-    size_t out_stride;
-    int64_t n, rows, k;
-    std::atomic<int64_t> next{0};
-};
-
-void prepare_rows(void* vctx, int, int) {
-    auto* job = static_cast<prepare_job*>(vctx);
-    for (int64_t i; (i = job->next.fetch_add(1, std::memory_order_relaxed)) < job->rows;) {
-        const int64_t b = i / job->n, r = i % job->n;
-        job->prepare(reinterpret_cast<const float*>(job->x + b * job->x_batch + r * job->x_stride), job->out + i * job->out_stride, job->k);
-    }
-}
 
 void transposed_items(void* vctx, int, int) {
     auto* job = static_cast<batched_job*>(vctx);
@@ -142,17 +125,7 @@ ni_status batched(ni_pool* pool, int32_t mode, int32_t w_type, const void* w, si
         const size_t bytes = xq_stride * (size_t)(n * batch);
         char* buf = static_cast<char*>(tp.scratch(bytes));
         if (!buf) return fail(NI_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu bytes of activation scratch", fn, bytes);
-        prepare_job pj;
-        pj.prepare = wk.prepare_act;
-        pj.x = reinterpret_cast<const char*>(x);
-        pj.x_stride = x_stride;
-        pj.x_batch = x_batch;
-        pj.out = buf;
-        pj.out_stride = xq_stride;
-        pj.n = n;
-        pj.rows = n * batch;
-        pj.k = k;
-        if (pj.rows == 1) prepare_rows(&pj, 0, 1); else tp.run(prepare_rows, &pj);
+        prepare_activation_rows(tp, wk.prepare_act, reinterpret_cast<const char*>(x), x_stride, x_batch, n, batch, k, buf, xq_stride);
         xq = buf;
     } else if (x_batch != x_stride * (size_t)n) {
         // f32 weights read X in place; the kernels address batch b's rows as one run of n rows.

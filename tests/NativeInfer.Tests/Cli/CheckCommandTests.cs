@@ -22,13 +22,7 @@ public class CheckCommandTests
     [TearDown]
     public void DeleteDirectory() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = Program.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => Support.Cli.Run(args);
 
     private static long Printed(string output, string pattern) => long.Parse(Regex.Match(output, pattern, RegexOptions.Multiline).Groups[1].Value);
 

@@ -5,13 +5,7 @@ namespace NativeInfer.Tests.Cli;
 /// <summary>The CLI end to end through Program.Run: output, exit codes, one-line errors.</summary>
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = Program.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => Support.Cli.Run(args);
 
     [Test]
     public void Cpu_PrintsFeaturesAndChosenIsa()

@@ -21,13 +21,7 @@ public class QuantizeCommandTests
     [TearDown]
     public void DeleteDirectory() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = Program.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => Support.Cli.Run(args);
 
     /// <summary>Values of a tensor as f32 (F32 read directly; others through the native dequantizer, which GgufTensorDataTests checks against the reference tooling).</summary>
     private static float[] Values(KernelPool pool, GgufTensor t)

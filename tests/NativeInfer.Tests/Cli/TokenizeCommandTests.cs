@@ -7,13 +7,7 @@ namespace NativeInfer.Tests.Cli;
 /// <summary>`nativeinfer tokenize` end to end against llama.cpp's reference ids.</summary>
 public class TokenizeCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = Program.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => Support.Cli.Run(args);
 
     private static string Vocab(string name) => RepoPaths.RequireTestData("vocab/" + name);
 

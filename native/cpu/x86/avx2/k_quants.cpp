@@ -11,24 +11,12 @@
 #include "dispatch/kernels.h"
 #include "simd.h"
 #include "activations.h"
+#include "x86/common/k_quant_rows.h"
 
 namespace ni {
 namespace {
 
 constexpr int kPrefetchBytes = 1024;
-
-// The 8 six-bit scales and 8 mins of a Q4_K block (ggml's packing, get_scale_min_k4).
-inline void q4_K_scales(const uint8_t* packed, uint8_t sc[8], uint8_t m[8]) {
-    uint32_t a[3];
-    std::memcpy(a, packed, 12);
-    const uint32_t s_lo = a[0] & 0x3F3F3F3F, m_lo = a[1] & 0x3F3F3F3F;
-    const uint32_t s_hi = (a[2] & 0x0F0F0F0F) | (((a[0] >> 6) & 0x03030303) << 4);
-    const uint32_t m_hi = ((a[2] >> 4) & 0x0F0F0F0F) | (((a[1] >> 6) & 0x03030303) << 4);
-    std::memcpy(sc, &s_lo, 4);
-    std::memcpy(sc + 4, &s_hi, 4);
-    std::memcpy(m, &m_lo, 4);
-    std::memcpy(m + 4, &m_hi, 4);
-}
 
 template <int RN>
 void q4_K_row(int64_t k, const char* w, const char* const* x, float* const* y) {
@@ -117,41 +105,8 @@ void q6_K_row(int64_t k, const char* w, const char* const* x, float* const* y) {
     for (int c = 0; c < RN; ++c) *y[c] = hsum_ps(acc[c]);
 }
 
-// Row kernels taking RN tokens, for a given type.
-template <template <int> class Row>
-struct row_driver {
-    static void gemv(int64_t k, const void* w, size_t w_stride, int64_t nrows, const void* xq, float* y) {
-        const char* wr = static_cast<const char*>(w);
-        const char* x[1] = {static_cast<const char*>(xq)};
-        for (int64_t r = 0; r < nrows; ++r) {
-            float* out[1] = {y + r};
-            Row<1>::run(k, wr + r * w_stride, x, out);
-        }
-    }
-    static void gemm(int64_t k, const void* w, size_t w_stride, int64_t nrows, const void* xq, size_t xq_stride, int64_t ncols,
-                     float* y, size_t y_stride) {
-        const char* wr = static_cast<const char*>(w);
-        const char* xb = static_cast<const char*>(xq);
-        int64_t c = 0;
-        for (; c + 4 <= ncols; c += 4) {
-            const char* x[4] = {xb + c * xq_stride, xb + (c + 1) * xq_stride, xb + (c + 2) * xq_stride, xb + (c + 3) * xq_stride};
-            for (int64_t r = 0; r < nrows; ++r) {
-                float* out[4] = {y + c * y_stride + r, y + (c + 1) * y_stride + r, y + (c + 2) * y_stride + r, y + (c + 3) * y_stride + r};
-                Row<4>::run(k, wr + r * w_stride, x, out);
-            }
-        }
-        for (; c < ncols; ++c) {
-            const char* x[1] = {xb + c * xq_stride};
-            for (int64_t r = 0; r < nrows; ++r) {
-                float* out[1] = {y + c * y_stride + r};
-                Row<1>::run(k, wr + r * w_stride, x, out);
-            }
-        }
-    }
-};
-
-template <int RN> struct q4_K_kernel { static void run(int64_t k, const char* w, const char* const* x, float* const* y) { q4_K_row<RN>(k, w, x, y); } };
-template <int RN> struct q6_K_kernel { static void run(int64_t k, const char* w, const char* const* x, float* const* y) { q6_K_row<RN>(k, w, x, y); } };
+using q4_K_driver = row_driver<q4_K_row<1>, q4_K_row<4>>;
+using q6_K_driver = row_driver<q6_K_row<1>, q6_K_row<4>>;
 
 size_t q8_K_bytes(int64_t k) { return (size_t)(k / QK_K) * sizeof(block_q8_K); }
 
@@ -163,10 +118,10 @@ void register_avx2_k_quants(kernel_table& t) {
         t.types[type].act_bytes = q8_K_bytes;
         t.types[type].prepare_act = avx2_quantize_row_q8_K;
     }
-    t.types[NI_TYPE_Q4_K].gemv = row_driver<q4_K_kernel>::gemv;
-    t.types[NI_TYPE_Q4_K].gemm = row_driver<q4_K_kernel>::gemm;
-    t.types[NI_TYPE_Q6_K].gemv = row_driver<q6_K_kernel>::gemv;
-    t.types[NI_TYPE_Q6_K].gemm = row_driver<q6_K_kernel>::gemm;
+    t.types[NI_TYPE_Q4_K].gemv = q4_K_driver::gemv;
+    t.types[NI_TYPE_Q4_K].gemm = q4_K_driver::gemm;
+    t.types[NI_TYPE_Q6_K].gemv = q6_K_driver::gemv;
+    t.types[NI_TYPE_Q6_K].gemm = q6_K_driver::gemm;
 }
 
 }  // namespace ni
