@@ -1,0 +1,25 @@
+namespace NativeInfer.Chat;
+
+/// <summary>Argument checks shared by the renderers.</summary>
+internal static class ChatTemplateGuard
+{
+    public static void CheckMessages(IReadOnlyList<ChatMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        for (int i = 0; i < messages.Count; i++)
+            if (messages[i] is null) throw new ArgumentException($"message {i} is null", nameof(messages));
+    }
+
+    /// <summary>
+    /// Python's <c>str.strip()</c>, which Jinja's <c>trim</c> filter calls: .NET's whitespace plus
+    /// U+001C–U+001F, which Python counts as whitespace (bidirectional class B/S) and .NET does not.
+    /// </summary>
+    public static string PythonStrip(string s)
+    {
+        static bool IsSpace(char c) => char.IsWhiteSpace(c) || c is >= '\u001C' and <= '\u001F';
+        int start = 0, end = s.Length;
+        while (start < end && IsSpace(s[start])) start++;
+        while (end > start && IsSpace(s[end - 1])) end--;
+        return start == 0 && end == s.Length ? s : s[start..end];
+    }
+}

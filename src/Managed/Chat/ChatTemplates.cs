@@ -1,0 +1,161 @@
+using System.Diagnostics.CodeAnalysis;
+using NativeInfer.Gguf;
+
+namespace NativeInfer.Chat;
+
+/// <summary>
+/// Chooses the prompt format for a model. There is no Jinja engine: a template is recognised by
+/// comparing its canonical form (<see cref="JinjaCanonicalForm"/>: layout, quoting and escapes
+/// removed) with the published templates of the registry below, and the family's C# renderer produces
+/// the same text the Jinja would. An unrecognised template is an error rather than a guess, because a
+/// prompt format that is almost right degrades a model silently; overrides in
+/// <see cref="ChatTemplateOptions"/> choose a family by name or supply your own <see cref="IChatTemplate"/>.
+/// See docs/chat-templates.md.
+/// </summary>
+public static class ChatTemplates
+{
+    /// <summary>The GGUF metadata key holding the model's Jinja chat template.</summary>
+    public const string MetadataKey = "tokenizer.chat_template";
+
+    private const int ExcerptLength = 100;
+
+    // The registry: one row per family; detection tries every version of every row.
+    private static readonly ChatTemplateFamily[] Registry =
+    [
+        new("deepseek-v2", ["deepseek2", "deepseek-v2-chat"],
+            "DeepSeek-V2 / V2-Lite Chat, DeepSeek-Coder-V2 Instruct: {bos}User: …\\n\\nAssistant: …{eos}, system text first",
+            new ChatTemplateVersion("deepseek-ai/DeepSeek-V2-Chat, DeepSeek-V2-Lite-Chat, DeepSeek-Coder-V2-Instruct", KnownChatTemplates.DeepSeekV2,
+                t => new DeepSeekV2ChatTemplate(t.Bos ?? DeepSeekV2ChatTemplate.DefaultBos, t.Eos ?? DeepSeekV2ChatTemplate.DefaultEos))),
+        new("qwen2", ["qwen"],
+            "Qwen2 / Qwen1.5 (dense and MoE): ChatML with a default system prompt when the conversation has none",
+            new ChatTemplateVersion("Qwen/Qwen2-*-Instruct, Qwen2-57B-A14B-Instruct", KnownChatTemplates.Qwen2,
+                _ => new ChatMLTemplate("qwen2", ChatMLTemplate.Qwen2SystemPrompt)),
+            new ChatTemplateVersion("Qwen/Qwen1.5-*-Chat, Qwen1.5-MoE-A2.7B-Chat", KnownChatTemplates.Qwen15,
+                _ => new ChatMLTemplate("qwen2", ChatMLTemplate.Qwen15SystemPrompt))),
+        new("chatml", [],
+            "ChatML without a default system prompt: <|im_start|>role\\n…<|im_end|>\\n",
+            new ChatTemplateVersion("teknium/OpenHermes-2.5, cognitivecomputations/dolphin-2.x-mixtral", KnownChatTemplates.ChatML,
+                _ => new ChatMLTemplate("chatml", null))),
+        new("llama3", ["llama-3", "llama3-instruct"],
+            "Meta-Llama-3-Instruct: {bos}<|start_header_id|>role<|end_header_id|>\\n\\n…<|eot_id|>",
+            new ChatTemplateVersion("meta-llama/Meta-Llama-3-8B-Instruct, -70B-Instruct", KnownChatTemplates.Llama3,
+                t => new Llama3ChatTemplate(t.Bos ?? Llama3ChatTemplate.DefaultBos, alwaysAddsGenerationPrompt: false)),
+            new ChatTemplateVersion("meta-llama/Meta-Llama-3-8B-Instruct, first release (header always appended)", KnownChatTemplates.Llama3Original,
+                t => new Llama3ChatTemplate(t.Bos ?? Llama3ChatTemplate.DefaultBos, alwaysAddsGenerationPrompt: true))),
+        new("mistral-v1", ["mistral", "mixtral"],
+            "Mistral v1 with system prompt (Mistral-7B-Instruct-v0.1/v0.2, Mixtral-8x7B-Instruct-v0.1, 2024): {bos} [INST] … [/INST] …{eos}",
+            new ChatTemplateVersion("mistralai/Mistral-7B-Instruct-v0.2, Mixtral-8x7B-Instruct-v0.1 (v1 template with system prompt)", KnownChatTemplates.MistralV1,
+                t => new MistralV1ChatTemplate(t.Bos ?? MistralV1ChatTemplate.DefaultBos, t.Eos ?? MistralV1ChatTemplate.DefaultEos))),
+        new("mistral-legacy", ["mixtral-legacy"],
+            "Mistral/Mixtral as first published, no system role: {bos}[INST] … [/INST]…{eos}",
+            new ChatTemplateVersion("mistralai/Mistral-7B-Instruct-v0.2, Mixtral-8x7B-Instruct-v0.1, first release", KnownChatTemplates.MistralLegacy,
+                t => new MistralLegacyChatTemplate(t.Bos ?? MistralV1ChatTemplate.DefaultBos, t.Eos ?? MistralV1ChatTemplate.DefaultEos, spaceAfterEos: false)),
+            new ChatTemplateVersion("mistralai/Mistral-7B-Instruct-v0.1, first release (space after EOS)", KnownChatTemplates.MistralLegacyV01,
+                t => new MistralLegacyChatTemplate(t.Bos ?? MistralV1ChatTemplate.DefaultBos, t.Eos ?? MistralV1ChatTemplate.DefaultEos, spaceAfterEos: true))),
+    ];
+
+    /// <summary>The supported families, in detection order.</summary>
+    public static IReadOnlyList<ChatTemplateFamily> Families { get; } = Array.AsReadOnly(Registry);
+
+    /// <summary>The family names (without aliases).</summary>
+    public static IReadOnlyList<string> FamilyNames { get; } = Array.AsReadOnly(Registry.Select(f => f.Name).ToArray());
+
+    /// <summary>
+    /// The renderer for a Jinja chat template, honouring <paramref name="options"/> as <see cref="FromGguf"/> does.
+    /// </summary>
+    /// <exception cref="ChatTemplateException">The template is not a supported family's and no override is given.</exception>
+    public static IChatTemplate Detect(string jinja, ChatTemplateOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(jinja);
+        return Resolve(jinja, options, default, source: null);
+    }
+
+    /// <summary>The supported family's renderer for <paramref name="jinja"/>, or false (no exception) when none matches.</summary>
+    public static bool TryDetect(string jinja, [NotNullWhen(true)] out IChatTemplate? template, ChatTemplateOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(jinja);
+        template = Match(jinja, TokensFrom(options, default));
+        return template is not null;
+    }
+
+    /// <summary>The family called <paramref name="family"/> (name or alias, case-insensitive).</summary>
+    /// <exception cref="ChatTemplateException">No family has that name.</exception>
+    public static IChatTemplate ByName(string family, ChatTemplateOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(family);
+        return FindFamily(family).Create(TokensFrom(options, default));
+    }
+
+    /// <summary>
+    /// The chat template of a GGUF model: <see cref="ChatTemplateOptions.Template"/> if given, else the family
+    /// <see cref="ChatTemplateOptions.Family"/> names, else the family detected from <c>tokenizer.chat_template</c>.
+    /// <c>bos_token</c>/<c>eos_token</c> are the vocabulary's BOS/EOS texts unless the options say otherwise.
+    /// </summary>
+    /// <exception cref="ChatTemplateException">The model has no template, or one no family recognises, and no override is given.</exception>
+    public static IChatTemplate FromGguf(GgufFile file, ChatTemplateOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        return FromMetadata(file.Metadata, options);
+    }
+
+    /// <inheritdoc cref="FromGguf"/>
+    public static IChatTemplate FromMetadata(GgufMetadata metadata, ChatTemplateOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (options?.Template is { } custom) return custom;
+        var vocabTokens = new ChatTemplateTokens(TokenText(metadata, "tokenizer.ggml.bos_token_id"), TokenText(metadata, "tokenizer.ggml.eos_token_id"));
+        string? jinja = metadata.TryGetString(MetadataKey, out string value) ? value : null;
+        return Resolve(jinja, options, vocabTokens, metadata.Source);
+    }
+
+    private static IChatTemplate Resolve(string? jinja, ChatTemplateOptions? options, ChatTemplateTokens modelTokens, string? source)
+    {
+        if (options?.Template is { } custom) return custom;
+        ChatTemplateTokens tokens = TokensFrom(options, modelTokens);
+        if (options?.Family is { } forced) return FindFamily(forced).Create(tokens);
+
+        string where = source is null ? "" : $"{source}: ";
+        string remedy = $"Supported families: {string.Join(", ", FamilyNames)}. To use this model anyway, set "
+                        + $"{nameof(ChatTemplateOptions)}.{nameof(ChatTemplateOptions.Family)} to one of them or "
+                        + $"{nameof(ChatTemplateOptions)}.{nameof(ChatTemplateOptions.Template)} to your own {nameof(IChatTemplate)}.";
+        if (jinja is null)
+            throw new ChatTemplateException($"{where}the model has no chat template (metadata key '{MetadataKey}'). {remedy}", source);
+        if (Match(jinja, tokens) is { } template) return template;
+        string excerpt = Excerpt(jinja);
+        throw new ChatTemplateException(
+            $"{where}the chat template is not one this runtime recognises: \"{excerpt}\" ({jinja.Length} characters). {remedy}",
+            source, excerpt);
+    }
+
+    private static IChatTemplate? Match(string jinja, ChatTemplateTokens tokens)
+    {
+        string canonical = JinjaCanonicalForm.Of(jinja);
+        foreach (ChatTemplateFamily family in Registry)
+            if (family.Match(canonical, tokens) is { } template) return template;
+        return null;
+    }
+
+    private static ChatTemplateFamily FindFamily(string name) =>
+        Registry.FirstOrDefault(f => f.IsNamed(name.Trim()))
+        ?? throw new ChatTemplateException(
+            $"unknown chat template family '{name}'; supported: {string.Join(", ", Registry.Select(f => f.Aliases.Count == 0 ? f.Name : $"{f.Name} ({string.Join(", ", f.Aliases)})"))}",
+            familyName: name);
+
+    private static ChatTemplateTokens TokensFrom(ChatTemplateOptions? options, ChatTemplateTokens model) =>
+        new(options?.BosToken ?? model.Bos, options?.EosToken ?? model.Eos);
+
+    // The vocabulary text of the token whose id is stored under idKey, or null when the file does not say.
+    private static string? TokenText(GgufMetadata metadata, string idKey)
+    {
+        if (!metadata.TryGetInteger(idKey, out long id) || !metadata.TryGetStringArray("tokenizer.ggml.tokens", out string[] tokens)) return null;
+        return id >= 0 && id < tokens.Length ? tokens[id] : null;
+    }
+
+    // The template's first characters on one line (line breaks and tabs shown as escapes).
+    private static string Excerpt(string jinja)
+    {
+        int length = jinja.Length <= ExcerptLength ? jinja.Length : char.IsHighSurrogate(jinja[ExcerptLength - 1]) ? ExcerptLength - 1 : ExcerptLength;
+        string head = length == jinja.Length ? jinja : jinja[..length] + "…";
+        return head.Replace("\r", "\\r").Replace("\n", "\\n").Replace("\t", "\\t");
+    }
+}

@@ -1,0 +1,217 @@
+using NativeInfer.Chat;
+
+namespace NativeInfer.Tests.Chat;
+
+/// <summary>Detection on real templates, the failure message, overrides by name and custom templates.</summary>
+public class ChatTemplateDetectionTests
+{
+    private static IEnumerable<TestCaseData> Published()
+    {
+        yield return new TestCaseData(PublishedTemplates.DeepSeekV2Chat, "deepseek-v2").SetName("Detect_DeepSeekV2Chat");
+        yield return new TestCaseData(PublishedTemplates.DeepSeekV2ChatEscapedNoPreamble, "deepseek-v2").SetName("Detect_DeepSeekV2Chat_EscapedNoPreamble");
+        yield return new TestCaseData(PublishedTemplates.Qwen2Instruct, "qwen2").SetName("Detect_Qwen2Instruct");
+        yield return new TestCaseData(PublishedTemplates.Qwen15MoeChat, "qwen2").SetName("Detect_Qwen15MoeChat");
+        yield return new TestCaseData(PublishedTemplates.OpenHermes25, "chatml").SetName("Detect_OpenHermes25");
+        yield return new TestCaseData(PublishedTemplates.DolphinMixtral, "chatml").SetName("Detect_DolphinMixtral");
+        yield return new TestCaseData(PublishedTemplates.Llama3Instruct, "llama3").SetName("Detect_Llama3Instruct");
+        yield return new TestCaseData(PublishedTemplates.Llama3Original, "llama3").SetName("Detect_Llama3Original");
+        yield return new TestCaseData(PublishedTemplates.MistralV1, "mistral-v1").SetName("Detect_MistralV1");
+        yield return new TestCaseData(PublishedTemplates.Mixtral8x7BInstructOriginal, "mistral-legacy").SetName("Detect_Mixtral8x7BInstructOriginal");
+        yield return new TestCaseData(PublishedTemplates.Mistral7BInstructV01Original, "mistral-legacy").SetName("Detect_Mistral7BInstructV01Original");
+    }
+
+    [TestCaseSource(nameof(Published))]
+    public void Detect_PublishedTemplate_GivesItsFamily(string jinja, string family)
+    {
+        Assert.That(ChatTemplates.Detect(jinja).Name, Is.EqualTo(family));
+        Assert.That(ChatTemplates.TryDetect(jinja, out IChatTemplate? t) && t!.Name == family);
+    }
+
+    [TestCaseSource(nameof(Published))]
+    public void Detect_PublishedTemplate_MatchesExactlyOneKnownVersion(string jinja, string family)
+    {
+        string canonical = JinjaCanonicalForm.Of(jinja);
+        var matches = ChatTemplates.Families.SelectMany(f => f.Versions.Select(v => (f.Name, v)))
+            .Where(x => x.v.CanonicalForm == canonical).ToList();
+        Assert.That(matches, Has.Count.EqualTo(1));
+        Assert.That(matches[0].Name, Is.EqualTo(family));
+    }
+
+    [Test]
+    public void Registry_VersionsAreDistinctAndNamesUnique()
+    {
+        var canonical = ChatTemplates.Families.SelectMany(f => f.Versions).Select(v => v.CanonicalForm).ToList();
+        Assert.That(canonical, Is.Unique);
+        var names = ChatTemplates.Families.SelectMany(f => f.Aliases.Prepend(f.Name)).Select(n => n.ToLowerInvariant()).ToList();
+        Assert.That(names, Is.Unique);
+        Assert.That(ChatTemplates.FamilyNames, Is.EqualTo(new[] { "deepseek-v2", "qwen2", "chatml", "llama3", "mistral-v1", "mistral-legacy" }));
+    }
+
+    [Test]
+    public void Detect_WhitespaceLayoutAndQuotingVariations_StillMatch()
+    {
+        // DeepSeek-V2's template re-laid out by hand: line breaks and indentation between tags, whitespace
+        // control, double quotes, dotted attribute access, a split literal and a comment.
+        const string relaid = """
+            {%- if not add_generation_prompt is defined -%}
+                {%- set add_generation_prompt = false -%}
+            {%- endif -%}
+            {{- bos_token -}}
+            {#- one turn per message -#}
+            {%- for message in messages -%}
+                {%- if message.role == "user" -%}
+                    {{- "User: " + message.content + "\n" + '\n' -}}
+                {%- elif message["role"] == 'assistant' -%}
+                    {{- 'Assistant: ' + message['content'] + eos_token -}}
+                {%- elif message['role'] == 'system' -%}
+                    {{- message['content'] + "\n\n" -}}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- if add_generation_prompt -%}
+                {{- 'Assistant:' -}}
+            {%- endif -%}
+            """;
+        Assert.That(ChatTemplates.Detect(relaid).Name, Is.EqualTo("deepseek-v2"));
+        Assert.That(ChatTemplates.Detect("\n  " + PublishedTemplates.Qwen2Instruct.Replace("{{'", "{{ '").Replace("'}}", "' }}") + "\n").Name, Is.EqualTo("qwen2"));
+    }
+
+    [TestCase("'Assistant:'", "'Assistant: '")] // generation prompt with a trailing space
+    [TestCase("'User: '", "'User:'")]
+    [TestCase("eos_token }}", "eos_token + '\n' }}")]
+    public void Detect_DeepSeekTemplateWithDifferentOutput_IsNotRecognised(string original, string changed)
+    {
+        string modified = PublishedTemplates.DeepSeekV2Chat.Replace(original, changed);
+        Assert.That(modified, Is.Not.EqualTo(PublishedTemplates.DeepSeekV2Chat));
+        Assert.That(ChatTemplates.TryDetect(modified, out _), Is.False);
+    }
+
+    [Test]
+    public void Detect_QwenShapeWithAnotherDefaultPrompt_IsNotRecognised()
+    {
+        // Same structure, Qwen2.5's default prompt: rendering it as Qwen2 would be wrong.
+        string other = PublishedTemplates.Qwen2Instruct.Replace("You are a helpful assistant.", "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.");
+        Assert.That(ChatTemplates.TryDetect(other, out _), Is.False);
+    }
+
+    [TestCase(nameof(PublishedTemplates.MistralV7))]
+    [TestCase(nameof(PublishedTemplates.Gemma7BIt))]
+    [TestCase(nameof(PublishedTemplates.Phi3Small))]
+    public void Detect_UnsupportedFamily_NamesWhatWasFoundAndTheSupportedFamilies(string which)
+    {
+        string jinja = (string)typeof(PublishedTemplates).GetField(which)!.GetValue(null)!;
+        var e = Assert.Throws<ChatTemplateException>(() => ChatTemplates.Detect(jinja))!;
+        string excerpt = jinja[..100].Replace("\n", "\\n");
+        Assert.That(e.TemplateExcerpt, Is.EqualTo(excerpt + "…"));
+        Assert.That(e.Message, Does.Contain(excerpt).And.Contain($"({jinja.Length} characters)"));
+        foreach (string family in ChatTemplates.FamilyNames) Assert.That(e.Message, Does.Contain(family));
+        Assert.That(e.Message, Does.Contain("ChatTemplateOptions.Family").And.Contain("ChatTemplateOptions.Template"));
+        Assert.That(e.SupportedFamilies, Is.EqualTo(ChatTemplates.FamilyNames));
+        Assert.That(ChatTemplates.TryDetect(jinja, out IChatTemplate? none), Is.False);
+        Assert.That(none, Is.Null);
+    }
+
+    [Test]
+    public void Detect_ShortUnknownTemplate_ShowsItWhole()
+    {
+        var e = Assert.Throws<ChatTemplateException>(() => ChatTemplates.Detect("{{ messages[0].content }}\n"))!;
+        Assert.That(e.TemplateExcerpt, Is.EqualTo("{{ messages[0].content }}\\n"));
+        Assert.That(e.Message, Does.Contain("\"{{ messages[0].content }}\\n\" (26 characters)"));
+    }
+
+    [Test]
+    public void Detect_UnknownTemplateWithOverride_UsesTheOverride()
+    {
+        Assert.That(ChatTemplates.Detect(PublishedTemplates.Gemma7BIt, new ChatTemplateOptions { Family = "chatml" }).Name, Is.EqualTo("chatml"));
+        var custom = new UpperCaseTemplate();
+        Assert.That(ChatTemplates.Detect(PublishedTemplates.Gemma7BIt, new ChatTemplateOptions { Template = custom }), Is.SameAs(custom));
+        // The custom template wins over a family name, and over a template that would be detected.
+        Assert.That(ChatTemplates.Detect(PublishedTemplates.Qwen2Instruct, new ChatTemplateOptions { Template = custom, Family = "llama3" }), Is.SameAs(custom));
+        // A forced family wins over detection.
+        Assert.That(ChatTemplates.Detect(PublishedTemplates.Qwen2Instruct, new ChatTemplateOptions { Family = "Mistral" }).Name, Is.EqualTo("mistral-v1"));
+    }
+
+    [TestCase("deepseek-v2", "deepseek-v2")]
+    [TestCase("DeepSeek2", "deepseek-v2")]
+    [TestCase("qwen", "qwen2")]
+    [TestCase(" llama-3 ", "llama3")]
+    [TestCase("mixtral", "mistral-v1")]
+    [TestCase("mistral-legacy", "mistral-legacy")]
+    [TestCase("ChatML", "chatml")]
+    public void ByName_NameOrAlias_GivesTheFamily(string name, string family)
+    {
+        Assert.That(ChatTemplates.ByName(name).Name, Is.EqualTo(family));
+    }
+
+    [Test]
+    public void ByName_Unknown_NamesItAndListsTheFamiliesWithAliases()
+    {
+        var e = Assert.Throws<ChatTemplateException>(() => ChatTemplates.ByName("vicuna"))!;
+        Assert.That(e.FamilyName, Is.EqualTo("vicuna"));
+        Assert.That(e.Message, Does.Contain("'vicuna'").And.Contain("deepseek-v2 (deepseek2").And.Contain("mistral-v1 (mistral, mixtral)"));
+        Assert.Throws<ChatTemplateException>(() => ChatTemplates.Detect(PublishedTemplates.Qwen2Instruct, new ChatTemplateOptions { Family = "vicuna" }));
+    }
+
+    [Test]
+    public void ByName_TokenOverrides_ReplaceBosAndEos()
+    {
+        var options = new ChatTemplateOptions { BosToken = "[BOS]", EosToken = "[EOS]" };
+        Assert.That(ChatTemplates.ByName("deepseek-v2", options).Render([ChatMessage.User("a"), ChatMessage.Assistant("b")], false),
+            Is.EqualTo("[BOS]User: a\n\nAssistant: b[EOS]"));
+        Assert.That(ChatTemplates.ByName("mistral-v1", options).Render([ChatMessage.User("a"), ChatMessage.Assistant("b")], false),
+            Is.EqualTo("[BOS] [INST] a [/INST] b[EOS]"));
+        Assert.That(ChatTemplates.ByName("llama3", options).Render([ChatMessage.User("a")], false),
+            Is.EqualTo("[BOS]<|start_header_id|>user<|end_header_id|>\n\na<|eot_id|>"));
+    }
+
+    // llama.cpp's test-chat-template.cpp renders one conversation through each template with a Jinja engine
+    // (bos_token "", eos_token as given). Its expected strings are an independent check of the renderers.
+    private static readonly ChatMessage[] LlamaCppConversation =
+    [
+        ChatMessage.System("You are a helpful assistant"),
+        ChatMessage.User("Hello"),
+        ChatMessage.Assistant("Hi there"),
+        ChatMessage.User("Who are you"),
+        ChatMessage.Assistant("   I am an assistant   "),
+        ChatMessage.User("Another question"),
+    ];
+
+    private static IEnumerable<TestCaseData> LlamaCppExpected()
+    {
+        yield return new TestCaseData(PublishedTemplates.OpenHermes25, "",
+            "<|im_start|>system\nYou are a helpful assistant<|im_end|>\n<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\nHi there<|im_end|>\n<|im_start|>user\nWho are you<|im_end|>\n<|im_start|>assistant\n   I am an assistant   <|im_end|>\n<|im_start|>user\nAnother question<|im_end|>\n<|im_start|>assistant\n")
+            .SetName("Render_LlamaCppReference_OpenHermes25");
+        yield return new TestCaseData(PublishedTemplates.Llama3Original, "",
+            "<|start_header_id|>system<|end_header_id|>\n\nYou are a helpful assistant<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHello<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nHi there<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nWho are you<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nI am an assistant<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nAnother question<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n")
+            .SetName("Render_LlamaCppReference_Llama3");
+        yield return new TestCaseData(PublishedTemplates.DeepSeekV2Chat, "<｜end▁of▁sentence｜>",
+            "You are a helpful assistant\n\nUser: Hello\n\nAssistant: Hi there<｜end▁of▁sentence｜>User: Who are you\n\nAssistant:    I am an assistant   <｜end▁of▁sentence｜>User: Another question\n\nAssistant:")
+            .SetName("Render_LlamaCppReference_DeepSeekV2");
+        yield return new TestCaseData(PublishedTemplates.MistralV1, "</s>",
+            " [INST] You are a helpful assistant\n\nHello [/INST] Hi there</s> [INST] Who are you [/INST]    I am an assistant   </s> [INST] Another question [/INST]")
+            .SetName("Render_LlamaCppReference_MistralV1");
+    }
+
+    [TestCaseSource(nameof(LlamaCppExpected))]
+    public void Render_LlamaCppReference(string jinja, string eos, string expected)
+    {
+        IChatTemplate template = ChatTemplates.Detect(jinja, new ChatTemplateOptions { BosToken = "", EosToken = eos });
+        Assert.That(template.Render(LlamaCppConversation, addGenerationPrompt: true), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void CustomTemplate_IsUsedAsIs()
+    {
+        IChatTemplate t = ChatTemplates.Detect("anything", new ChatTemplateOptions { Template = new UpperCaseTemplate() });
+        Assert.That(t.Render([ChatMessage.User("hi")], true), Is.EqualTo("USER: HI\nASSISTANT:"));
+    }
+
+    /// <summary>A user-written formatter, as a service would supply for a model this runtime does not know.</summary>
+    private sealed class UpperCaseTemplate : IChatTemplate
+    {
+        public string Name => "upper";
+
+        public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt) =>
+            string.Concat(messages.Select(m => $"{m.Role.ToString().ToUpperInvariant()}: {m.Content.ToUpperInvariant()}\n"))
+            + (addGenerationPrompt ? "ASSISTANT:" : "");
+    }
+}
