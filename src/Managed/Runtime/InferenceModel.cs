@@ -57,21 +57,45 @@ public sealed class InferenceModel : IDisposable
         }
     }
 
-    /// <summary>Loads from an open GGUF file, which the model then owns.</summary>
-    public static InferenceModel Load(GgufFile file, ModelOptions options)
+    /// <summary>
+    /// Builds the config and module tree of a GGUF file and applies the rules without binding any weight:
+    /// what `nativeinfer rules explain` shows. Throws <see cref="InjectionException"/> for a rule error.
+    /// </summary>
+    public static InjectionPlan CreatePlan(string path, ModelOptions? options = null)
+    {
+        using GgufFile file = GgufFile.Open(path);
+        return CreatePlan(file, options);
+    }
+
+    /// <inheritdoc cref="CreatePlan(string, ModelOptions?)"/>
+    public static InjectionPlan CreatePlan(GgufFile file, ModelOptions? options = null) => Prepare(file, options ?? new ModelOptions()).Plan;
+
+    private static (ModelConfig Config, CausalLM Tree, InjectionPlan Plan) Prepare(GgufFile file, ModelOptions options)
     {
         ModelSource source = ModelSource.FromGguf(file);
         ModelConfig config = (options.ConfigBuilders ?? new ModelConfigBuilders()).Build(source);
         IModelDefinition definition = (options.ModuleMap ?? new ModuleMap()).Resolve(source.Architecture);
         CausalLM tree = definition.BuildModuleTree(config);
         IReadOnlyList<InjectionRule> rules = options.Rules ?? (options.RulesPath is { } p ? RuleFile.Load(p) : []);
-        InjectionPlan plan = Injector.Plan(tree, rules, options.Injection);
+        return (config, tree, Injector.Plan(tree, rules, options.Injection));
+    }
+
+    /// <summary>Loads from an open GGUF file, which the model then owns.</summary>
+    public static InferenceModel Load(GgufFile file, ModelOptions options)
+    {
+        var (config, tree, plan) = Prepare(file, options);
 
         var weights = new GgufWeightSource(file);
         var operators = new Dictionary<string, InjectedOperator>(StringComparer.Ordinal);
         foreach (PlannedOperator entry in plan.Entries)
         {
             if (entry.Operator is null || entry.Pruned) continue;
+            // A DeviceProbe may report a GPU, but the built-in operators only run on the CPU (docs/cuda.md);
+            // running one there anyway would make the plan lie. User operators decide for themselves.
+            Device[] devices = [entry.GenerateDevice, entry.PrefillDevice, entry.OutDevice];
+            if (entry.Operator.OperatorType.Assembly == typeof(InjectedOperator).Assembly && devices.Any(d => !d.IsCpu))
+                throw new ModelLoadException($"{entry.Rule?.Location.ToString() ?? "default"}: {entry.Module.Path} is planned on {devices.First(d => !d.IsCpu)}, " +
+                                             $"but the built-in {entry.Operator.Name} runs on the CPU only (the CUDA kernels are not wired into the runtime yet; docs/cuda.md)");
             var context = new OperatorContext
             {
                 Key = entry.Module.Path, Module = entry.Module, Config = config, Weights = weights,
