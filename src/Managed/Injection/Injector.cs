@@ -39,7 +39,7 @@ public static class Injector
         // file on a CPU-only machine does not bury the warnings that matter under hundreds of lines.
         foreach (InjectionRule r in rules)
             if (fallbacks.TryGetValue(r, out var f))
-                warnings.Add($"{r.Location}: {f.Count} module{(f.Count == 1 ? "" : "s")} placed on {f.Asked} run on the CPU instead (fallback)");
+                warnings.Add($"{r.Location}: {f.Count} module{(f.Count == 1 ? "" : "s")} placed on {f.Asked} run{(f.Count == 1 ? "s" : "")} on the CPU instead (fallback)");
         foreach (InjectionRule r in rules)
             if (uncalled.TryGetValue(r, out List<string>? paths))
                 warnings.Add($"{r.Location}: {r.ReplaceClass} placed on {paths.Count} module{(paths.Count == 1 ? "" : "s")} whose parent reads " +
