@@ -107,8 +107,9 @@ public sealed class InferenceModel : IDisposable
             {
                 operators[entry.Module.Path] = entry.Operator.Create(context);
             }
-            catch (Exception e) when (e is not ModelLoadException)
+            catch (Exception e)
             {
+                // Always wrapped: a (user) operator's own message rarely knows which rule put it there.
                 throw new ModelLoadException($"{context.RuleLocation}: cannot create {entry.Operator.Name} for {entry.Module.Path}: {e.Message}", e);
             }
         }
