@@ -15,6 +15,8 @@ public static class Program
         new CpuCommand(),
         new QuantizeCommand(),
         new CheckCommand(),
+        new RulesCommand(),
+        new LogitsCommand(),
     ];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
