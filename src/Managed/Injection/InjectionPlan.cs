@@ -51,10 +51,12 @@ public sealed class InjectionPlan(CausalLM root, IReadOnlyList<PlannedOperator> 
         foreach (string[] r in rows.Prepend(header))
             for (int c = 0; c < r.Length; c++) width[c] = Math.Max(width[c], r[c].Length + 2);
         var sb = new StringBuilder();
+        var line = new StringBuilder();
         foreach (string[] r in rows.Prepend(header))
         {
-            for (int c = 0; c < r.Length - 1; c++) sb.Append(r[c].PadRight(width[c]));
-            sb.Append(r[^1]).Append('\n');
+            line.Clear();
+            for (int c = 0; c < r.Length - 1; c++) line.Append(r[c].PadRight(width[c]));
+            sb.Append(line.Append(r[^1]).ToString().TrimEnd()).Append('\n');
         }
         foreach (string w in Warnings) sb.Append("warning: ").Append(w).Append('\n');
         return sb.ToString();

@@ -88,6 +88,26 @@ public class UserOperatorTests
     }
 
     [Test]
+    public void Plan_UserOperatorRegisteredByName_GetsTheModuleClassCheck()
+    {
+        // Registered with the module classes it handles, a user operator is named like a built-in and a
+        // rule that puts it on anything else fails while planning, not at load.
+        var registry = OperatorRegistry.CreateDefault();
+        registry.Register(new OperatorDescriptor("ScaledLinear", typeof(ScaledLinear), [typeof(NativeInfer.Models.Modules.Linear)], typeof(ScaledLinearOptions)));
+        var options = new InjectionOptions { Operators = registry };
+        InjectionPlan plan = Plan(DeepseekV2Lite(), """
+            - match: { name: "^lm_head$" }
+              replace: { class: ScaledLinear, kwargs: { scale: 0.5 } }
+            """, options);
+        Assert.That(((ScaledLinearOptions)plan.Entry("lm_head").Options!).Scale, Is.EqualTo(0.5f));
+        var e = Assert.Throws<InjectionException>(() => Plan(DeepseekV2Lite(), """
+            - match: { name: "^model\\.norm$" }
+              replace: { class: ScaledLinear }
+            """, options));
+        Assert.That(e!.Message, Is.EqualTo("test.yaml:1 (rule 1): operator ScaledLinear does not apply to model.norm (RMSNorm); it handles Linear"));
+    }
+
+    [Test]
     public void Run_ScaleTwoOnLmHead_DoublesEveryLogitExactly()
     {
         // lm_head is the last operation, so the prediction is exact: 2·x is exact in binary floating point.
