@@ -16,6 +16,8 @@ public static class Program
         new QuantizeCommand(),
         new CheckCommand(),
         new TokenizeCommand(),
+        new RulesCommand(),
+        new LogitsCommand(),
     ];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

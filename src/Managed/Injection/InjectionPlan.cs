@@ -11,6 +11,12 @@ public sealed record PlannedOperator(Module Module, InjectionRule? Rule, Operato
 {
     /// <summary>The module is handled by an ancestor whose rule had recursive: false.</summary>
     public bool Pruned { get; init; }
+
+    /// <summary>The unavailable device the rule asked for, when the CPU fallback moved the module to the CPU.</summary>
+    public Device? FallbackFrom { get; init; }
+
+    /// <summary>Why the fallback happened (device missing, or the operator has no CUDA implementation).</summary>
+    public string? FallbackReason { get; init; }
 }
 
 /// <summary>The result of applying rules to a module tree, before any weight is loaded.</summary>
@@ -26,21 +32,36 @@ public sealed class InjectionPlan(CausalLM root, IReadOnlyList<PlannedOperator> 
 
     public PlannedOperator? For(string path) => Entries.FirstOrDefault(e => e.Module.Path == path);
 
-    /// <summary>module path → rule (file:line) → operator → device, one line per module, then the warnings.</summary>
+    /// <summary>
+    /// module path → class → rule (file:line) → operator (ops) → device, one line per module in tree
+    /// order, columns separated by at least two spaces; then the warnings.
+    /// </summary>
     public string Explain()
     {
-        var sb = new StringBuilder();
-        int pathWidth = Math.Min(60, Entries.Max(e => e.Module.Path.Length) + 2);
-        sb.AppendLine($"{"module".PadRight(pathWidth)}{"class",-32}{"rule",-34}{"operator",-44}device");
+        string[] header = ["module", "class", "rule", "operator", "device"];
+        var rows = new List<string[]>(Entries.Count);
         foreach (PlannedOperator e in Entries)
         {
             string path = e.Module.Path.Length == 0 ? "(root)" : e.Module.Path;
             string rule = e.Pruned ? "(inside parent)" : e.Rule is null ? "default" : $"{e.Rule.Location.File}:{e.Rule.Location.Line}";
             string op = e.Operator is null ? "-" : e.Operator.Name + OpsText(e);
             string device = e.Operator is null ? "" : e.GenerateDevice == e.PrefillDevice ? e.GenerateDevice.ToString() : $"gen {e.GenerateDevice}, prefill {e.PrefillDevice}";
-            sb.AppendLine($"{path.PadRight(pathWidth)}{e.Module.ClassName,-32}{rule,-34}{op,-44}{device}{(e.Note is null ? "" : "  " + e.Note)}");
+            if (e.Note is not null) device = device.Length == 0 ? e.Note : device + " " + e.Note;
+            rows.Add([path, e.Module.ClassName, rule, op, device]);
         }
-        foreach (string w in Warnings) sb.AppendLine("warning: " + w);
+        // Widths from the content: rule files have long names (ktransformers-DeepSeek-V2-Lite-Chat.yaml:38).
+        var width = new int[header.Length];
+        foreach (string[] r in rows.Prepend(header))
+            for (int c = 0; c < r.Length; c++) width[c] = Math.Max(width[c], r[c].Length + 2);
+        var sb = new StringBuilder();
+        var line = new StringBuilder();
+        foreach (string[] r in rows.Prepend(header))
+        {
+            line.Clear();
+            for (int c = 0; c < r.Length - 1; c++) line.Append(r[c].PadRight(width[c]));
+            sb.Append(line.Append(r[^1]).ToString().TrimEnd()).Append('\n');
+        }
+        foreach (string w in Warnings) sb.Append("warning: ").Append(w).Append('\n');
         return sb.ToString();
     }
 

@@ -22,9 +22,37 @@ public static class Injector
         var entries = new List<PlannedOperator>();
         var used = new HashSet<InjectionRule>();
         var warnings = new List<string>();
+
+        // Unmatched modules land on the default device, so it is checked like a device a rule names.
+        if (!options.DefaultDevice.IsCpu && Probe(options, options.DefaultDevice) is (false, var why))
+        {
+            if (!options.FallbackToCpu)
+                throw new InjectionException($"the default device {options.DefaultDevice} (InjectionOptions.DefaultDevice) is not available: {why}");
+            warnings.Add($"the default device {options.DefaultDevice} is not available; modules no rule places run on the CPU (fallback)");
+            options = options with { DefaultDevice = Device.Cpu };
+        }
+        var fallbacks = new Dictionary<InjectionRule, (int Count, Device Asked, string? Reason)>();
+        var uncalled = new Dictionary<InjectionRule, List<string>>();
         Visit(root, pruned: false);
+
+        // One line per rule that fell back (each row of the explain table names it too), so a GPU rule
+        // file on a CPU-only machine does not bury the warnings that matter under hundreds of lines.
+        foreach (InjectionRule r in rules)
+            if (fallbacks.TryGetValue(r, out var f))
+                warnings.Add($"{r.Location}: {f.Count} module{(f.Count == 1 ? "" : "s")} placed on {f.Asked} run{(f.Count == 1 ? "s" : "")} on the CPU instead (fallback: {f.Reason})");
+        foreach (InjectionRule r in rules)
+            if (uncalled.TryGetValue(r, out List<string>? paths))
+                warnings.Add($"{r.Location}: {r.ReplaceClass} placed on {paths.Count} module{(paths.Count == 1 ? "" : "s")} whose parent reads " +
+                             $"their weights itself (e.g. {paths[0]}): {(paths.Count == 1 ? "it is" : "they are")} never called");
         foreach (InjectionRule r in rules.Where(r => !used.Contains(r)))
-            warnings.Add($"{r.Location}: rule matched no module (name {r.NamePattern ?? "-"}, class {r.ClassName ?? "-"})");
+        {
+            // A rule that matches modules which earlier rules already decided is as dead as one that matches nothing.
+            PlannedOperator? shadowed = entries.FirstOrDefault(e => !e.Pruned && r.Matches(e.Module));
+            warnings.Add(shadowed is null
+                ? $"{r.Location}: rule matched no module (name {r.NamePattern ?? "-"}, class {r.ClassName ?? "-"})"
+                : $"{r.Location}: rule decides no module: every module it matches is decided by an earlier rule " +
+                  $"(e.g. {shadowed.Module.Path} by {shadowed.Rule!.Location})");
+        }
         return new InjectionPlan(root, entries, rules, warnings);
 
         void Visit(Module module, bool pruned)
@@ -37,14 +65,21 @@ public static class Injector
             {
                 InjectionRule? rule = rules.FirstOrDefault(r => r.Matches(module));
                 if (rule is not null) used.Add(rule);
-                entries.Add(PlanModule(module, rule, options, warnings));
+                PlannedOperator planned = PlanModule(root, module, rule, options);
+                if (planned.FallbackFrom is { } asked && rule is not null)
+                    fallbacks[rule] = (fallbacks.GetValueOrDefault(rule).Count + 1, asked, fallbacks.GetValueOrDefault(rule).Reason ?? planned.FallbackReason);
+                // The parent of such a module reads its weights itself (kv_b_proj, the DeepSeek router): an
+                // operator a rule places there is built and bound but never called, almost surely a mistake.
+                if (rule is not null && rule.ReplaceClass != "default" && options.Operators.IsReadByParent(module))
+                    (uncalled.TryGetValue(rule, out var list) ? list : uncalled[rule] = []).Add(module.Path);
+                entries.Add(planned);
                 pruned = rule is { Recursive: false };
             }
             foreach (Module child in module.Children) Visit(child, pruned);
         }
     }
 
-    private static PlannedOperator PlanModule(Module module, InjectionRule? rule, InjectionOptions options, List<string> warnings)
+    private static PlannedOperator PlanModule(CausalLM root, Module module, InjectionRule? rule, InjectionOptions options)
     {
         OperatorDescriptor? op;
         if (rule is null || rule.ReplaceClass == "default") op = options.Operators.DefaultFor(module);
@@ -67,6 +102,8 @@ public static class Injector
         if ((genOp is not null || preOp is not null) && op?.ResolveOp is null)
             throw new InjectionException($"{rule.Location}: operator {op?.Name ?? "(none)"} takes no generate_op / prefill_op");
         string? note = null;
+        Device? fallbackFrom = null;
+        string? fallbackReason = null;
         try
         {
             genOp = op?.ResolveOp?.Invoke(genOp);
@@ -102,8 +139,10 @@ public static class Injector
             if (!options.FallbackToCpu)
                 throw new InjectionException($"{rule.Location}: {module.Path} is placed on {d} ({key}), but {problem}. " +
                                              "Use a CPU rule file, or enable the CPU fallback (InjectionOptions.FallbackToCpu / --cpu-fallback)");
-            warnings.Add($"{rule.Location}: {module.Path} runs its {key.Replace("_device", "")} phase on the CPU instead of {d} ({problem})");
+            // The warning is grouped per rule by Plan (one line, with the first reason), not one per module.
             note = $"(rule asked for {d}; CPU fallback)";
+            fallbackFrom ??= d;
+            fallbackReason ??= problem;
             return (Device.Cpu, phaseOp == Operators.KTransformersLinear.MarlinOp ? Operators.KTransformersLinear.CpuOp : phaseOp);
         }
 
@@ -111,13 +150,17 @@ public static class Injector
         if (bound is Operators.DecoderStackOptions stack)
             foreach (var (layer, device) in stack.TransferMap)
             {
+                if (layer < 0 || layer >= root.Config.NumLayers)
+                    throw new InjectionException($"{rule.Location}: transfer_map names layer {layer}, but the model has layers 0 to {root.Config.NumLayers - 1}");
                 if (!Device.TryParse(device, out Device d))
-                    throw new InjectionException($"{rule.Location}: transfer_map layer {layer} names unknown device '{device}'");
-                if (!d.IsCpu && !options.FallbackToCpu && !options.DeviceProbe(d).Available)
-                    throw new InjectionException($"{rule.Location}: transfer_map layer {layer} moves to {d}, which is not available");
+                    throw new InjectionException($"{rule.Location}: transfer_map layer {layer} names unknown device '{device}' (cpu, cuda, cuda:N)");
+                if (!d.IsCpu && !options.FallbackToCpu && Probe(options, d) is (false, var why))
+                    throw new InjectionException($"{rule.Location}: transfer_map layer {layer} moves to {d}, which is not available: {why}");
             }
-        return new PlannedOperator(module, rule, op, generate, prefill, output, genOp, preOp, bound, note);
+        return new PlannedOperator(module, rule, op, generate, prefill, output, genOp, preOp, bound, note) { FallbackFrom = fallbackFrom, FallbackReason = fallbackReason };
     }
+
+    private static (bool Available, string Reason) Probe(InjectionOptions options, Device d) => options.DeviceProbe(d);
 
     private static Device DeviceOf(Dictionary<string, YamlNode> kw, string key, Device fallback, InjectionRule rule)
     {

@@ -76,6 +76,18 @@ public sealed class OperatorRegistry
     public OperatorDescriptor? DefaultFor(Module module) =>
         _defaults.FirstOrDefault(d => d.Module.IsInstanceOfType(module)).Operator;
 
+    /// <summary>
+    /// Whether modules of this class are declared to get no operator because their parent reads their
+    /// weights itself (kv_b_proj, the DeepSeek router) — not merely unknown classes, which fall to the
+    /// catch-all <see cref="Module"/> entry.
+    /// </summary>
+    public bool IsReadByParent(Module module)
+    {
+        foreach (var (type, op) in _defaults)
+            if (type.IsInstanceOfType(module)) return op is null && type != typeof(Module);
+        return false;
+    }
+
     /// <summary>The operator a rule names; null when unknown.</summary>
     public OperatorDescriptor? Resolve(string name)
     {

@@ -12,13 +12,21 @@ public static class RuleFile
     public static IReadOnlyList<InjectionRule> Parse(string yaml, string fileName = "rules.yaml")
     {
         var stream = new YamlStream();
+        var parser = new Parser(new StringReader(yaml));
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
-            throw new InjectionException($"{fileName}:{e.Start.Line}: malformed YAML: {e.Message}");
+            throw new InjectionException($"{fileName}:{e.Start.Line}: malformed YAML: {e.Message}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this (no position) on some unterminated flow collections, e.g. "class: [A";
+            // the last event it parsed is where things went wrong.
+            long line = parser.Current?.End.Line ?? 1;
+            throw new InjectionException($"{fileName}:{line}: malformed YAML: unexpected content after this point (an unclosed [ or {{?)", e);
         }
         if (stream.Documents.Count == 0) return [];
         if (stream.Documents[0].RootNode is not YamlSequenceNode list)

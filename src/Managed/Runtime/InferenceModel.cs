@@ -57,21 +57,45 @@ public sealed class InferenceModel : IDisposable
         }
     }
 
-    /// <summary>Loads from an open GGUF file, which the model then owns.</summary>
-    public static InferenceModel Load(GgufFile file, ModelOptions options)
+    /// <summary>
+    /// Builds the config and module tree of a GGUF file and applies the rules without binding any weight:
+    /// what `nativeinfer rules explain` shows. Throws <see cref="InjectionException"/> for a rule error.
+    /// </summary>
+    public static InjectionPlan CreatePlan(string path, ModelOptions? options = null)
+    {
+        using GgufFile file = GgufFile.Open(path);
+        return CreatePlan(file, options);
+    }
+
+    /// <inheritdoc cref="CreatePlan(string, ModelOptions?)"/>
+    public static InjectionPlan CreatePlan(GgufFile file, ModelOptions? options = null) => Prepare(file, options ?? new ModelOptions()).Plan;
+
+    private static (ModelConfig Config, CausalLM Tree, InjectionPlan Plan) Prepare(GgufFile file, ModelOptions options)
     {
         ModelSource source = ModelSource.FromGguf(file);
         ModelConfig config = (options.ConfigBuilders ?? new ModelConfigBuilders()).Build(source);
         IModelDefinition definition = (options.ModuleMap ?? new ModuleMap()).Resolve(source.Architecture);
         CausalLM tree = definition.BuildModuleTree(config);
         IReadOnlyList<InjectionRule> rules = options.Rules ?? (options.RulesPath is { } p ? RuleFile.Load(p) : []);
-        InjectionPlan plan = Injector.Plan(tree, rules, options.Injection);
+        return (config, tree, Injector.Plan(tree, rules, options.Injection));
+    }
+
+    /// <summary>Loads from an open GGUF file, which the model then owns.</summary>
+    public static InferenceModel Load(GgufFile file, ModelOptions options)
+    {
+        var (config, tree, plan) = Prepare(file, options);
 
         var weights = new GgufWeightSource(file);
         var operators = new Dictionary<string, InjectedOperator>(StringComparer.Ordinal);
         foreach (PlannedOperator entry in plan.Entries)
         {
             if (entry.Operator is null || entry.Pruned) continue;
+            // The injector only leaves a built-in operator on a GPU when it has a CUDA implementation
+            // (KLinearMarlin); checked again here so a hand-made plan cannot make the explain table lie.
+            Device[] devices = [entry.GenerateDevice, entry.PrefillDevice, entry.OutDevice];
+            if (entry.Operator.OperatorType.Assembly == typeof(InjectedOperator).Assembly && !entry.Operator.RunsOnCuda && devices.Any(d => !d.IsCpu))
+                throw new ModelLoadException($"{entry.Rule?.Location.ToString() ?? "default"}: {entry.Module.Path} is planned on {devices.First(d => !d.IsCpu)}, " +
+                                             $"but the built-in {entry.Operator.Name} has no CUDA implementation (docs/cuda.md)");
             var context = new OperatorContext
             {
                 Key = entry.Module.Path, Module = entry.Module, Config = config, Weights = weights,
@@ -83,8 +107,9 @@ public sealed class InferenceModel : IDisposable
             {
                 operators[entry.Module.Path] = entry.Operator.Create(context);
             }
-            catch (Exception e) when (e is not ModelLoadException)
+            catch (Exception e)
             {
+                // Always wrapped: a (user) operator's own message rarely knows which rule put it there.
                 throw new ModelLoadException($"{context.RuleLocation}: cannot create {entry.Operator.Name} for {entry.Module.Path}: {e.Message}", e);
             }
         }
