@@ -95,7 +95,8 @@ public sealed class MakeTinyCommand : ICliCommand
         o.WriteLine($"  architecture: {s.Spec.Architecture}: {s.Spec.Describe()}");
         o.WriteLine($"  vocabulary:   {s.Spec.Vocab} tokens: {s.Tokenizer}");
         o.WriteLine(s.Constructed
-            ? $"  weights:      constructed demo (seed {s.Spec.Seed}): {s.LookupNeurons} lookup neurons in layer 0's MLP of {s.Spec.FirstLayerFfnWidth} continue text like the demo corpus"
+            ? $"  weights:      constructed demo (seed {s.Spec.Seed}): continues text like the demo corpus from the last {(s.UsesPreviousToken ? "two tokens (layer 0's attention copies the previous one)" : "token")}; " +
+              $"{s.LookupNeurons} lookup neurons in layer 0's MLP of {s.Spec.FirstLayerFfnWidth}"
             : $"  weights:      random (seed {s.Spec.Seed})");
         string types = string.Join(", ", f.ByType.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Type.Name()} {t.Count} ({t.Bytes / 1e6:0.00} MB)")));
         o.WriteLine($"  tensors:      {f.Tensors.Count}: {types}");

@@ -31,11 +31,8 @@ public static class TinyModel
         DemoWeights? demo = null;
         if (!options.RandomWeights)
         {
-            BigramTable bigrams = BigramTable.Count(DemoCorpus.Paragraphs.Select(p => Sequence(tokenizer, p)));
-            int neurons = bigrams.Predecessors.Count;
-            // Rounded to 256 so every row length fits every block size, K-quants included.
-            spec = spec.WithFirstLayerFfnWidth(Math.Max(spec.FirstLayerFfnWidth, (neurons + 255) / 256 * 256));
-            demo = new DemoWeights(spec, bigrams, options.Seed);
+            TokenStatistics statistics = TokenStatistics.Count(DemoCorpus.Paragraphs.Select(p => Sequence(tokenizer, p)));
+            (spec, demo) = DemoWeights.Build(spec, statistics, options.Seed);
         }
 
         SyntheticModelSummary file = SyntheticModelWriter.Write(spec, path, new SyntheticWriteOptions
@@ -45,7 +42,7 @@ public static class TinyModel
             Threads = options.Threads,
             Weights = demo ?? (ISyntheticWeights)RandomSyntheticWeights.Instance,
         });
-        return new TinyModelSummary(file, spec, tokenizer.Description, demo is not null, demo?.LookupNeurons ?? 0);
+        return new TinyModelSummary(file, spec, tokenizer.Description, demo is not null, demo?.LookupNeurons ?? 0, demo?.UsesPreviousToken ?? false);
     }
 
     /// <summary>A training sequence: BOS (when the vocabulary has one), the paragraph's tokens, EOS (likewise).</summary>

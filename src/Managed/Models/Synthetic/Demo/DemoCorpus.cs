@@ -14,11 +14,12 @@ public static class DemoCorpus
     /// <summary>The whole text, line endings normalised to \n.</summary>
     public static string Text { get; } = Load();
 
-    /// <summary>The paragraphs, trimmed, line breaks inside a paragraph turned into spaces.</summary>
+    /// <summary>
+    /// The paragraphs, trimmed. A line break inside a paragraph stays: the chat example ends its question with
+    /// one, so "Assistant:" is spelled as after the chat template's line breaks.
+    /// </summary>
     public static IReadOnlyList<string> Paragraphs { get; } =
-        Text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(p => p.Replace('\n', ' '))
-            .ToArray();
+        Text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static string Load()
     {

@@ -1,102 +1,120 @@
 namespace NativeInfer.Models.Synthetic.Demo;
 
 /// <summary>
-/// Constructed weights that make a synthetic model continue text the way a bigram model of a corpus does,
-/// while every block of the architecture still runs on the way. In hidden units (d = hidden):
+/// Constructed weights that make a synthetic model continue text the way an n-gram model of the demo corpus
+/// does, while every block of the architecture still runs on the way (see docs/synthetic-models.md):
 /// <list type="bullet">
-/// <item><b>Embeddings.</b> e_t = [β, ρ·r_t]: dimension 0 is a constant "bias" component β, the rest a random
-/// unit direction r_t scaled so that rms(e_t) = 1 (ρ² = d − β²). Random directions in d−1 dimensions are
-/// nearly orthogonal (cosines ~ N(0, 1/(d−1))).</item>
-/// <item><b>A lookup MLP in layer 0</b> (the dense MLP, or the shared expert of an MoE layer): one neuron
-/// per token k that has a successor in the corpus. gate_k = [−αθ/β, (α/ρ)·r_k], up_k = [0, r_k/ρ], so on the
-/// normalised input e_t the neuron computes silu(α(cos(k,t) − θ))·cos(k,t): ≈ α(1 − θ) for t = k and ≈ 0
-/// for every other token (the β component acts as the bias an MLP does not have). Its down column
-/// writes the memory m_k = κ Σ_u w(u|k)·[0, f_u] into the residual stream.</item>
-/// <item><b>Successor weights.</b> w(u|k) = max(0, 1 + ln(p(u|k)/p_max(k))/L) + a bonus for the most likely
-/// successor (count, then lower id), so the argmax is unambiguous and successors within a factor e^L of
-/// it keep a share for sampling.</item>
-/// <item><b>The head.</b> Row u is λ·[0, f_u] for tokens that ever follow another, where f_u are unit
-/// directions, exactly orthonormal for the d−1 most frequent successors; other rows are −λ'·[1, 0…], which
-/// the constant β component turns into a large negative logit. So logit_u ∝ w(u|t) for the current token t.</item>
-/// <item><b>Everything else</b> (MLA or GQA attention, routers, routed and shared experts) keeps random
-/// weights; the projections that write into the residual stream are scaled by ε, so those blocks change the
-/// stream a little but do not drown the lookup.</item>
+/// <item><b>Embeddings</b>: e_t = [β, ρ·r_t, 0…] with random unit directions r_t (<see cref="DemoLayout"/>).</item>
+/// <item><b>Layer 0's attention</b> (DeepSeek-V2 MLA): every head attends to the previous token and copies its
+/// direction into the stream (<see cref="PreviousTokenAttention"/>), so layer 0's MLP sees the last two tokens.
+/// Other architectures keep random attention and see the last token only.</item>
+/// <item><b>Layer 0's MLP</b> (the dense MLP, or the shared expert of an MoE layer) is a lookup table
+/// (<see cref="LookupMlp"/>): for the current token b, and for the pair (a, b) when it occurs in the corpus, it
+/// writes a memory m = κ Σ_u w(u)·[0, f_u] + κ·[1, 0…] into the stream, where f_u are successor directions
+/// and w(u) = max(0, 1 + ln(count(u)/count(best))/L) plus a bonus for the predicted token. Pair memories are
+/// <see cref="PairGain"/> times stronger, so a seen pair decides; the bonus settles ties as
+/// <see cref="TokenStatistics"/> defines them.</item>
+/// <item><b>The head</b>: row u is λ·[0, f_u] for tokens that follow something; the other rows are
+/// −λ'·[1, 0…], which the β component and the memories' constant part turn into large negative logits.
+/// f_u are exactly orthonormal for the d − 1 most frequent successors, so their logits do not interfere.</item>
+/// <item><b>Everything else</b> (attention of later layers, routers, routed and shared experts) keeps random
+/// weights; the projections that write into the stream are scaled by <see cref="BlockOutputScale"/>, so those
+/// blocks change the stream a little but do not drown the lookup. Norm weights are 1.</item>
 /// </list>
-/// The head's rank is d, so the logits only approximate the bigram table; the most likely successors,
-/// which carry the orthonormal directions, come through exactly enough for greedy decoding.
 /// </summary>
 internal sealed class DemoWeights : ISyntheticWeights
 {
-    /// <summary>β: the constant component of every embedding.</summary>
-    private const float Bias = 4f;
-
-    /// <summary>α: how sharply a lookup neuron separates its own token from the others.</summary>
-    private const float GateSharpness = 30f;
-
-    /// <summary>κ / sqrt(d): size of a memory relative to the embedding it is added to.</summary>
+    /// <summary>Size of a token's memory relative to √d (the norm of a unit-rms stream).</summary>
     private const float MemoryGain = 2f;
 
-    /// <summary>λ·sqrt(d): logit scale of the successor directions.</summary>
+    /// <summary>How much stronger a pair's memory is than a token's.</summary>
+    private const float PairGain = 4f;
+
+    /// <summary>λ·√d: logit scale of the successor directions.</summary>
     private const float HeadGain = 16f;
 
-    /// <summary>λ'·β: how far below zero tokens that never follow anything start.</summary>
-    private const float NeverNextPenalty = 28f;
+    /// <summary>λ'·√d: logit scale of the penalty on tokens that never follow anything.</summary>
+    private const float NeverNextPenalty = 48f;
 
-    /// <summary>L: successors less likely than p_max·e^-L get no weight.</summary>
+    /// <summary>L: successors less likely than the best by more than e^L get no weight.</summary>
     private const float LogWindow = 3f;
 
-    private const float ArgmaxBonus = 0.25f;
+    /// <summary>Added to the predicted successor's weight; for pairs it must outweigh what the token memory can add (κ·1.25 &lt; PairGain·κ·0.5).</summary>
+    private const float TokenBonus = 0.25f, PairBonus = 0.5f;
 
-    /// <summary>ε: scale of the random projections that write into the residual stream.</summary>
+    /// <summary>Scale of the random projections that write into the residual stream.</summary>
     public const float BlockOutputScale = 0.1f;
 
     /// <summary>Logit of Qwen2-MoE's shared-expert gate in layer 0 (sigmoid ≈ 1: the lookup always passes).</summary>
     private const float OpenGate = 12f;
 
-    private readonly SyntheticModelSpec _spec;
-    private readonly int _d, _seed;
-    private readonly float _rho, _threshold;
-    private readonly int[] _keys;
-    private readonly float[][] _memories;
-    private readonly Dictionary<int, float[]> _directionOf = [];
-
-    public DemoWeights(SyntheticModelSpec spec, BigramTable bigrams, int seed)
-    {
-        _spec = spec;
-        _d = spec.Hidden;
-        _seed = seed;
-        if (_d < MinimumHidden) throw new SyntheticModelException($"the demo construction needs a hidden width of at least {MinimumHidden} (got {_d}); use random weights for smaller models");
-        _rho = MathF.Sqrt(_d - Bias * Bias);
-        // Cosines of random directions have sd 1/sqrt(d−1); the threshold stays ~6 sd above them.
-        _threshold = Math.Clamp(6f / MathF.Sqrt(_d - 1), 0.5f, 0.8f);
-        _keys = bigrams.Predecessors.ToArray();
-        if (_keys.Length > spec.FirstLayerFfnWidth)
-            throw new SyntheticModelException($"the demo's lookup needs {_keys.Length} neurons but layer 0's MLP is {spec.FirstLayerFfnWidth} wide");
-
-        var successors = bigrams.SuccessorFrequencies();
-        float[][] directions = Directions(successors.Count, new Random(unchecked(seed * 7919 + 17)));
-        for (int i = 0; i < successors.Count; i++) _directionOf[successors[i].Token] = directions[i];
-        _memories = _keys.Select(k => Memory(bigrams.Successors(k))).ToArray();
-    }
-
     /// <summary>Below this width random directions are too far from orthogonal for the lookup to separate tokens.</summary>
     public const int MinimumHidden = 64;
 
-    /// <summary>Neurons the lookup uses (one per token with a successor).</summary>
-    public int LookupNeurons => _keys.Length;
+    private readonly SyntheticModelSpec _spec;
+    private readonly DemoLayout _layout;
+    private readonly PreviousTokenAttention? _attention;
+    private readonly LookupMlp _lookup;
+    private readonly Dictionary<int, float[]> _directionOf = [];
+
+    /// <summary>
+    /// The demo weights for <paramref name="spec"/>, with layer 0's MLP (or shared expert) widened to hold the
+    /// lookup when it is too narrow: one neuron per key, rounded up to 256 so every block size fits the rows.
+    /// </summary>
+    public static (SyntheticModelSpec Spec, DemoWeights Weights) Build(SyntheticModelSpec spec, TokenStatistics statistics, int seed)
+    {
+        if (spec.Hidden < MinimumHidden)
+            throw new SyntheticModelException($"the demo construction needs a hidden width of at least {MinimumHidden} (got {spec.Hidden}); use random weights for smaller models");
+        int keys = statistics.Predecessors.Count + (PreviousTokenCapacity(spec) is null ? 0 : statistics.PredecessorPairs.Count);
+        int width = (keys + 255) / 256 * 256;
+        if (spec.FirstLayerFfnWidth < width) spec = spec.WithFirstLayerFfnWidth(width);
+        return (spec, new DemoWeights(spec, statistics, seed));
+    }
+
+    /// <summary>Values layer 0's attention can copy from the previous token: DeepSeek-V2 MLA without q-LoRA only (null otherwise).</summary>
+    private static int? PreviousTokenCapacity(SyntheticModelSpec spec) =>
+        spec is DeepseekV2SyntheticSpec { QLoraRank: null, RopeHeadDim: >= 2 } ds ? Math.Min(ds.KvLoraRank, ds.Heads * ds.VHeadDim) : null;
+
+    private DemoWeights(SyntheticModelSpec spec, TokenStatistics statistics, int seed)
+    {
+        _spec = spec;
+        int d = spec.Hidden;
+        int? capacity = PreviousTokenCapacity(spec);
+        _layout = new DemoLayout(d, capacity, seed);
+        if (capacity is not null) _attention = new PreviousTokenAttention((DeepseekV2SyntheticSpec)spec, _layout);
+
+        var successors = statistics.SuccessorFrequencies();
+        float[][] directions = DemoRandom.Directions(successors.Count, d - 1, new Random(unchecked(seed * 7919 + 17)));
+        for (int i = 0; i < successors.Count; i++) _directionOf[successors[i].Token] = directions[i];
+
+        IReadOnlyList<int> tokens = statistics.Predecessors;
+        IReadOnlyList<(int, int)> pairs = _layout.HasPrevious ? statistics.PredecessorPairs : [];
+        float kappa = MemoryGain * MathF.Sqrt(d);
+        var memories = tokens.Select(b => Memory(statistics.Successors(b), kappa, TokenBonus))
+            .Concat(pairs.Select(p => Memory(statistics.Successors(p.Item1, p.Item2), PairGain * kappa, PairBonus)))
+            .ToArray();
+        _lookup = new LookupMlp(_layout, tokens, pairs, memories);
+    }
+
+    /// <summary>Neurons the lookup uses: one per token with a successor, plus one per such pair in trigram models.</summary>
+    public int LookupNeurons => _lookup.Neurons;
+
+    /// <summary>Whether layer 0's attention feeds the previous token to the lookup (trigram model).</summary>
+    public bool UsesPreviousToken => _layout.HasPrevious;
 
     public float[]? Values(SyntheticTensor t)
     {
-        bool lookupLayer = t.Layer == 0;
+        if (t.Layer == 0 && _attention?.Values(t) is { } attention) return attention;
+        bool lookup = t.Layer == 0 && IsLookup(t.Role);
         return t.Role switch
         {
             SyntheticTensorRole.Norm => Ones(t.Cols),
             SyntheticTensorRole.TokenEmbedding => Embeddings(t.Rows),
             SyntheticTensorRole.Output => Head(t.Rows),
-            SyntheticTensorRole.FfnGate or SyntheticTensorRole.SharedGate when lookupLayer && IsLookup(t.Role) => LookupIn(t.Rows, gate: true),
-            SyntheticTensorRole.FfnUp or SyntheticTensorRole.SharedUp when lookupLayer && IsLookup(t.Role) => LookupIn(t.Rows, gate: false),
-            SyntheticTensorRole.FfnDown or SyntheticTensorRole.SharedDown when lookupLayer && IsLookup(t.Role) => LookupOut(t.Cols),
-            SyntheticTensorRole.SharedExpertGate when lookupLayer && !_spec.FirstLayerIsDense => OpenSharedGate(),
+            SyntheticTensorRole.FfnGate or SyntheticTensorRole.SharedGate when lookup => _lookup.Input(t.Rows, gate: true),
+            SyntheticTensorRole.FfnUp or SyntheticTensorRole.SharedUp when lookup => _lookup.Input(t.Rows, gate: false),
+            SyntheticTensorRole.FfnDown or SyntheticTensorRole.SharedDown when lookup => _lookup.Output(t.Cols),
+            SyntheticTensorRole.SharedExpertGate when t.Layer == 0 && !_spec.FirstLayerIsDense => OpenSharedGate(),
             _ => null,
         };
     }
@@ -118,129 +136,49 @@ internal sealed class DemoWeights : ISyntheticWeights
         return v;
     }
 
-    /// <summary>[vocab][d]: e_t = [β, ρ·r_t].</summary>
     private float[] Embeddings(long vocab)
     {
-        var e = new float[vocab * _d];
-        for (int t = 0; t < vocab; t++)
-        {
-            Span<float> row = e.AsSpan(t * _d, _d);
-            row[0] = Bias;
-            TokenDirection(t, row[1..]);
-            for (int i = 1; i < _d; i++) row[i] *= _rho;
-        }
+        int d = _layout.Hidden;
+        var e = new float[vocab * d];
+        for (int t = 0; t < vocab; t++) _layout.Embedding(t, e.AsSpan(t * d, d));
         return e;
     }
 
     /// <summary>[vocab][d]: λ·[0, f_u] for tokens that follow something, −λ'·[1, 0…] for the rest.</summary>
     private float[] Head(long vocab)
     {
-        var w = new float[vocab * _d];
-        float gain = HeadGain / MathF.Sqrt(_d);
+        int d = _layout.Hidden;
+        var w = new float[vocab * d];
+        float gain = HeadGain / MathF.Sqrt(d);
         for (int u = 0; u < vocab; u++)
         {
-            Span<float> row = w.AsSpan(u * _d, _d);
+            Span<float> row = w.AsSpan(u * d, d);
             if (_directionOf.TryGetValue(u, out float[]? f))
-                for (int i = 1; i < _d; i++) row[i] = gain * f[i - 1];
-            else row[0] = -NeverNextPenalty / Bias;
+                for (int i = 1; i < d; i++) row[i] = gain * f[i - 1];
+            else row[0] = -NeverNextPenalty / MathF.Sqrt(d);
         }
-        return w;
-    }
-
-    /// <summary>gate or up: [width][d], one row per key neuron, zero rows after them.</summary>
-    private float[] LookupIn(long width, bool gate)
-    {
-        var w = new float[width * _d];
-        Span<float> r = stackalloc float[_d - 1];
-        for (int j = 0; j < _keys.Length; j++)
-        {
-            Span<float> row = w.AsSpan(j * _d, _d);
-            TokenDirection(_keys[j], r);
-            float scale = gate ? GateSharpness / _rho : 1f / _rho;
-            row[0] = gate ? -GateSharpness * _threshold / Bias : 0f;
-            for (int i = 1; i < _d; i++) row[i] = scale * r[i - 1];
-        }
-        return w;
-    }
-
-    /// <summary>down: [d][width]; column j = m_k / (the neuron's activation on its own token).</summary>
-    private float[] LookupOut(long width)
-    {
-        var w = new float[_d * width];
-        float own = Silu(GateSharpness * (1 - _threshold));
-        for (int j = 0; j < _keys.Length; j++)
-            for (int i = 0; i < _d; i++) w[i * width + j] = _memories[j][i] / own;
         return w;
     }
 
     private float[] OpenSharedGate()
     {
-        var g = new float[_d];
-        g[0] = OpenGate / Bias;
+        var g = new float[_layout.Hidden];
+        g[0] = OpenGate / DemoLayout.Bias;
         return g;
     }
 
-    /// <summary>m_k = κ Σ_u w(u|k)·[0, f_u].</summary>
-    private float[] Memory(IReadOnlyList<(int Token, int Count)> successors)
+    /// <summary>κ·[1, Σ_u w(u)·f_u]: successors in prediction order, the first one gets the bonus.</summary>
+    private float[] Memory(IReadOnlyList<(int Token, int Count)> successors, float kappa, float bonus)
     {
-        var m = new float[_d];
-        float kappa = MemoryGain * MathF.Sqrt(_d);
-        double max = successors[0].Count;
+        var m = new float[_layout.Hidden];
+        m[0] = kappa;
+        double best = successors[0].Count;
         for (int s = 0; s < successors.Count; s++)
         {
-            float w = MathF.Max(0f, 1f + (float)Math.Log(successors[s].Count / max) / LogWindow) + (s == 0 ? ArgmaxBonus : 0f);
+            float w = MathF.Max(0f, 1f + (float)Math.Log(successors[s].Count / best) / LogWindow) + (s == 0 ? bonus : 0f);
             float[] f = _directionOf[successors[s].Token];
-            for (int i = 1; i < _d; i++) m[i] += kappa * w * f[i - 1];
+            for (int i = 1; i < m.Length; i++) m[i] += kappa * w * f[i - 1];
         }
         return m;
     }
-
-    /// <summary>r_t: a random unit vector of d−1 values, the same for a token however often it is asked for.</summary>
-    private void TokenDirection(int token, Span<float> r)
-    {
-        var random = new Random(unchecked(_seed * 1_000_003 + token));
-        Gaussian(random, r);
-        Normalize(r);
-    }
-
-    /// <summary>
-    /// n unit vectors of d−1 values: the first min(n, d−1) exactly orthonormal (Gram–Schmidt, applied twice
-    /// for accuracy in float), the rest random.
-    /// </summary>
-    private float[][] Directions(int n, Random random)
-    {
-        var v = new float[n][];
-        for (int i = 0; i < n; i++)
-        {
-            v[i] = new float[_d - 1];
-            Gaussian(random, v[i]);
-            if (i < _d - 1)
-                for (int pass = 0; pass < 2; pass++)
-                    for (int j = 0; j < i; j++)
-                    {
-                        float dot = System.Numerics.Tensors.TensorPrimitives.Dot<float>(v[i], v[j]);
-                        for (int k = 0; k < v[i].Length; k++) v[i][k] -= dot * v[j][k];
-                    }
-            Normalize(v[i]);
-        }
-        return v;
-    }
-
-    private static void Gaussian(Random random, Span<float> values)
-    {
-        for (int i = 0; i < values.Length; i += 2)
-        {
-            double radius = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())), angle = 2 * Math.PI * random.NextDouble();
-            values[i] = (float)(radius * Math.Cos(angle));
-            if (i + 1 < values.Length) values[i + 1] = (float)(radius * Math.Sin(angle));
-        }
-    }
-
-    private static void Normalize(Span<float> v)
-    {
-        float norm = System.Numerics.Tensors.TensorPrimitives.Norm<float>(v);
-        System.Numerics.Tensors.TensorPrimitives.Divide(v, norm, v);
-    }
-
-    private static float Silu(float x) => x / (1 + MathF.Exp(-x));
 }
