@@ -97,17 +97,18 @@ public sealed class ConsoleProgress : IProgress<OperationProgress>, IDisposable
     internal static string Format(OperationProgress p, TimeSpan elapsed)
     {
         var parts = new List<string> { p.Stage + ":" };
-        double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
+        double seconds = elapsed.TotalSeconds;
+        bool rate = p.Done > 0 && seconds >= 0.1; // a rate over less time says nothing
         if (p.Fraction is double f) parts.Add(string.Create(CultureInfo.InvariantCulture, $"{f * 100,3:0}%"));
         if (p.Unit == ProgressUnit.Bytes)
         {
             if (p.Done > 0 || p.Total > 0) parts.Add(p.Total > 0 ? $"{Megabytes(p.Done)}/{Megabytes(p.Total)} MB" : $"{Megabytes(p.Done)} MB");
-            if (p.Done > 0) parts.Add($"{Megabytes((long)(p.Done / seconds))} MB/s");
+            if (rate) parts.Add($"{Megabytes((long)(p.Done / seconds))} MB/s");
         }
         else
         {
             if (p.Done > 0 || p.Total > 0) parts.Add(p.Total > 0 ? $"{p.Done}/{p.Total}" : $"{p.Done}");
-            if (p.Done > 0) parts.Add(string.Create(CultureInfo.InvariantCulture, $"{p.Done / seconds:0.#}/s"));
+            if (rate) parts.Add(string.Create(CultureInfo.InvariantCulture, $"{p.Done / seconds:0.#}/s"));
         }
         parts.Add(string.Create(CultureInfo.InvariantCulture, $"{elapsed.TotalSeconds:0.0} s"));
         if (p.Detail is not null) parts.Add(p.Detail);
