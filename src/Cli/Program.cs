@@ -18,6 +18,8 @@ public static class Program
         new TokenizeCommand(),
         new RulesCommand(),
         new LogitsCommand(),
+        new MakeTinyCommand(),
+        new InspectCommand(),
     ];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

@@ -1,18 +1,17 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using NativeInfer.Cli.CommandLine;
+using NativeInfer.Cli.Progress;
+using NativeInfer.Diagnostics;
 using NativeInfer.Gguf;
 
 namespace NativeInfer.Cli.Commands;
 
 /// <summary>
 /// `nativeinfer quantize IN OUT --type T`: re-quantizes a GGUF model with the native kernels
-/// (<see cref="GgufQuantizer"/>). Progress goes to stderr, the summary to stdout.
+/// (<see cref="GgufQuantizer"/>). Progress goes to stderr (<see cref="ConsoleProgress"/>), the summary to stdout.
 /// </summary>
-public sealed class QuantizeCommand(TextWriter? progress = null) : ICliCommand
+public sealed class QuantizeCommand : ICliCommand
 {
-    private readonly TextWriter _progress = progress ?? Console.Error;
-
     public string Name => "quantize";
     public string Summary => "quantize a GGUF model's F32/F16/BF16/Q8_0 weights to q4_0, q8_0, q4_k or q6_k";
     public string Usage => """
@@ -36,9 +35,14 @@ public sealed class QuantizeCommand(TextWriter? progress = null) : ICliCommand
 
         using GgufFile source = GgufFile.Open(input);
         var options = new GgufQuantizeOptions(target, threads, exclude);
-        var reporter = new ProgressReporter(_progress);
-        GgufQuantizeSummary summary = GgufQuantizer.Quantize(source, outputPath, options, reporter.Report);
-        reporter.Finish();
+        long totalBytes = source.Tensors.Sum(t => t.ByteSize);
+        GgufQuantizeSummary summary;
+        using (ConsoleProgress progress = ConsoleProgress.ForStandardError())
+        {
+            summary = GgufQuantizer.Quantize(source, outputPath, options, p => progress.Report(new OperationProgress(
+                "quantize", p.SourceBytesDone, totalBytes, ProgressUnit.Bytes,
+                $"[{p.TensorIndex + 1}/{p.TensorCount}] {p.Plan.Name} {p.Plan.Source.Name()} → {p.Plan.Target.Name()}")));
+        }
         Print(summary, input, outputPath, target, verbose, output);
         return 0;
     }
@@ -74,35 +78,4 @@ public sealed class QuantizeCommand(TextWriter? progress = null) : ICliCommand
     }
 
     private static string Megabytes(long bytes) => $"{bytes / 1e6:0.0} MB";
-
-    /// <summary>One status line at most every half second: rewritten in place on a terminal, appended otherwise.</summary>
-    private sealed class ProgressReporter(TextWriter writer)
-    {
-        private readonly bool _terminal = ReferenceEquals(writer, Console.Error) && !Console.IsErrorRedirected;
-        private readonly Stopwatch _sinceLast = Stopwatch.StartNew();
-        private GgufQuantizeProgress _last;
-        private bool _any;
-
-        public void Report(GgufQuantizeProgress p)
-        {
-            _last = p;
-            _any = true;
-            if (_sinceLast.ElapsedMilliseconds < 500) return;
-            _sinceLast.Restart();
-            Write(p, final: false);
-        }
-
-        public void Finish()
-        {
-            if (_any) Write(_last, final: true);
-        }
-
-        private void Write(GgufQuantizeProgress p, bool final)
-        {
-            double rate = p.SourceBytesDone / 1e6 / Math.Max(p.Elapsed.TotalSeconds, 1e-9);
-            string line = $"quantize: [{p.TensorIndex + 1}/{p.TensorCount}] {p.Plan.Name} {p.Plan.Source.Name()} → {p.Plan.Target.Name()}  {rate:0.0} MB/s";
-            if (_terminal) writer.Write($"\r{line,-100}{(final ? "\n" : "")}");
-            else writer.WriteLine(line);
-        }
-    }
 }

@@ -3,32 +3,25 @@ using NativeInfer.Gguf;
 namespace NativeInfer.Models.Synthetic;
 
 /// <summary>
-/// The shape of a synthetic DeepSeek-V2 model (random weights, valid blocks) for benchmarks and the
-/// demo: every width the runtime reads, the number of layers, and the storage type of each tensor group.
+/// The shape of a synthetic model: what every architecture has (widths, depth, vocabulary, storage
+/// types, seed). Each architecture's record adds its own widths and says which metadata keys and
+/// tensors llama.cpp's GGUF layout gives it (<see cref="AddMetadata"/>, <see cref="AddTensors"/>).
 /// </summary>
-public sealed record SyntheticModelSpec
+public abstract record SyntheticModelSpec
 {
-    public string Name { get; init; } = "synthetic-deepseek2";
+    /// <summary>general.architecture: "deepseek2", "qwen2moe", "llama".</summary>
+    public abstract string Architecture { get; }
+
+    public string Name { get; init; } = "synthetic";
     public int Hidden { get; init; } = 2048;
     public int Layers { get; init; } = 4;
+
+    /// <summary>Rows of the embedding and the head; at least the tokenizer's vocabulary when the file carries one.</summary>
     public int Vocab { get; init; } = 102400;
-    public int Heads { get; init; } = 16;
-    public int? QLoraRank { get; init; }
-    public int KvLoraRank { get; init; } = 512;
-    public int NopeHeadDim { get; init; } = 128;
-    public int RopeHeadDim { get; init; } = 64;
-    public int VHeadDim { get; init; } = 128;
-    public int DenseIntermediate { get; init; } = 10944;
-    public int Experts { get; init; } = 64;
-    public int ExpertsPerToken { get; init; } = 6;
-    public int ExpertFfn { get; init; } = 1408;
-    public int SharedExperts { get; init; } = 2;
-    public int LeadingDenseBlocks { get; init; } = 1;
-    public int ContextLength { get; init; } = 163840;
+
+    public int ContextLength { get; init; } = 4096;
     public float RopeBase { get; init; } = 10000f;
-    public float YarnFactor { get; init; } = 40f;
-    public int YarnOriginalContext { get; init; } = 4096;
-    public float MScaleAllDim { get; init; } = 0.707f;
+    public float NormEps { get; init; } = 1e-6f;
 
     /// <summary>Attention, MLP and expert matrices.</summary>
     public GgmlType WeightType { get; init; } = GgmlType.Q4_0;
@@ -37,10 +30,73 @@ public sealed record SyntheticModelSpec
 
     public int Seed { get; init; } = 1;
 
-    /// <summary>DeepSeek-V2-Lite at full widths (hidden 2048, 16 heads, kv_lora 512, 64 experts of 1408, top-6, 2 shared), `layers` deep.</summary>
-    public static SyntheticModelSpec DeepseekV2Lite(int layers, GgmlType weightType) => new()
+    /// <summary>Every weight matrix in one type (the embedding and head included).</summary>
+    public SyntheticModelSpec WithAllTypes(GgmlType type) => this with { WeightType = type, EmbeddingType = type, OutputType = type };
+
+    /// <summary>DeepSeek-V2-Lite at full widths, <paramref name="layers"/> deep (see <see cref="DeepseekV2SyntheticSpec.Lite"/>).</summary>
+    public static DeepseekV2SyntheticSpec DeepseekV2Lite(int layers, GgmlType weightType) => DeepseekV2SyntheticSpec.Lite(layers, weightType);
+
+    /// <summary>One line on the shape: layers, widths, attention, experts.</summary>
+    public abstract string Describe();
+
+    /// <summary>Throws <see cref="SyntheticModelException"/> naming the first width that cannot make a model.</summary>
+    public virtual void Validate()
     {
-        Name = $"synthetic-deepseek-v2-lite-{layers}l-{weightType.Name()}", Layers = layers, WeightType = weightType,
-        EmbeddingType = weightType, OutputType = weightType is GgmlType.Q4_K or GgmlType.Q6_K ? GgmlType.Q6_K : weightType,
-    };
+        Positive(Hidden, nameof(Hidden));
+        Positive(Layers, nameof(Layers));
+        Positive(Vocab, nameof(Vocab));
+        Positive(ContextLength, nameof(ContextLength));
+    }
+
+    /// <summary>The width of the dense MLP (or shared expert) of layer 0, where the demo model keeps its lookup table.</summary>
+    internal abstract int FirstLayerFfnWidth { get; }
+
+    /// <summary>Whether layer 0's lookup MLP is a dense MLP (false: the shared expert of an MoE layer).</summary>
+    internal abstract bool FirstLayerIsDense { get; }
+
+    /// <summary>The same model with layer 0's dense MLP (or shared expert) <paramref name="width"/> wide.</summary>
+    internal abstract SyntheticModelSpec WithFirstLayerFfnWidth(int width);
+
+    internal abstract void AddMetadata(GgufWriter writer);
+
+    internal abstract void AddTensors(SyntheticTensorSink sink);
+
+    /// <summary>token_embd, output_norm and output, which every architecture has.</summary>
+    internal void AddEmbeddingAndHead(SyntheticTensorSink sink)
+    {
+        sink.Matrix("token_embd.weight", SyntheticTensorRole.TokenEmbedding, -1, EmbeddingType, Hidden, Vocab);
+        sink.Vector("output_norm.weight", SyntheticTensorRole.Norm, -1, Hidden);
+        sink.Matrix("output.weight", SyntheticTensorRole.Output, -1, OutputType, Hidden, Vocab);
+    }
+
+    /// <summary>The keys of every llama.cpp decoder: context, widths, depth, norm epsilon, RoPE base, vocabulary size.</summary>
+    internal void AddCommonMetadata(GgufWriter w, int feedForward)
+    {
+        string a = Architecture + ".";
+        w.AddString("general.architecture", Architecture);
+        w.AddString("general.name", Name);
+        w.AddUInt32(a + "context_length", (uint)ContextLength);
+        w.AddUInt32(a + "embedding_length", (uint)Hidden);
+        w.AddUInt32(a + "block_count", (uint)Layers);
+        w.AddUInt32(a + "feed_forward_length", (uint)feedForward);
+        w.AddFloat32(a + "attention.layer_norm_rms_epsilon", NormEps);
+        w.AddFloat32(a + "rope.freq_base", RopeBase);
+        w.AddUInt32(a + "vocab_size", (uint)Vocab);
+    }
+
+    protected static void Positive(int value, string name)
+    {
+        if (value <= 0) throw new SyntheticModelException($"{name} is {value}; it must be positive");
+    }
+
+    protected static void AtLeast(int value, int min, string name, string why)
+    {
+        if (value < min) throw new SyntheticModelException($"{name} is {value}; it must be at least {min} ({why})");
+    }
+
+    protected static void Divides(int divisor, int value, string divisorName, string valueName)
+    {
+        if (divisor <= 0 || value % divisor != 0)
+            throw new SyntheticModelException($"{valueName} = {value} is not a multiple of {divisorName} = {divisor}");
+    }
 }

@@ -1,0 +1,19 @@
+using NativeInfer.Diagnostics;
+
+namespace NativeInfer.Models.Synthetic;
+
+/// <summary>What goes into a synthetic model besides its shape.</summary>
+public sealed record SyntheticWriteOptions
+{
+    /// <summary>The tokenizer metadata to include (none: the file has no tokenizer, which benchmarks do not need).</summary>
+    public SyntheticTokenizer? Tokenizer { get; init; }
+
+    /// <summary>Progress of writing the tensor data, in bytes.</summary>
+    public IProgress<OperationProgress>? Progress { get; init; }
+
+    /// <summary>Kernel threads for quantizing (0 = all CPUs).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Where the numbers come from (default: random weights).</summary>
+    internal ISyntheticWeights Weights { get; init; } = RandomSyntheticWeights.Instance;
+}
