@@ -34,15 +34,7 @@ public sealed unsafe class RotaryEmbeddingOperator : InjectedOperator, IRotaryOp
             _freqScale = 1f / s.Factor;
             if (s.Type == RopeScalingType.Yarn)
             {
-                float low = MathF.Floor(CorrectionDim(dims, s.OriginalContextLength, s.BetaFast, _rope.Base));
-                float high = MathF.Ceiling(CorrectionDim(dims, s.OriginalContextLength, s.BetaSlow, _rope.Base));
-                low = MathF.Max(0, low);
-                high = MathF.Min(dims - 1, high);
-                for (int i0 = 0; i0 < dims; i0 += 2)
-                {
-                    float y = (i0 / 2 - low) / MathF.Max(0.001f, high - low);
-                    _rampMix[i0 / 2] = 1 - MathF.Min(1, MathF.Max(0, y));  // ext_factor = 1
-                }
+                _rampMix = YarnRampMix(dims, _rope.Base, s.OriginalContextLength, s.BetaFast, s.BetaSlow);
                 _mscale = YarnMScale(s.Factor, s.MScale) / YarnMScale(s.Factor, s.MScaleAllDim);
             }
         }
@@ -52,6 +44,20 @@ public sealed unsafe class RotaryEmbeddingOperator : InjectedOperator, IRotaryOp
 
     /// <summary>YaRN's magnitude correction: 0.1·m·ln(factor) + 1 (1 when m = 0 or factor ≤ 1).</summary>
     public static float YarnMScale(float factor, float m) => factor <= 1 || m == 0 ? 1f : 0.1f * m * MathF.Log(factor) + 1f;
+
+    /// <summary>
+    /// Per RoPE pair, the weight of the extrapolated (unscaled) angle in YaRN's blend; the interpolated angle
+    /// (divided by the scaling factor) gets the rest. 1 for fast pairs, 0 for slow ones, a ramp between.
+    /// </summary>
+    public static float[] YarnRampMix(int dims, float ropeBase, int originalContext, float betaFast, float betaSlow)
+    {
+        float low = MathF.Max(0, MathF.Floor(CorrectionDim(dims, originalContext, betaFast, ropeBase)));
+        float high = MathF.Min(dims - 1, MathF.Ceiling(CorrectionDim(dims, originalContext, betaSlow, ropeBase)));
+        var mix = new float[dims / 2];
+        for (int i = 0; i < mix.Length; i++)
+            mix[i] = 1 - MathF.Min(1, MathF.Max(0, (i - low) / MathF.Max(0.001f, high - low)));  // ext_factor = 1
+        return mix;
+    }
 
     // The dimension whose wavelength fits `rotations` times into the original context.
     private static float CorrectionDim(int dims, int originalContext, float rotations, float b) =>

@@ -104,16 +104,13 @@ internal sealed class PreviousTokenAttention
     private static double[] Frequencies(DeepseekV2SyntheticSpec s)
     {
         int dims = s.RopeHeadDim;
-        const double betaFast = 32, betaSlow = 1; // llama.cpp's defaults, which the config builder assumes
-        double CorrectionDim(double rotations) => dims * Math.Log(s.YarnOriginalContext / (rotations * 2 * Math.PI)) / (2 * Math.Log(s.RopeBase));
-        double low = Math.Max(0, Math.Floor(CorrectionDim(betaFast))), high = Math.Min(dims - 1, Math.Ceiling(CorrectionDim(betaSlow)));
+        const float betaFast = 32, betaSlow = 1; // llama.cpp's defaults, which the config builder assumes
+        float[] mix = s.YarnFactor > 1 ? RotaryEmbeddingOperator.YarnRampMix(dims, s.RopeBase, s.YarnOriginalContext, betaFast, betaSlow) : null!;
         var omega = new double[dims / 2];
         for (int i = 0; i < omega.Length; i++)
         {
             double original = Math.Pow(s.RopeBase, -2.0 * i / dims);
-            double extrapolate = s.YarnFactor > 1 ? 1 - Math.Clamp((i - low) / Math.Max(0.001, high - low), 0, 1) : 1;
-            double factor = s.YarnFactor > 1 ? s.YarnFactor : 1;
-            omega[i] = original * (extrapolate + (1 - extrapolate) / factor);
+            omega[i] = s.YarnFactor > 1 ? original * (mix[i] + (1 - mix[i]) / s.YarnFactor) : original;
         }
         return omega;
     }
