@@ -125,7 +125,7 @@ public sealed class Sampler
         }
         if (options.TopP < 1f)
         {
-            if (!sorted) _candidates.AsSpan(0, _count).Sort(default(DescendingLogit));
+            if (!sorted) _candidates.AsSpan(0, _count).Sort(ByDescendingLogit);
             sorted = true;
             _count = TopP(_candidates.AsSpan(0, _count), options.TopP);
         }
@@ -150,7 +150,7 @@ public sealed class Sampler
             heap[0] = all[i];
             SiftDown(heap, 0);
         }
-        heap.Sort(default(DescendingLogit));
+        heap.Sort(ByDescendingLogit);
         return k;
     }
 
@@ -226,9 +226,7 @@ public sealed class Sampler
         return last;
     }
 
-    private readonly struct DescendingLogit : IComparer<TokenCandidate>
-    {
-        public int Compare(TokenCandidate a, TokenCandidate b) =>
-            a.Logit > b.Logit ? -1 : a.Logit < b.Logit ? 1 : a.Id.CompareTo(b.Id);
-    }
+    // A cached delegate: Span.Sort with a struct IComparer boxes it and wraps it in a new delegate on every call.
+    private static readonly Comparison<TokenCandidate> ByDescendingLogit = static (a, b) =>
+        a.Logit > b.Logit ? -1 : a.Logit < b.Logit ? 1 : a.Id.CompareTo(b.Id);
 }
