@@ -9,8 +9,8 @@ using NativeInfer.Tokenization;
 namespace NativeInfer.Generation;
 
 /// <summary>
-/// The tokens of one generation, one <see cref="GeneratedToken"/> per sampled token. Enumerate it once,
-/// with <c>await foreach</c> or with <c>foreach</c> (which blocks).
+/// The tokens of one generation, one <see cref="GeneratedToken"/> per sampled token: an
+/// <see cref="IAsyncEnumerable{T}"/>. Enumerate it once, with <c>await foreach</c> or with <c>foreach</c> (which blocks).
 /// </summary>
 /// <remarks>
 /// <para><b>Synchronous steps.</b> Each MoveNextAsync runs one step on the calling thread — the first the
@@ -26,8 +26,7 @@ namespace NativeInfer.Generation;
 /// sampled stop token is part of the context (not yet evaluated) like every generated token.
 /// Disposing the stream early ends the generation where it is.</para>
 /// </remarks>
-public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncEnumerator<GeneratedToken>,
-                                       IEnumerable<GeneratedToken>, IEnumerator<GeneratedToken>
+public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncEnumerator<GeneratedToken>, IEnumerator<GeneratedToken>
 {
     private enum State { Created, Running, Finishing, Done }
 
@@ -125,15 +124,15 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
 
     IAsyncEnumerator<GeneratedToken> IAsyncEnumerable<GeneratedToken>.GetAsyncEnumerator(CancellationToken cancellation) => GetAsyncEnumerator(cancellation);
 
+    /// <summary>
+    /// For a blocking <c>foreach</c>. (The stream deliberately does not implement IEnumerable: with both
+    /// interfaces, LINQ calls on it would be ambiguous between System.Linq and System.Linq.AsyncEnumerable.)
+    /// </summary>
     public GenerationStream GetEnumerator()
     {
         TakeEnumerator();
         return this;
     }
-
-    IEnumerator<GeneratedToken> IEnumerable<GeneratedToken>.GetEnumerator() => GetEnumerator();
-
-    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     private void TakeEnumerator()
     {
