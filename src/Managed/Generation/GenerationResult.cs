@@ -11,7 +11,7 @@ public sealed record GenerationResult
 
     public required FinishReason FinishReason { get; init; }
 
-    /// <summary>Tokens the prompt of this call added to the context.</summary>
+    /// <summary>Tokens of this call's prompt: what it appended (GenerationSession), the whole rendered conversation (chat).</summary>
     public int PromptTokens { get; init; }
 
     /// <summary>Context tokens that were already in the KV cache when the generation started (not re-evaluated).</summary>

@@ -65,7 +65,7 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
         _logger = session.Logger;
     }
 
-    /// <summary>Prompt tokens placed in the context before the stream was created (chat: by SetContext), counted in <see cref="PromptTokens"/>.</summary>
+    /// <summary>Chat: the rendered prompt's tokens, placed in the context by SetContext before the stream was created; counted in <see cref="PromptTokens"/>.</summary>
     internal int ContextPromptTokens { get; set; }
 
     /// <summary>Told about every item and about the end (chat sessions build their history from it).</summary>
@@ -75,7 +75,7 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
 
     public GenerationOptions Options => _options;
 
-    /// <summary>Tokens the prompt of this call added to the context (known once enumeration started).</summary>
+    /// <summary>Tokens of this call's prompt: what it appended (GenerationSession) or the whole rendered conversation (chat); known once enumeration started.</summary>
     public int PromptTokens { get; private set; }
 
     /// <summary>Context tokens already in the KV cache when the generation started.</summary>
@@ -227,7 +227,7 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
             _cancellation.ThrowIfCancellationRequested();
             _contextBefore = _session.Count;
             _session.AppendForStream(_promptText, _promptTokens, _options.AddBos, _options.ParseSpecial);
-            PromptTokens = _session.Count - _contextBefore + ContextPromptTokens;
+            PromptTokens = ContextPromptTokens > 0 ? ContextPromptTokens : _session.Count - _contextBefore;
             Seed = _options.Sampling.Seed ?? (ulong)Random.Shared.NextInt64(long.MinValue, long.MaxValue);
             _random = new Xoshiro256StarStar(Seed);
             _decoder = _session.Decoder(_options.RenderSpecial);

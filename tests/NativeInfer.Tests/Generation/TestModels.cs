@@ -34,8 +34,9 @@ internal static class TestModels
 }
 
 /// <summary>
-/// A trivial chat template for tests: "role: content" lines (each message followed by <see cref="EndOfTurn"/>),
-/// then "assistant:" when a generation prompt is asked for. Assistant content is rendered verbatim.
+/// A trivial chat template for tests: "role:content" (each message followed by <see cref="EndOfTurn"/>),
+/// then "assistant:" when a generation prompt is asked for. Content is rendered verbatim, so a rendering
+/// continues the previous prompt followed by the reply.
 /// </summary>
 internal sealed class TestChatFormatter(string endOfTurn = "\n") : IChatPromptFormatter
 {
@@ -44,7 +45,7 @@ internal sealed class TestChatFormatter(string endOfTurn = "\n") : IChatPromptFo
     public string Format(IReadOnlyList<ChatTurn> messages, bool addGenerationPrompt)
     {
         var sb = new System.Text.StringBuilder();
-        foreach (ChatTurn m in messages) sb.Append(m.Role).Append(": ").Append(m.Content).Append(EndOfTurn);
+        foreach (ChatTurn m in messages) sb.Append(m.Role).Append(':').Append(m.Content).Append(EndOfTurn);
         if (addGenerationPrompt) sb.Append("assistant:");
         return sb.ToString();
     }

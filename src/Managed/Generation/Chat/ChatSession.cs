@@ -131,7 +131,7 @@ public sealed class ChatSession : IDisposable, IGenerationObserver
         if (dropped > 0) GenerationLog.TurnsDropped(_model.Logger, _session.Capacity, dropped);
         int cached = _session.SetContext(tokens);
         GenerationStream stream = _session.ContinueAsync(options, cancellation);
-        stream.ContextPromptTokens = tokens.Length - cached;
+        stream.ContextPromptTokens = tokens.Length;
         stream.Observer = this;
         _turnPrompt = text;
         _turnTokens = tokens;

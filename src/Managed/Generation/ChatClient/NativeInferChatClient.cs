@@ -84,7 +84,7 @@ public sealed class NativeInferChatClient : IChatClient
             string responseId = Guid.NewGuid().ToString("N");
             DateTimeOffset created = DateTimeOffset.UtcNow;
             using GenerationStream stream = session.ContinueAsync(generation, cancellationToken);
-            stream.ContextPromptTokens = tokens.Length - cached;
+            stream.ContextPromptTokens = tokens.Length;
             foreach (GeneratedToken token in stream)
             {
                 if (token.Text.IsEmpty && !token.IsLast) continue;
