@@ -27,6 +27,7 @@ public sealed class GenerationSession : IDisposable
     private readonly ILogger _logger;
     private readonly StopStringMatcher _stops = new();
     private StreamingDecoder? _decoder, _specialDecoder;
+    private char[] _pieceBuffer = [], _textBuffer = [];
     private int[] _tokens;
     private int _count;
     private int _keepTokens;
@@ -234,6 +235,16 @@ public sealed class GenerationSession : IDisposable
     internal StreamingDecoder Decoder(bool renderSpecial) => renderSpecial
         ? _specialDecoder ??= _model.Tokenizer.CreateStreamingDecoder(renderSpecial: true)
         : _decoder ??= _model.Tokenizer.CreateStreamingDecoder();
+
+    /// <summary>The stream's text buffers (decoded piece, released text), grown to at least the given sizes and reused.</summary>
+    internal (char[] Piece, char[] Text) TextBuffers(int piece, int text)
+    {
+        if (_pieceBuffer.Length < piece) _pieceBuffer = new char[piece];
+        if (_textBuffer.Length < text) _textBuffer = new char[text];
+        return (_pieceBuffer, _textBuffer);
+    }
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     /// <summary>Whether the pending tokens can be evaluated without overflowing the cache.</summary>
     internal bool PendingFits => _count <= _inference.Capacity;

@@ -46,7 +46,7 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
     private GeneratedToken _current;
     private Xoshiro256StarStar _random;
     private StreamingDecoder _decoder = null!;
-    private char[] _pieceBuffer = [], _textBuffer = [];
+    private char[] _pieceBuffer = [], _textBuffer = []; // the session's, reused across generations
     private int _contextBefore;
     private long _startTicks, _firstTicks, _lastTicks;
 
@@ -204,7 +204,11 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
     public void Dispose()
     {
         if (_state is State.Running or State.Finishing) Complete(completed: _state == State.Finishing, error: null);
-        else if (_state == State.Created) _state = State.Done;
+        else if (_state == State.Created)
+        {
+            _state = State.Done;
+            Observer?.OnFinished(this, completed: false);
+        }
         _linked?.Dispose();
         _linked = null;
     }
@@ -234,9 +238,7 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
             _decoder.Reset();
             int piece = 2 * _decoder.MaxCharsPerToken; // a token's text plus a final flush
             _session.StopMatcher.Reset(_options.StopStrings, piece);
-            int text = piece + _session.StopMatcher.MaxHeld;
-            if (_pieceBuffer.Length < piece) _pieceBuffer = new char[piece];
-            if (_textBuffer.Length < text) _textBuffer = new char[text];
+            (_pieceBuffer, _textBuffer) = _session.TextBuffers(piece, piece + _session.StopMatcher.MaxHeld);
         }
         catch (Exception e)
         {
@@ -247,6 +249,7 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
 
     private void Step()
     {
+        _session.ThrowIfDisposed(); // the cache is native memory: never touch it after the session is gone
         _cancellation.ThrowIfCancellationRequested();
         long stepStart = Stopwatch.GetTimestamp();
         if (Generated == 0) CachedTokens = Math.Min(_session.CachedCount, _session.Count - 1);

@@ -404,6 +404,17 @@ public class GenerationSessionTests
     }
 
     [Test]
+    public void DisposingTheSessionMidStream_MakesTheNextStepAnObjectDisposedError()
+    {
+        GenerationSession s = _model.CreateSession();
+        using GenerationStream stream = s.GenerateAsync(Prompt, TestModels.Sampled(1, 10));
+        using var e = stream.GetEnumerator();
+        Assert.That(e.MoveNext());
+        s.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => e.MoveNext());
+    }
+
+    [Test]
     public void EmptyContext_IsAClearError()
     {
         using GenerationSession s = _model.CreateSession();
