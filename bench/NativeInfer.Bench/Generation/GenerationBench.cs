@@ -18,6 +18,8 @@ namespace NativeInfer.Bench.Generation;
 /// step timed for the p50/p99 columns; tokens/s and the fraction of the roofline use the mean.</item>
 /// <item><see cref="TimeToFirstToken"/>: a 128-token prompt from an empty cache to the first streamed token.</item>
 /// <item><see cref="DecodeStep"/>: one MoveNextAsync of a long-running stream — the allocation column is per decode step (must be 0 B).</item>
+/// <item><see cref="RuntimeStep"/>: the baseline — one <c>InferenceSession.Forward</c> of one token on the same model, no sampling,
+/// no decoding: <see cref="DecodeStep"/> minus this is what the generation layer adds per token.</item>
 /// </list>
 /// </summary>
 [Config(typeof(GenerationBenchConfig))]
@@ -34,6 +36,10 @@ public class GenerationBench
     private int[] _prompt = null!, _longPrompt = null!;
     private GenerationOptions _options = null!;
     private IAsyncEnumerator<GeneratedToken> _steps = null!;
+    private InferenceSession _raw = null!;
+    private float[] _rawLogits = null!;
+    private readonly int[] _rawToken = new int[1];
+    private int _rawStep;
     private readonly double[] _stepSeconds = new double[Tokens];
     private string _decodeKey = "";
 
@@ -52,6 +58,10 @@ public class GenerationBench
         _prompt = _longPrompt[..Prompt];
         _options = new GenerationOptions { Sampling = SamplingOptions.Default with { Seed = 1 }, MaxTokens = Tokens, StopAtEndOfGeneration = false };
 
+        _raw = _model.Model.CreateSession(new SessionOptions { ContextLength = 4096 });
+        _rawLogits = new float[_raw.VocabSize];
+        _raw.Forward(_prompt, _rawLogits);
+
         // The step stream: started once, warmed, then advanced one token per DecodeStep invocation.
         _stepSession = _model.CreateSession();
         StartSteps();
@@ -61,6 +71,7 @@ public class GenerationBench
         _decodeKey = CaseFacts.Key(nameof(GenerationBench), nameof(Decode256));
         CaseFacts.Register(_decodeKey, new CaseFacts(bytes * (double)Tokens, 0, bandwidth, IsDecode: true) { Tokens = Tokens });
         CaseFacts.Register(CaseFacts.Key(nameof(GenerationBench), nameof(DecodeStep)), new CaseFacts(bytes, 0, bandwidth, IsDecode: true) { Tokens = 1 });
+        CaseFacts.Register(CaseFacts.Key(nameof(GenerationBench), nameof(RuntimeStep)), new CaseFacts(bytes, 0, bandwidth, IsDecode: true) { Tokens = 1 });
         Console.WriteLine($"// {_model.Name}: {bytes / 1e6:0.0} MB of weights per decode step, read bandwidth {bandwidth / 1e9:0.0} GB/s, " +
                           $"roofline {bandwidth / bytes:0.0} tokens/s");
     }
@@ -115,6 +126,15 @@ public class GenerationBench
         return _steps.Current.Text.Length;
     }
 
+    /// <summary>Baseline: one token through the runtime alone (the context rewound every 256 tokens, as in DecodeBench).</summary>
+    [Benchmark]
+    public void RuntimeStep()
+    {
+        if (_raw.Length >= Prompt + Tokens) _raw.Truncate(Prompt);
+        _rawToken[0] = 300 + (_rawStep++ * 7919) % (_raw.VocabSize - 300);
+        _raw.Forward(_rawToken, _rawLogits);
+    }
+
     [GlobalCleanup]
     public void Cleanup()
     {
@@ -122,6 +142,7 @@ public class GenerationBench
                           $"p99 {StepLatencies.Percentile(_decodeKey, 0.99) * 1e3:0.00} ms");
         _steps.DisposeAsync().AsTask().Wait();
         _stepSession.Dispose();
+        _raw.Dispose();
         _session.Dispose();
         _model.Dispose();
     }

@@ -85,6 +85,31 @@ public class SamplerTests
         AssertDistribution(Distribution(Plain(0.6f) with { TopP = p }), Softmax(kept, Logits, 0.6), order: kept.ToArray());
     }
 
+    [TestCase(0.3f, 1.0)]
+    [TestCase(0.9f, 1.0)]
+    [TestCase(0.95f, 0.2)]
+    [TestCase(0.999f, 0.05)]
+    public void TopP_OnALargeVocabulary_MatchesAFullSort(float p, double spread)
+    {
+        // 20,000 logits: peaked (spread 1) to nearly flat (spread 0.05), so the kept prefix ranges from a few tokens to thousands.
+        var random = new Random(3);
+        float[] logits = Enumerable.Range(0, 20_000).Select(i => (float)(random.NextDouble() * 12 * spread - (i % 97 == 0 ? 0 : 3))).ToArray();
+        logits[123] = logits[456] = logits.Max(); // a tie at the top
+        var sorted = Enumerable.Range(0, logits.Length).OrderByDescending(i => logits[i]).ThenBy(i => i).ToArray();
+        double max = logits.Max(), sum = logits.Sum(l => Math.Exp(l - max)), cumulative = 0;
+        var kept = new List<int>();
+        foreach (int id in sorted)
+        {
+            kept.Add(id);
+            cumulative += Math.Exp(logits[id] - max) / sum;
+            if (cumulative >= p) break;
+        }
+        var options = Plain(0.7f) with { TopP = p };
+        ReadOnlySpan<TokenCandidate> d = new Sampler(logits.Length).Distribution((float[])logits.Clone(), [], 0, options);
+        AssertDistribution(d, Softmax(kept, logits, 0.7), order: kept.ToArray());
+        TestContext.Out.WriteLine($"top-p {p}: kept {kept.Count} of {logits.Length}");
+    }
+
     [Test]
     public void TopP_HandComputedCase()
     {
