@@ -20,6 +20,8 @@ namespace NativeInfer.Bench.Generation;
 /// <item><see cref="DecodeStep"/>: one MoveNextAsync of a long-running stream — the allocation column is per decode step (must be 0 B).</item>
 /// <item><see cref="RuntimeStep"/>: the baseline — one <c>InferenceSession.Forward</c> of one token on the same model, no sampling,
 /// no decoding: <see cref="DecodeStep"/> minus this is what the generation layer adds per token.</item>
+/// <item><see cref="SampleDefault"/>, <see cref="SampleTopPOnly"/>: the sampler alone on the model's real logits (102,400 of
+/// them) — the part of that difference that does not depend on memory bandwidth, so it is stable on a shared machine.</item>
 /// </list>
 /// </summary>
 [Config(typeof(GenerationBenchConfig))]
@@ -40,6 +42,10 @@ public class GenerationBench
     private float[] _rawLogits = null!;
     private readonly int[] _rawToken = new int[1];
     private int _rawStep;
+    private float[] _savedLogits = null!, _work = null!;
+    private readonly Sampler _sampler = new(102400);
+    private Xoshiro256StarStar _random = new(1);
+    private static readonly SamplingOptions TopPOnly = SamplingOptions.Default with { TopK = 0 };
     private readonly double[] _stepSeconds = new double[Tokens];
     private string _decodeKey = "";
 
@@ -61,6 +67,8 @@ public class GenerationBench
         _raw = _model.Model.CreateSession(new SessionOptions { ContextLength = 4096 });
         _rawLogits = new float[_raw.VocabSize];
         _raw.Forward(_prompt, _rawLogits);
+        _savedLogits = (float[])_rawLogits.Clone();
+        _work = new float[_savedLogits.Length];
 
         // The step stream: started once, warmed, then advanced one token per DecodeStep invocation.
         _stepSession = _model.CreateSession();
@@ -133,6 +141,22 @@ public class GenerationBench
         if (_raw.Length >= Prompt + Tokens) _raw.Truncate(Prompt);
         _rawToken[0] = 300 + (_rawStep++ * 7919) % (_raw.VocabSize - 300);
         _raw.Forward(_rawToken, _rawLogits);
+    }
+
+    /// <summary>The sampler with llama.cpp's defaults (top-k 40 first) on one step's logits.</summary>
+    [Benchmark]
+    public int SampleDefault()
+    {
+        _savedLogits.CopyTo(_work, 0);
+        return _sampler.Sample(_work, _prompt, 0, _options.Sampling, [], ref _random);
+    }
+
+    /// <summary>Top-p 0.95 with no top-k: the sampler sorts only the prefix top-p can keep.</summary>
+    [Benchmark]
+    public int SampleTopPOnly()
+    {
+        _savedLogits.CopyTo(_work, 0);
+        return _sampler.Sample(_work, _prompt, 0, TopPOnly, [], ref _random);
     }
 
     [GlobalCleanup]

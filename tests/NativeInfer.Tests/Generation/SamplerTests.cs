@@ -95,6 +95,7 @@ public class SamplerTests
         var random = new Random(3);
         float[] logits = Enumerable.Range(0, 20_000).Select(i => (float)(random.NextDouble() * 12 * spread - (i % 97 == 0 ? 0 : 3))).ToArray();
         logits[123] = logits[456] = logits.Max(); // a tie at the top
+        logits[7] = logits[8] = float.NegativeInfinity; // forbidden by a processor
         var sorted = Enumerable.Range(0, logits.Length).OrderByDescending(i => logits[i]).ThenBy(i => i).ToArray();
         double max = logits.Max(), sum = logits.Sum(l => Math.Exp(l - max)), cumulative = 0;
         var kept = new List<int>();

@@ -15,6 +15,7 @@ public sealed class Sampler
 {
     private readonly TokenCandidate[] _candidates;
     private readonly int[] _counts; // occurrences in the penalty window; all zero between calls
+    private ulong[]? _sortKeys;     // SortAll's keys, allocated the first time a full sort is needed
     private int _count;
 
     public Sampler(int vocabSize)
@@ -175,8 +176,8 @@ public sealed class Sampler
     private static bool Better(in TokenCandidate a, in TokenCandidate b) => a.Logit > b.Logit || (a.Logit == b.Logit && a.Id < b.Id);
 
     /// <summary>
-    /// Top-p without top-k: sorts only as many of the best candidates as top-p can keep (64, 512, 4096, … by
-    /// probability mass over the whole vocabulary), not the whole vocabulary (a full sort of 102,400 logits is ~10 ms).
+    /// Top-p without top-k: sorts only as many of the best candidates as top-p can keep when that is few (the best
+    /// 64, then 512, by probability mass over the whole vocabulary), else the whole vocabulary by packed integer keys.
     /// Leaves that many candidates, sorted, in front; top-p then cuts exactly where it would after a full sort.
     /// </summary>
     private (int Count, double Max, double Sum) SortedPrefixForTopP(ReadOnlySpan<float> logits, float p)
@@ -186,9 +187,9 @@ public sealed class Sampler
         foreach (float l in logits) if (l > max) max = l;
         double sum = 0;
         foreach (float l in logits) if (!float.IsNaN(l)) sum += Math.Exp(l - max);
-        for (int k = 64; k < n; k *= 8)
+        Span<TokenCandidate> all = _candidates.AsSpan(0, n);
+        for (int k = 64; k <= 512 && k < n; k *= 8)
         {
-            Span<TokenCandidate> all = _candidates.AsSpan(0, n);
             for (int i = 0; i < n; i++) all[i] = new TokenCandidate(i, float.IsNaN(logits[i]) ? float.NegativeInfinity : logits[i]);
             TopK(all, k);
             double mass = 0;
@@ -196,10 +197,32 @@ public sealed class Sampler
             // Margin for rounding: the prefix top-p keeps lies well inside these k.
             if (mass / sum >= p + 1e-4) return (k, max, sum);
         }
-        Span<TokenCandidate> every = _candidates.AsSpan(0, n);
-        for (int i = 0; i < n; i++) every[i] = new TokenCandidate(i, float.IsNaN(logits[i]) ? float.NegativeInfinity : logits[i]);
-        every.Sort(ByDescendingLogit);
+        SortAll(logits);
         return (n, max, sum);
+    }
+
+    /// <summary>
+    /// Every candidate sorted by descending logit, lower id first on ties. Sorts 64-bit keys (the logit's bits
+    /// made order-preserving and inverted, then the id): a primitive sort, several times faster than sorting
+    /// the structs through a comparison delegate.
+    /// </summary>
+    private void SortAll(ReadOnlySpan<float> logits)
+    {
+        int n = logits.Length;
+        Span<ulong> keys = (_sortKeys ??= new ulong[VocabSize]).AsSpan(0, n);
+        for (int i = 0; i < n; i++)
+        {
+            float l = float.IsNaN(logits[i]) ? float.NegativeInfinity : logits[i];
+            uint bits = BitConverter.SingleToUInt32Bits(l);
+            uint ordered = (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u; // ascending with the float
+            keys[i] = ((ulong)~ordered << 32) | (uint)i;
+        }
+        keys.Sort();
+        for (int i = 0; i < n; i++)
+        {
+            int id = (int)(uint)keys[i];
+            _candidates[i] = new TokenCandidate(id, float.IsNaN(logits[id]) ? float.NegativeInfinity : logits[id]);
+        }
     }
 
     /// <summary>llama.cpp's top-p on sorted candidates: softmax, keep the shortest prefix whose probability sum reaches p.</summary>
