@@ -1,0 +1,25 @@
+namespace NativeInfer.Generation.Chat;
+
+/// <summary>Settings of a <see cref="ChatSession"/>. Immutable; <see cref="Validate"/> names the first bad value.</summary>
+public sealed record ChatSessionOptions
+{
+    /// <summary>The underlying session (null = <see cref="LanguageModelOptions.Session"/>). With
+    /// <see cref="ContextOverflowPolicy.TruncateOldest"/> the chat drops whole turns (see <see cref="ChatSession"/>). Default null.</summary>
+    public GenerationSessionOptions? Session { get; init; }
+
+    /// <summary>Renders the conversation (null = <see cref="LanguageModelOptions.ChatPromptFormatter"/>). Default null.</summary>
+    public IChatPromptFormatter? Formatter { get; init; }
+
+    /// <summary>A system message the history starts with, kept by <see cref="ChatSession.Clear"/> and never dropped. Default none.</summary>
+    public string? SystemPrompt { get; init; }
+
+    /// <summary>Settings of turns that pass none (null = <see cref="LanguageModelOptions.Generation"/>). Default null.</summary>
+    public GenerationOptions? Generation { get; init; }
+
+    public ChatSessionOptions Validate()
+    {
+        Session?.Validate();
+        Generation?.Validate();
+        return this;
+    }
+}

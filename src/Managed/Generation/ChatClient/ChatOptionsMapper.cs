@@ -1,0 +1,68 @@
+using Microsoft.Extensions.AI;
+using NativeInfer.Generation.Chat;
+using NativeInfer.Generation.Sampling;
+
+namespace NativeInfer.Generation.ChatClient;
+
+/// <summary>
+/// Microsoft.Extensions.AI ↔ NativeInfer: ChatOptions onto <see cref="GenerationOptions"/>, messages onto
+/// <see cref="ChatTurn"/>s, <see cref="FinishReason"/> onto ChatFinishReason.
+/// </summary>
+public static class ChatOptionsMapper
+{
+    /// <summary>AdditionalProperties key for <see cref="SamplingOptions.MinP"/> (a number).</summary>
+    public const string MinP = "min_p";
+
+    /// <summary>AdditionalProperties key for <see cref="SamplingOptions.RepetitionPenalty"/> (a number).</summary>
+    public const string RepetitionPenalty = "repetition_penalty";
+
+    /// <summary>AdditionalProperties key for <see cref="SamplingOptions.PenaltyLastN"/> (an integer).</summary>
+    public const string PenaltyLastN = "penalty_last_n";
+
+    /// <summary>
+    /// <paramref name="defaults"/> with what <paramref name="options"/> sets: Temperature, TopP, TopK, Seed (as its 64 bits),
+    /// FrequencyPenalty, PresencePenalty, MaxOutputTokens → MaxTokens, StopSequences added to the stop strings, and the
+    /// AdditionalProperties "min_p", "repetition_penalty", "penalty_last_n". Validated.
+    /// </summary>
+    public static GenerationOptions ToGenerationOptions(ChatOptions? options, GenerationOptions defaults)
+    {
+        if (options is null) return defaults.Validate();
+        SamplingOptions s = defaults.Sampling;
+        s = s with
+        {
+            Temperature = options.Temperature ?? s.Temperature,
+            TopP = options.TopP ?? s.TopP,
+            TopK = options.TopK ?? s.TopK,
+            Seed = options.Seed is long seed ? unchecked((ulong)seed) : s.Seed,
+            FrequencyPenalty = options.FrequencyPenalty ?? s.FrequencyPenalty,
+            PresencePenalty = options.PresencePenalty ?? s.PresencePenalty,
+        };
+        if (options.AdditionalProperties is { } extra)
+        {
+            if (extra.TryGetValue(MinP, out float minP)) s = s with { MinP = minP };
+            if (extra.TryGetValue(RepetitionPenalty, out float repeat)) s = s with { RepetitionPenalty = repeat };
+            if (extra.TryGetValue(PenaltyLastN, out int lastN)) s = s with { PenaltyLastN = lastN };
+        }
+        IReadOnlyList<string> stops = options.StopSequences is { Count: > 0 } more ? [.. defaults.StopStrings, .. more] : defaults.StopStrings;
+        return (defaults with { Sampling = s, MaxTokens = options.MaxOutputTokens ?? defaults.MaxTokens, StopStrings = stops }).Validate();
+    }
+
+    /// <summary>The messages as turns (role name, <c>ChatMessage.Text</c>), after a system turn for <paramref name="instructions"/> when given.</summary>
+    public static List<ChatTurn> ToTurns(IEnumerable<ChatMessage> messages, string? instructions)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var turns = new List<ChatTurn>();
+        if (!string.IsNullOrEmpty(instructions)) turns.Add(ChatTurn.System(instructions));
+        foreach (ChatMessage m in messages) turns.Add(new ChatTurn(m.Role.Value, m.Text));
+        if (turns.Count == 0) throw new ArgumentException("no messages to respond to", nameof(messages));
+        return turns;
+    }
+
+    /// <summary>Stop token and stop string → Stop; max tokens and a full context → Length.</summary>
+    public static ChatFinishReason? ToChatFinishReason(FinishReason reason) => reason switch
+    {
+        FinishReason.StopToken or FinishReason.StopString => ChatFinishReason.Stop,
+        FinishReason.MaxTokens or FinishReason.ContextFull => ChatFinishReason.Length,
+        _ => null,
+    };
+}

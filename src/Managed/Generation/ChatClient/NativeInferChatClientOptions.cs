@@ -1,0 +1,29 @@
+using NativeInfer.Generation.Chat;
+
+namespace NativeInfer.Generation.ChatClient;
+
+/// <summary>Settings of a <see cref="NativeInferChatClient"/>. Immutable; <see cref="Validate"/> names the first bad value.</summary>
+public sealed record NativeInferChatClientOptions
+{
+    /// <summary>Most requests served at once, each on its own session (others wait). Default 1: one CPU session uses every core.</summary>
+    public int MaxConcurrentRequests { get; init; } = 1;
+
+    /// <summary>Settings of the pooled sessions (null = <see cref="LanguageModelOptions.Session"/>). With
+    /// <see cref="ContextOverflowPolicy.TruncateOldest"/> a conversation that does not fit loses its oldest exchanges. Default null.</summary>
+    public GenerationSessionOptions? Session { get; init; }
+
+    /// <summary>What ChatOptions leave unset (null = <see cref="LanguageModelOptions.Generation"/>). Default null.</summary>
+    public GenerationOptions? Generation { get; init; }
+
+    /// <summary>Renders the messages (null = <see cref="LanguageModelOptions.ChatPromptFormatter"/>). Default null.</summary>
+    public IChatPromptFormatter? Formatter { get; init; }
+
+    public NativeInferChatClientOptions Validate()
+    {
+        if (MaxConcurrentRequests <= 0)
+            throw new InvalidOptionException($"{nameof(NativeInferChatClientOptions)}.{nameof(MaxConcurrentRequests)}", MaxConcurrentRequests, "must be > 0");
+        Session?.Validate();
+        Generation?.Validate();
+        return this;
+    }
+}

@@ -1,0 +1,185 @@
+using NativeInfer.Generation;
+using NativeInfer.Generation.Chat;
+using NativeInfer.Runtime;
+
+namespace NativeInfer.Tests.Generation;
+
+/// <summary>
+/// ChatSession on the tiny models: the cache kept across turns (tokens fed counted against the template's
+/// new text), equality with a fresh session given the same tokens, overflow by dropping turns, rewind, cancellation.
+/// </summary>
+[NonParallelizable]
+public class ChatSessionTests
+{
+    /// <summary>One-token batches everywhere, so a chat and a fresh session that evaluate the same tokens in different batches agree bit for bit.</summary>
+    private static readonly GenerationSessionOptions TokenByToken = new() { Threads = 1, ContextLength = 512, MaxBatchTokens = 1 };
+
+    /// <summary>Generation forced to the tokens of <paramref name="text"/> (SentencePiece: without its space prefix, so the text comes out as given).</summary>
+    private static GenerationOptions Forced(LanguageModel model, string text, params int[] extra)
+    {
+        int[] tokens = [.. ReplyTokens(model, text), .. extra];
+        return new GenerationOptions { LogitsProcessors = [new ForceTokens(tokens)], MaxTokens = tokens.Length };
+    }
+
+    private static int[] ReplyTokens(LanguageModel model, string text) =>
+        model.Tokenizer.Kind == NativeInfer.Tokenization.TokenizerKind.SentencePiece && text.StartsWith(' ')
+            ? model.Tokenizer.Encode(text[1..]) : model.Tokenizer.Encode(text);
+
+    [TestCase(TestModels.DeepseekQ, "\n", false)]
+    [TestCase(TestModels.DeepseekQ, "\n", true)]
+    [TestCase(TestModels.DeepseekF32, "</s>\n", false)]
+    public void SecondTurn_EvaluatesOnlyTheTemplatesNewText(string name, string endOfTurn, bool endWithEos)
+    {
+        var formatter = new TestChatFormatter(endOfTurn);
+        using LanguageModel model = TestModels.Load(name, TestModels.Options() with { ChatPromptFormatter = formatter });
+        using ChatSession chat = model.CreateChatSession(new ChatSessionOptions { Session = TokenByToken, SystemPrompt = "Be brief." });
+        int eos = model.Tokenizer.Eos;
+
+        GenerationResult first = chat.Send("Hello there", endWithEos ? Forced(model, " Hi, how are you", eos) : Forced(model, " Hi, how are you"));
+        Assert.That(first.Text, Is.EqualTo(" Hi, how are you"));
+        Assert.That(first.FinishReason, Is.EqualTo(endWithEos ? FinishReason.StopToken : FinishReason.MaxTokens));
+        Assert.That(chat.History.Select(t => t.Role), Is.EqualTo(new[] { "system", "user", "assistant" }));
+        Assert.That(chat.History[^1].Content, Is.EqualTo(" Hi, how are you"));
+
+        string render1 = formatter.Format([ChatTurn.System("Be brief."), ChatTurn.User("Hello there")], true);
+        string render2 = formatter.Format([.. chat.History, ChatTurn.User("And now?")], true);
+        Assert.That(render2, Does.StartWith(render1 + first.Text), "the template continues the first prompt and the reply");
+        int[] prompt1 = model.Tokenizer.Encode(render1, addBos: model.Tokenizer.AddBos, parseSpecial: true);
+        int[] reply = ReplyTokens(model, " Hi, how are you");
+        int[] rest = model.Tokenizer.Encode(render2[(render1.Length + first.Text.Length)..], parseSpecial: true);
+
+        long before = chat.Session.TokensEvaluated;
+        GenerationResult second = chat.Send("And now?", TestModels.Sampled(2, 5));
+        // Fed: the new text, plus the reply's last token, which was sampled but never evaluated (not the EOS, which the template replaces).
+        int expectedFed = rest.Length + (endWithEos ? 0 : 1);
+        Assert.That(second.EvaluatedTokens, Is.EqualTo(expectedFed));
+        Assert.That(chat.Session.TokensEvaluated - before, Is.EqualTo(expectedFed + 4), "prefill + 4 decode steps");
+        Assert.That(second.CachedTokens, Is.EqualTo(prompt1.Length + reply.Length - (endWithEos ? 0 : 1)));
+        Assert.That(second.PromptTokens, Is.EqualTo(prompt1.Length + reply.Length + rest.Length), "the whole prompt of the turn");
+
+        // The same tokens in a fresh session give the same reply.
+        using GenerationSession fresh = model.CreateSession(TokenByToken);
+        int[] all = [.. prompt1, .. reply, .. rest];
+        GenerationResult expected = fresh.Generate(all, TestModels.Sampled(2, 5));
+        Assert.That(second.Tokens, Is.EqualTo(expected.Tokens));
+    }
+
+    [Test]
+    public void TemplateThatRewritesHistory_FallsBackToTheCommonTokenPrefix()
+    {
+        var formatter = new TrimmingFormatter();
+        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatPromptFormatter = formatter });
+        using ChatSession chat = model.CreateChatSession(new ChatSessionOptions { Session = TokenByToken });
+        chat.Send("Hello", Forced(model, " Hi there  "));
+        GenerationResult second = chat.Send("Next", TestModels.Sampled(3, 4));
+
+        int[] full = model.Tokenizer.Encode(formatter.Format(chat.History.Take(3).ToList(), true), addBos: true, parseSpecial: true);
+        using GenerationSession fresh = model.CreateSession(TokenByToken);
+        Assert.That(second.Tokens, Is.EqualTo(fresh.Generate(full, TestModels.Sampled(3, 4)).Tokens));
+        Assert.That(second.CachedTokens + second.EvaluatedTokens, Is.EqualTo(full.Length), "cached prefix + evaluated = the re-encoded prompt");
+        Assert.That(second.CachedTokens, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public void StopString_TheCutReplyJoinsTheHistory_AndTheNextTurnStillReusesTheCache()
+    {
+        var formatter = new TestChatFormatter();
+        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatPromptFormatter = formatter });
+        using ChatSession chat = model.CreateChatSession(new ChatSessionOptions { Session = TokenByToken });
+        GenerationResult first = chat.Send("Say yes", Forced(model, " yes STOP no") with { StopStrings = ["STOP"] });
+        Assert.That(first.Text, Is.EqualTo(" yes "));
+        Assert.That(first.FinishReason, Is.EqualTo(FinishReason.StopString));
+        Assert.That(chat.History[^1], Is.EqualTo(ChatTurn.Assistant(" yes ")));
+
+        string render1 = formatter.Format([ChatTurn.User("Say yes")], true);
+        string render2 = formatter.Format([.. chat.History, ChatTurn.User("ok")], true);
+        GenerationResult second = chat.Send("ok", TestModels.Sampled(1, 3));
+        // Committed: the prompt and " yes" (the token " STOP" went past the cut); new text: " " + the rest.
+        int[] rest = model.Tokenizer.Encode(render2[(render1.Length + " yes".Length)..], parseSpecial: true);
+        Assert.That(second.EvaluatedTokens, Is.EqualTo(rest.Length));
+    }
+
+    [Test]
+    public void CancelledTurn_AddsNothingToTheHistory_AndTheNextTurnIsCorrect()
+    {
+        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ);
+        using ChatSession chat = model.CreateChatSession(new ChatSessionOptions { Session = TokenByToken, SystemPrompt = "sys" });
+        chat.Send("first", TestModels.Sampled(1, 4));
+        var history = chat.History.ToList();
+
+        using var cts = new CancellationTokenSource();
+        Assert.Throws<OperationCanceledException>(() =>
+        {
+            foreach (GeneratedToken t in chat.SendAsync("second", TestModels.Sampled(2, 10), cts.Token))
+                if (t.Index == 2) cts.Cancel();
+        });
+        Assert.That(chat.History, Is.EqualTo(history), "the cancelled user message was taken back");
+
+        GenerationResult again = chat.Send("second", TestModels.Sampled(2, 6));
+        using ChatSession reference = model.CreateChatSession(new ChatSessionOptions { Session = TokenByToken, SystemPrompt = "sys" });
+        reference.Send("first", TestModels.Sampled(1, 4));
+        Assert.That(again.Tokens, Is.EqualTo(reference.Send("second", TestModels.Sampled(2, 6)).Tokens));
+    }
+
+    [Test]
+    public void Rewind_ThenReply_RegeneratesTheSameReplyWithTheSameSeed()
+    {
+        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ);
+        using ChatSession chat = model.CreateChatSession(new ChatSessionOptions { Session = TokenByToken });
+        GenerationResult a = chat.Send("question", TestModels.Sampled(11, 6));
+        chat.Rewind(1);
+        Assert.That(chat.History, Has.Count.EqualTo(1));
+        GenerationResult b = chat.ReplyAsync(TestModels.Sampled(11, 6)).ToResult();
+        Assert.That(b.Tokens, Is.EqualTo(a.Tokens));
+        Assert.That(chat.History[^1].Content, Is.EqualTo(a.Text));
+        Assert.Throws<ArgumentOutOfRangeException>(() => chat.Rewind(5));
+    }
+
+    [Test]
+    public void TruncateOldest_DropsWholeExchanges_KeepsTheSystemPrompt_NeverFails()
+    {
+        var options = TestModels.Options() with { Session = new GenerationSessionOptions { Threads = 1, ContextLength = 96, OverflowPolicy = ContextOverflowPolicy.TruncateOldest } };
+        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, options);
+        using ChatSession chat = model.CreateChatSession(new ChatSessionOptions { SystemPrompt = "You are a test." });
+        for (int turn = 0; turn < 12; turn++)
+        {
+            GenerationResult r = chat.Send($"message number {turn} with some words", TestModels.Sampled((ulong)turn, 8));
+            Assert.That(r.Tokens, Has.Count.EqualTo(8));
+            Assert.That(chat.History[0], Is.EqualTo(ChatTurn.System("You are a test.")));
+            Assert.That(chat.History[1].Role, Is.EqualTo("user"), "exchanges are dropped whole");
+            Assert.That(chat.History[^2], Is.EqualTo(ChatTurn.User($"message number {turn} with some words")));
+        }
+        Assert.That(chat.History.Count, Is.LessThan(25), "old exchanges were dropped");
+        int[] prompt = model.Tokenizer.Encode(chat.Formatter.Format(chat.History.Take(chat.History.Count - 1).ToList(), true), addBos: true, parseSpecial: true);
+        Assert.That(prompt.Length + 8, Is.LessThanOrEqualTo(96), "the last prompt and its reserve fit");
+    }
+
+    [Test]
+    public void Throw_APromptThatCannotFit_IsAContextLengthError_AndTheHistoryIsUnchanged()
+    {
+        var options = TestModels.Options() with { Session = new GenerationSessionOptions { Threads = 1, ContextLength = 48 } };
+        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, options);
+        using ChatSession chat = model.CreateChatSession();
+        chat.Send("short", TestModels.Sampled(1, 4));
+        var history = chat.History.ToList();
+        string huge = string.Join(" ", Enumerable.Range(0, 60).Select(i => $"w{i}"));
+        Assert.Throws<ContextLengthExceededException>(() => chat.SendAsync(huge));
+        Assert.That(chat.History, Is.EqualTo(history));
+        Assert.DoesNotThrow(() => chat.Send("again", TestModels.Sampled(1, 2)));
+    }
+
+    [Test]
+    public void NoFormatter_IsAClearError()
+    {
+        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatPromptFormatter = null });
+        var e = Assert.Throws<InvalidOperationException>(() => model.CreateChatSession())!;
+        Assert.That(e.Message, Does.Contain("ChatPromptFormatter"));
+    }
+
+    /// <summary>A template that trims assistant messages: the next rendering does not continue the reply as generated.</summary>
+    private sealed class TrimmingFormatter : IChatPromptFormatter
+    {
+        public string Format(IReadOnlyList<ChatTurn> messages, bool addGenerationPrompt) =>
+            new TestChatFormatter().Format(messages.Select(m => m.Role == "assistant" ? m with { Content = m.Content.Trim() } : m).ToList(), addGenerationPrompt);
+    }
+}
