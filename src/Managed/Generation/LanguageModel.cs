@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using NativeInfer.Chat;
 using NativeInfer.Config;
 using NativeInfer.Generation.Chat;
 using NativeInfer.Generation.ChatClient;
@@ -26,6 +27,8 @@ public sealed class LanguageModel : IDisposable
     private readonly object _gate = new();
     private int _openSessions, _nextSessionId;
     private bool _disposeRequested, _unloaded;
+    private readonly IChatTemplate? _chatTemplate;
+    private readonly ChatTemplateException? _chatTemplateError;
 
     private LanguageModel(InferenceModel model, Tokenizer tokenizer, LanguageModelOptions options, string name)
     {
@@ -37,6 +40,15 @@ public sealed class LanguageModel : IDisposable
         Name = name;
         Logger = options.LoggerFactory?.CreateLogger("NativeInfer.Generation") ?? NullLogger.Instance;
         Metrics = new GenerationMetrics(options.MeterFactory, name);
+        // Resolved once, but a model without a known template still generates: only chat needs one.
+        try
+        {
+            _chatTemplate = ChatTemplates.FromMetadata(model.File.Metadata, options.ChatTemplate);
+        }
+        catch (ChatTemplateException e)
+        {
+            _chatTemplateError = e;
+        }
     }
 
     /// <summary>Maps the GGUF file, builds and binds the model (see <see cref="InferenceModel.Load(string, ModelOptions?)"/>) and reads its tokenizer.</summary>
@@ -87,6 +99,14 @@ public sealed class LanguageModel : IDisposable
     /// <summary><c>general.name</c> from the file, else its file name; the meter's "nativeinfer.model" tag and the chat client's model id.</summary>
     public string Name { get; }
 
+    /// <summary>
+    /// The chat template chat sessions and the chat client render with: <see cref="LanguageModelOptions.ChatTemplate"/>'s
+    /// override, else the family detected from the file's <c>tokenizer.chat_template</c>.
+    /// </summary>
+    /// <exception cref="ChatTemplateException">The file has no template or one no supported family matches, and no override was given.</exception>
+    public IChatTemplate ChatTemplate => _chatTemplate ?? throw new ChatTemplateException(
+        _chatTemplateError!.Message, _chatTemplateError.Source, _chatTemplateError.TemplateExcerpt, _chatTemplateError.FamilyName);
+
     /// <summary>The "NativeInfer" meter and its instruments for this model.</summary>
     public GenerationMetrics Metrics { get; }
 
@@ -117,19 +137,16 @@ public sealed class LanguageModel : IDisposable
         }
     }
 
-    /// <summary>A multi-turn chat over a new session (<paramref name="options"/> null = defaults; formatter from the options or <see cref="LanguageModelOptions.ChatPromptFormatter"/>).</summary>
+    /// <summary>A multi-turn chat over a new session (<paramref name="options"/> null = defaults; the template from the options, else <see cref="ChatTemplate"/>).</summary>
+    /// <exception cref="ChatTemplateException">No template is given and the model's is unknown.</exception>
     public ChatSession CreateChatSession(ChatSessionOptions? options = null)
     {
         options = (options ?? new ChatSessionOptions()).Validate();
-        IChatPromptFormatter formatter = options.Formatter ?? Options.ChatPromptFormatter ?? throw NoFormatter();
-        return new ChatSession(this, formatter, options);
+        return new ChatSession(this, options.Template ?? ChatTemplate, options);
     }
 
     /// <summary>This model as a Microsoft.Extensions.AI <c>IChatClient</c> (thread-safe; pools sessions).</summary>
     public NativeInferChatClient AsChatClient(NativeInferChatClientOptions? options = null) => new(this, options);
-
-    internal static InvalidOperationException NoFormatter() =>
-        new("no chat prompt formatter: pass one in the options or set LanguageModelOptions.ChatPromptFormatter");
 
     internal void SessionClosed(GenerationSession session)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
+using NativeInfer.Chat;
 using NativeInfer.Generation.Chat;
 using NativeInfer.Injection;
 using NativeInfer.Runtime;
@@ -27,8 +28,12 @@ public sealed record LanguageModelOptions
     /// <summary>Settings of generation calls that pass none. Default <see cref="GenerationOptions.Default"/>.</summary>
     public GenerationOptions Generation { get; init; } = GenerationOptions.Default;
 
-    /// <summary>Renders conversations for chat sessions and the IChatClient when they are given no formatter. Default null.</summary>
-    public IChatPromptFormatter? ChatPromptFormatter { get; init; }
+    /// <summary>
+    /// Which chat template chat sessions and the IChatClient use (<see cref="LanguageModel.ChatTemplate"/>): a
+    /// template object, a family name, or BOS/EOS texts; null = detect it from the GGUF's
+    /// <c>tokenizer.chat_template</c>. Default null.
+    /// </summary>
+    public ChatTemplateOptions? ChatTemplate { get; init; }
 
     /// <summary>Where logs go (load at Information, sessions at Debug, a summary per generation at Information, tokens at Trace). Default none.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }

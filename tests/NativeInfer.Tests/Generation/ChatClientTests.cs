@@ -1,3 +1,4 @@
+using TemplateMessage = NativeInfer.Chat.ChatMessage;
 using Microsoft.Extensions.AI;
 using NativeInfer.Generation;
 using NativeInfer.Generation.Chat;
@@ -15,10 +16,10 @@ public class ChatClientTests
 {
     private static readonly GenerationSessionOptions TokenByToken = new() { Threads = 1, ContextLength = 512, MaxBatchTokens = 1 };
     private LanguageModel _model = null!;
-    private readonly TestChatFormatter _formatter = new();
+    private readonly TestChatTemplate _formatter = new();
 
     [OneTimeSetUp]
-    public void Load() => _model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatPromptFormatter = _formatter });
+    public void Load() => _model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatTemplate = new NativeInfer.Chat.ChatTemplateOptions { Template = _formatter } });
 
     [OneTimeTearDown]
     public void Unload() => _model?.Dispose();
@@ -32,7 +33,7 @@ public class ChatClientTests
         AdditionalProperties = new AdditionalPropertiesDictionary { [ChatOptionsMapper.MinP] = 0f },
     };
 
-    private int[] PromptTokens(params ChatTurn[] turns) => _model.Tokenizer.Encode(_formatter.Format(turns, true), addBos: _model.Tokenizer.AddBos, parseSpecial: true);
+    private int[] PromptTokens(params TemplateMessage[] turns) => _model.Tokenizer.Encode(_formatter.Render(turns, true), addBos: _model.Tokenizer.AddBos, parseSpecial: true);
 
     /// <summary>What a plain session produces for the prompt tokens with the mapped options.</summary>
     private GenerationResult Expected(int[] prompt, long seed, int maxTokens)
@@ -52,7 +53,7 @@ public class ChatClientTests
         ChatMessage[] messages = [new(ChatRole.System, "sys"), new(ChatRole.User, "Hello")];
         ChatResponse response = await client.GetResponseAsync(messages, Sampled(5, 6));
 
-        int[] prompt = PromptTokens(ChatTurn.System("sys"), ChatTurn.User("Hello"));
+        int[] prompt = PromptTokens(TemplateMessage.System("sys"), TemplateMessage.User("Hello"));
         GenerationResult expected = Expected(prompt, 5, 6);
         Assert.That(response.Messages, Has.Count.EqualTo(1));
         Assert.That(response.Messages[0].Role, Is.EqualTo(ChatRole.Assistant));
@@ -110,7 +111,7 @@ public class ChatClientTests
         });
         Assert.That(seen, Is.EqualTo(2));
         ChatResponse after = await client.GetResponseAsync(messages, Sampled(3, 8));
-        Assert.That(after.Text, Is.EqualTo(Expected(PromptTokens(ChatTurn.User("Cancel me")), 3, 8).Text));
+        Assert.That(after.Text, Is.EqualTo(Expected(PromptTokens(TemplateMessage.User("Cancel me")), 3, 8).Text));
     }
 
     [Test]
@@ -129,7 +130,7 @@ public class ChatClientTests
     {
         // Temperature 0 is greedy: the argmax continuation of a plain session.
         using NativeInferChatClient client = Client();
-        int[] prompt = PromptTokens(ChatTurn.User("Greedy"));
+        int[] prompt = PromptTokens(TemplateMessage.User("Greedy"));
         ChatResponse greedy = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Greedy")], new ChatOptions { Temperature = 0, MaxOutputTokens = 5 });
         using GenerationSession s = _model.CreateSession(TokenByToken);
         Assert.That(greedy.Text, Is.EqualTo(s.Generate(prompt, new GenerationOptions { Sampling = SamplingOptions.Greedy, MaxTokens = 5 }).Text));
@@ -143,7 +144,7 @@ public class ChatClientTests
 
         // Instructions become a leading system message.
         ChatResponse instructed = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")], new ChatOptions { Instructions = "Be nice", MaxOutputTokens = 1 });
-        Assert.That(instructed.Usage!.InputTokenCount, Is.EqualTo(PromptTokens(ChatTurn.System("Be nice"), ChatTurn.User("Hi")).Length));
+        Assert.That(instructed.Usage!.InputTokenCount, Is.EqualTo(PromptTokens(TemplateMessage.System("Be nice"), TemplateMessage.User("Hi")).Length));
     }
 
     [Test]
@@ -204,9 +205,9 @@ public class ChatClientTests
         ChatResponse r1 = await client.GetResponseAsync(first, Sampled(1, 6));
         ChatMessage[] second = [.. first, .. r1.Messages, new(ChatRole.User, "More")];
         ChatResponse r2 = await client.GetResponseAsync(second, Sampled(2, 4));
-        int prompt1 = PromptTokens(ChatTurn.User("Hello")).Length;
+        int prompt1 = PromptTokens(TemplateMessage.User("Hello")).Length;
         Assert.That(r2.Usage!.CachedInputTokenCount, Is.GreaterThanOrEqualTo(prompt1), "at least the first prompt came from the cache");
-        int[] prompt2 = PromptTokens(ChatTurn.User("Hello"), ChatTurn.Assistant(r1.Text), ChatTurn.User("More"));
+        int[] prompt2 = PromptTokens(TemplateMessage.User("Hello"), TemplateMessage.Assistant(r1.Text), TemplateMessage.User("More"));
         Assert.That(r2.Usage.InputTokenCount, Is.EqualTo(prompt2.Length));
         Assert.That(r2.Text, Is.EqualTo(Expected(prompt2, 2, 4).Text), "reuse does not change the result");
     }

@@ -1,3 +1,4 @@
+using NativeInfer.Chat;
 using NativeInfer.Generation;
 using NativeInfer.Generation.Chat;
 using NativeInfer.Runtime;
@@ -30,19 +31,19 @@ public class ChatSessionTests
     [TestCase(TestModels.DeepseekF32, "</s>\n", false)]
     public void SecondTurn_EvaluatesOnlyTheTemplatesNewText(string name, string endOfTurn, bool endWithEos)
     {
-        var formatter = new TestChatFormatter(endOfTurn);
-        using LanguageModel model = TestModels.Load(name, TestModels.Options() with { ChatPromptFormatter = formatter });
+        var formatter = new TestChatTemplate(endOfTurn);
+        using LanguageModel model = TestModels.Load(name, TestModels.Options() with { ChatTemplate = new ChatTemplateOptions { Template = formatter } });
         using ChatSession chat = model.CreateChatSession(new ChatSessionOptions { Session = TokenByToken, SystemPrompt = "Be brief." });
         int eos = model.Tokenizer.Eos;
 
         GenerationResult first = chat.Send("Hello there", endWithEos ? Forced(model, " Hi, how are you", eos) : Forced(model, " Hi, how are you"));
         Assert.That(first.Text, Is.EqualTo(" Hi, how are you"));
         Assert.That(first.FinishReason, Is.EqualTo(endWithEos ? FinishReason.StopToken : FinishReason.MaxTokens));
-        Assert.That(chat.History.Select(t => t.Role), Is.EqualTo(new[] { "system", "user", "assistant" }));
+        Assert.That(chat.History.Select(t => t.Role), Is.EqualTo(new[] { ChatRole.System, ChatRole.User, ChatRole.Assistant }));
         Assert.That(chat.History[^1].Content, Is.EqualTo(" Hi, how are you"));
 
-        string render1 = formatter.Format([ChatTurn.System("Be brief."), ChatTurn.User("Hello there")], true);
-        string render2 = formatter.Format([.. chat.History, ChatTurn.User("And now?")], true);
+        string render1 = formatter.Render([ChatMessage.System("Be brief."), ChatMessage.User("Hello there")], true);
+        string render2 = formatter.Render([.. chat.History, ChatMessage.User("And now?")], true);
         Assert.That(render2, Does.StartWith(render1 + first.Text), "the template continues the first prompt and the reply");
         int[] prompt1 = model.Tokenizer.Encode(render1, addBos: model.Tokenizer.AddBos, parseSpecial: true);
         int[] reply = ReplyTokens(model, " Hi, how are you");
@@ -67,13 +68,13 @@ public class ChatSessionTests
     [Test]
     public void TemplateThatRewritesHistory_FallsBackToTheCommonTokenPrefix()
     {
-        var formatter = new TrimmingFormatter();
-        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatPromptFormatter = formatter });
+        var template = new TrimmingTemplate();
+        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatTemplate = new ChatTemplateOptions { Template = template } });
         using ChatSession chat = model.CreateChatSession(new ChatSessionOptions { Session = TokenByToken });
         chat.Send("Hello", Forced(model, " Hi there  "));
         GenerationResult second = chat.Send("Next", TestModels.Sampled(3, 4));
 
-        int[] full = model.Tokenizer.Encode(formatter.Format(chat.History.Take(3).ToList(), true), addBos: true, parseSpecial: true);
+        int[] full = model.Tokenizer.Encode(template.Render(chat.History.Take(3).ToList(), true), addBos: true, parseSpecial: true);
         using GenerationSession fresh = model.CreateSession(TokenByToken);
         Assert.That(second.Tokens, Is.EqualTo(fresh.Generate(full, TestModels.Sampled(3, 4)).Tokens));
         Assert.That(second.CachedTokens + second.EvaluatedTokens, Is.EqualTo(full.Length), "cached prefix + evaluated = the re-encoded prompt");
@@ -83,16 +84,16 @@ public class ChatSessionTests
     [Test]
     public void StopString_TheCutReplyJoinsTheHistory_AndTheNextTurnStillReusesTheCache()
     {
-        var formatter = new TestChatFormatter();
-        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatPromptFormatter = formatter });
+        var formatter = new TestChatTemplate();
+        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatTemplate = new ChatTemplateOptions { Template = formatter } });
         using ChatSession chat = model.CreateChatSession(new ChatSessionOptions { Session = TokenByToken });
         GenerationResult first = chat.Send("Say yes", Forced(model, " yes STOP no") with { StopStrings = ["STOP"] });
         Assert.That(first.Text, Is.EqualTo(" yes "));
         Assert.That(first.FinishReason, Is.EqualTo(FinishReason.StopString));
-        Assert.That(chat.History[^1], Is.EqualTo(ChatTurn.Assistant(" yes ")));
+        Assert.That(chat.History[^1], Is.EqualTo(ChatMessage.Assistant(" yes ")));
 
-        string render1 = formatter.Format([ChatTurn.User("Say yes")], true);
-        string render2 = formatter.Format([.. chat.History, ChatTurn.User("ok")], true);
+        string render1 = formatter.Render([ChatMessage.User("Say yes")], true);
+        string render2 = formatter.Render([.. chat.History, ChatMessage.User("ok")], true);
         GenerationResult second = chat.Send("ok", TestModels.Sampled(1, 3));
         // Committed: the prompt and " yes" (the token " STOP" went past the cut); new text: " " + the rest.
         int[] rest = model.Tokenizer.Encode(render2[(render1.Length + " yes".Length)..], parseSpecial: true);
@@ -145,12 +146,12 @@ public class ChatSessionTests
         {
             GenerationResult r = chat.Send($"message number {turn} with some words", TestModels.Sampled((ulong)turn, 8));
             Assert.That(r.Tokens, Has.Count.EqualTo(8));
-            Assert.That(chat.History[0], Is.EqualTo(ChatTurn.System("You are a test.")));
-            Assert.That(chat.History[1].Role, Is.EqualTo("user"), "exchanges are dropped whole");
-            Assert.That(chat.History[^2], Is.EqualTo(ChatTurn.User($"message number {turn} with some words")));
+            Assert.That(chat.History[0], Is.EqualTo(ChatMessage.System("You are a test.")));
+            Assert.That(chat.History[1].Role, Is.EqualTo(ChatRole.User), "exchanges are dropped whole");
+            Assert.That(chat.History[^2], Is.EqualTo(ChatMessage.User($"message number {turn} with some words")));
         }
         Assert.That(chat.History.Count, Is.LessThan(25), "old exchanges were dropped");
-        int[] prompt = model.Tokenizer.Encode(chat.Formatter.Format(chat.History.Take(chat.History.Count - 1).ToList(), true), addBos: true, parseSpecial: true);
+        int[] prompt = model.Tokenizer.Encode(chat.Template.Render(chat.History.Take(chat.History.Count - 1).ToList(), true), addBos: true, parseSpecial: true);
         Assert.That(prompt.Length + 8, Is.LessThanOrEqualTo(96), "the last prompt and its reserve fit");
     }
 
@@ -169,17 +170,37 @@ public class ChatSessionTests
     }
 
     [Test]
-    public void NoFormatter_IsAClearError()
+    public void ModelWithoutChatTemplate_ChatIsAClearError_GenerationStillWorks()
     {
-        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatPromptFormatter = null });
-        var e = Assert.Throws<InvalidOperationException>(() => model.CreateChatSession())!;
-        Assert.That(e.Message, Does.Contain("ChatPromptFormatter"));
+        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatTemplate = null });
+        var e = Assert.Throws<ChatTemplateException>(() => model.CreateChatSession())!;
+        Assert.That(e.Message, Does.Contain("tiny-deepseek2-q.gguf").And.Contain("has no chat template").And.Contain("ChatTemplateOptions.Family"));
+        using GenerationSession session = model.CreateSession();
+        Assert.That(session.Generate("Hello", TestModels.Sampled(1, 2)).Tokens, Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public void FamilyOverride_RendersWithThatFamily()
+    {
+        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatTemplate = new ChatTemplateOptions { Family = "deepseek-v2" } });
+        using ChatSession chat = model.CreateChatSession(new ChatSessionOptions { Session = TokenByToken });
+        Assert.That(chat.Template.Name, Is.EqualTo("deepseek-v2"));
+        GenerationResult r = chat.Send("Hello", TestModels.Sampled(5, 3));
+        // The prompt is the family's rendering, tokenized with exactly one BOS.
+        int[] expected = model.Tokenizer.EncodePrompt(ChatTemplates.ByName("deepseek-v2", new ChatTemplateOptions
+        {
+            BosToken = model.Tokenizer.TokenText(model.Tokenizer.Bos), EosToken = model.Tokenizer.TokenText(model.Tokenizer.Eos),
+        }).Render([ChatMessage.User("Hello")], true));
+        Assert.That(r.PromptTokens, Is.EqualTo(expected.Length));
+        Assert.That(chat.Session.Tokens[..expected.Length].ToArray(), Is.EqualTo(expected));
     }
 
     /// <summary>A template that trims assistant messages: the next rendering does not continue the reply as generated.</summary>
-    private sealed class TrimmingFormatter : IChatPromptFormatter
+    private sealed class TrimmingTemplate : IChatTemplate
     {
-        public string Format(IReadOnlyList<ChatTurn> messages, bool addGenerationPrompt) =>
-            new TestChatFormatter().Format(messages.Select(m => m.Role == "assistant" ? m with { Content = m.Content.Trim() } : m).ToList(), addGenerationPrompt);
+        public string Name => "test-trimming";
+
+        public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt) =>
+            new TestChatTemplate().Render(messages.Select(m => m.Role == ChatRole.Assistant ? m with { Content = m.Content.Trim() } : m).ToList(), addGenerationPrompt);
     }
 }

@@ -1,3 +1,4 @@
+using NativeInfer.Chat;
 using NativeInfer.Generation;
 using NativeInfer.Generation.Chat;
 using NativeInfer.Tests.Support;
@@ -21,7 +22,7 @@ internal static class TestModels
     public static LanguageModelOptions Options(int contextLength = 256, int threads = 1) => new()
     {
         Session = new GenerationSessionOptions { Threads = threads, ContextLength = contextLength },
-        ChatPromptFormatter = new TestChatFormatter(),
+        ChatTemplate = new ChatTemplateOptions { Template = new TestChatTemplate() },
     };
 
     /// <summary>Sampling that really samples (no truncation steps cut the tiny models' flat distributions to one token).</summary>

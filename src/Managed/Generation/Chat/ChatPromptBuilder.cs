@@ -1,3 +1,4 @@
+using NativeInfer.Chat;
 using NativeInfer.Runtime;
 using NativeInfer.Tokenization;
 
@@ -6,16 +7,6 @@ namespace NativeInfer.Generation.Chat;
 /// <summary>What chat sessions and the chat client share: encoding a rendered prompt, and dropping the oldest exchange.</summary>
 internal static class ChatPromptBuilder
 {
-    /// <summary>
-    /// Token ids of a rendered prompt: control-token texts parsed, BOS put first when the model wants one
-    /// and the template has not written it already.
-    /// </summary>
-    public static int[] Encode(Tokenizer tokenizer, string text)
-    {
-        bool addBos = tokenizer.AddBos && tokenizer.Bos >= 0 && !text.StartsWith(tokenizer.TokenText(tokenizer.Bos), StringComparison.Ordinal);
-        return tokenizer.Encode(text, addBos, parseSpecial: true);
-    }
-
     /// <summary>Tokens kept free for the reply when deciding whether a prompt fits: MaxTokens (else a quarter of the context), at most half the context.</summary>
     public static int Reserve(int capacity, int? maxTokens) => Math.Max(1, Math.Min(maxTokens ?? capacity / 4, capacity / 2));
 
@@ -23,15 +14,15 @@ internal static class ChatPromptBuilder
     /// Removes the oldest exchange after the leading system messages: its first message and the non-user
     /// messages after it, up to the next user message. The last message is never removed. False when nothing can go.
     /// </summary>
-    public static bool DropOldestExchange(List<ChatTurn> turns, out int dropped)
+    public static bool DropOldestExchange(List<ChatMessage> turns, out int dropped)
     {
         dropped = 0;
         int first = 0;
-        while (first < turns.Count && turns[first].Role == ChatTurn.SystemRole) first++;
+        while (first < turns.Count && turns[first].Role == ChatRole.System) first++;
         if (first >= turns.Count - 1) return false;
         turns.RemoveAt(first);
         dropped = 1;
-        while (first < turns.Count - 1 && turns[first].Role != ChatTurn.UserRole)
+        while (first < turns.Count - 1 && turns[first].Role != ChatRole.User)
         {
             turns.RemoveAt(first);
             dropped++;
@@ -44,15 +35,15 @@ internal static class ChatPromptBuilder
     /// <paramref name="dropTurns"/>, drops the oldest exchanges (from <paramref name="turns"/>) until they do or
     /// none is left. A prompt that cannot fit at all is a <see cref="ContextLengthExceededException"/>.
     /// </summary>
-    public static (string Text, int[] Tokens, int Dropped) Build(IChatPromptFormatter formatter, Tokenizer tokenizer, List<ChatTurn> turns,
+    public static (string Text, int[] Tokens, int Dropped) Build(IChatTemplate template, Tokenizer tokenizer, List<ChatMessage> turns,
                                                                  int capacity, int reserve, bool dropTurns, Func<string, int[]?>? incremental = null)
     {
         int droppedTotal = 0;
         while (true)
         {
-            string text = formatter.Format(turns, addGenerationPrompt: true)
-                          ?? throw new InvalidOperationException($"{formatter.GetType().Name}.Format returned null");
-            int[] tokens = (droppedTotal == 0 ? incremental?.Invoke(text) : null) ?? Encode(tokenizer, text);
+            string text = template.Render(turns, addGenerationPrompt: true)
+                          ?? throw new InvalidOperationException($"{template.GetType().Name}.Render returned null");
+            int[] tokens = (droppedTotal == 0 ? incremental?.Invoke(text) : null) ?? tokenizer.EncodePrompt(text);
             if (tokens.Length + reserve <= capacity) return (text, tokens, droppedTotal);
             if (dropTurns && DropOldestExchange(turns, out int dropped))
             {

@@ -1,12 +1,13 @@
 using System.Text;
+using NativeInfer.Chat;
 using NativeInfer.Generation.Diagnostics;
 using NativeInfer.Tokenization;
 
 namespace NativeInfer.Generation.Chat;
 
 /// <summary>
-/// A multi-turn conversation over one <see cref="GenerationSession"/>: the history as <see cref="ChatTurn"/>s,
-/// rendered by an <see cref="IChatPromptFormatter"/>, with the KV cache kept across turns.
+/// A multi-turn conversation over one <see cref="GenerationSession"/>: the history as <see cref="ChatMessage"/>s,
+/// rendered by the model's <see cref="IChatTemplate"/> (or the one the options give), with the KV cache kept across turns.
 /// </summary>
 /// <remarks>
 /// <para><b>No re-evaluation of the history.</b> After a turn the session remembers the prompt text plus the
@@ -31,7 +32,7 @@ public sealed class ChatSession : IDisposable, IGenerationObserver
     private readonly ChatSessionOptions _options;
     private readonly GenerationSession _session;
     private readonly ContextOverflowPolicy _policy;
-    private readonly List<ChatTurn> _history = [];
+    private readonly List<ChatMessage> _history = [];
     private readonly StringBuilder _reply = new();
     private string? _committedText;  // prompt + reply text of the last turn, as the next rendering should start
     private int[]? _committedTokens; // ... and the tokens that produced exactly that text
@@ -39,11 +40,11 @@ public sealed class ChatSession : IDisposable, IGenerationObserver
     private int[]? _turnTokens;
     private bool _turnAddedMessage;
 
-    internal ChatSession(LanguageModel model, IChatPromptFormatter formatter, ChatSessionOptions options)
+    internal ChatSession(LanguageModel model, IChatTemplate template, ChatSessionOptions options)
     {
         _model = model;
         _options = options;
-        Formatter = formatter;
+        Template = template;
         GenerationSessionOptions session = options.Session ?? model.Options.Session;
         _policy = session.OverflowPolicy;
         // Turn-level truncation happens here; the token-level session just stops when it is full.
@@ -55,13 +56,14 @@ public sealed class ChatSession : IDisposable, IGenerationObserver
     /// <summary>The underlying session (its context, cache and counters).</summary>
     public GenerationSession Session => _session;
 
-    public IChatPromptFormatter Formatter { get; }
+    /// <summary>Renders the conversation into the prompt.</summary>
+    public IChatTemplate Template { get; }
 
     /// <summary>The conversation so far, oldest first.</summary>
-    public IReadOnlyList<ChatTurn> History => _history;
+    public IReadOnlyList<ChatMessage> History => _history;
 
     /// <summary>Adds a message without generating (few-shot examples, a restored conversation).</summary>
-    public void Add(ChatTurn message)
+    public void Add(ChatMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfBusy();
@@ -81,18 +83,18 @@ public sealed class ChatSession : IDisposable, IGenerationObserver
     {
         ThrowIfBusy();
         _history.Clear();
-        if (_options.SystemPrompt is { } system) _history.Add(ChatTurn.System(system));
+        if (_options.SystemPrompt is { } system) _history.Add(ChatMessage.System(system));
     }
 
     /// <summary>Adds a user message and streams the assistant's reply; the reply joins the history when the stream reaches its end.</summary>
     public GenerationStream SendAsync(string message, GenerationOptions? options = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return SendAsync(ChatTurn.User(message), options, cancellation);
+        return SendAsync(ChatMessage.User(message), options, cancellation);
     }
 
     /// <inheritdoc cref="SendAsync(string, GenerationOptions?, CancellationToken)"/>
-    public GenerationStream SendAsync(ChatTurn message, GenerationOptions? options = null, CancellationToken cancellation = default)
+    public GenerationStream SendAsync(ChatMessage message, GenerationOptions? options = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfBusy();
@@ -126,7 +128,7 @@ public sealed class ChatSession : IDisposable, IGenerationObserver
     {
         options = (options ?? _options.Generation ?? _model.Options.Generation).Validate();
         int reserve = ChatPromptBuilder.Reserve(_session.Capacity, options.MaxTokens);
-        var (text, tokens, dropped) = ChatPromptBuilder.Build(Formatter, _model.Tokenizer, _history, _session.Capacity, reserve,
+        var (text, tokens, dropped) = ChatPromptBuilder.Build(Template, _model.Tokenizer, _history, _session.Capacity, reserve,
                                                               dropTurns: _policy == ContextOverflowPolicy.TruncateOldest, Incremental);
         if (dropped > 0) GenerationLog.TurnsDropped(_model.Logger, _session.Capacity, dropped);
         int cached = _session.SetContext(tokens);
@@ -163,7 +165,7 @@ public sealed class ChatSession : IDisposable, IGenerationObserver
             return;
         }
         string reply = _reply.ToString();
-        _history.Add(ChatTurn.Assistant(reply));
+        _history.Add(ChatMessage.Assistant(reply));
         Commit(stream, reply);
         _turnAddedMessage = false;
     }

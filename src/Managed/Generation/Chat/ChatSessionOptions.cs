@@ -1,3 +1,5 @@
+using NativeInfer.Chat;
+
 namespace NativeInfer.Generation.Chat;
 
 /// <summary>Settings of a <see cref="ChatSession"/>. Immutable; <see cref="Validate"/> names the first bad value.</summary>
@@ -7,8 +9,8 @@ public sealed record ChatSessionOptions
     /// <see cref="ContextOverflowPolicy.TruncateOldest"/> the chat drops whole turns (see <see cref="ChatSession"/>). Default null.</summary>
     public GenerationSessionOptions? Session { get; init; }
 
-    /// <summary>Renders the conversation (null = <see cref="LanguageModelOptions.ChatPromptFormatter"/>). Default null.</summary>
-    public IChatPromptFormatter? Formatter { get; init; }
+    /// <summary>Renders the conversation (null = <see cref="LanguageModel.ChatTemplate"/>, the model's own). Default null.</summary>
+    public IChatTemplate? Template { get; init; }
 
     /// <summary>A system message the history starts with, kept by <see cref="ChatSession.Clear"/> and never dropped. Default none.</summary>
     public string? SystemPrompt { get; init; }

@@ -1,12 +1,14 @@
 using Microsoft.Extensions.AI;
 using NativeInfer.Generation.Chat;
+using TemplateMessage = NativeInfer.Chat.ChatMessage;
+using TemplateRole = NativeInfer.Chat.ChatRole;
 using NativeInfer.Generation.Sampling;
 
 namespace NativeInfer.Generation.ChatClient;
 
 /// <summary>
 /// Microsoft.Extensions.AI ↔ NativeInfer: ChatOptions onto <see cref="GenerationOptions"/>, messages onto
-/// <see cref="ChatTurn"/>s, <see cref="FinishReason"/> onto ChatFinishReason.
+/// the chat template's messages, <see cref="FinishReason"/> onto ChatFinishReason.
 /// </summary>
 public static class ChatOptionsMapper
 {
@@ -47,13 +49,24 @@ public static class ChatOptionsMapper
         return (defaults with { Sampling = s, MaxTokens = options.MaxOutputTokens ?? defaults.MaxTokens, StopStrings = stops }).Validate();
     }
 
-    /// <summary>The messages as turns (role name, <c>ChatMessage.Text</c>), after a system turn for <paramref name="instructions"/> when given.</summary>
-    public static List<ChatTurn> ToTurns(IEnumerable<ChatMessage> messages, string? instructions)
+    /// <summary>
+    /// The messages as the chat template's messages (role, <c>ChatMessage.Text</c>), after a system message for
+    /// <paramref name="instructions"/> when given. Roles other than system, user and assistant (tool results)
+    /// have no place in the supported templates: an <see cref="ArgumentException"/> naming the message.
+    /// </summary>
+    public static List<TemplateMessage> ToTurns(IEnumerable<ChatMessage> messages, string? instructions)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var turns = new List<ChatTurn>();
-        if (!string.IsNullOrEmpty(instructions)) turns.Add(ChatTurn.System(instructions));
-        foreach (ChatMessage m in messages) turns.Add(new ChatTurn(m.Role.Value, m.Text));
+        var turns = new List<TemplateMessage>();
+        if (!string.IsNullOrEmpty(instructions)) turns.Add(TemplateMessage.System(instructions));
+        foreach (ChatMessage m in messages)
+        {
+            TemplateRole role = m.Role == ChatRole.System ? TemplateRole.System
+                : m.Role == ChatRole.User ? TemplateRole.User
+                : m.Role == ChatRole.Assistant ? TemplateRole.Assistant
+                : throw new ArgumentException($"message {turns.Count} has role '{m.Role.Value}'; the chat templates take system, user and assistant messages only", nameof(messages));
+            turns.Add(new TemplateMessage(role, m.Text));
+        }
         if (turns.Count == 0) throw new ArgumentException("no messages to respond to", nameof(messages));
         return turns;
     }

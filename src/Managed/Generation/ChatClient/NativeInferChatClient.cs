@@ -22,7 +22,7 @@ public sealed class NativeInferChatClient : IChatClient
 {
     private readonly LanguageModel _model;
     private readonly NativeInferChatClientOptions _options;
-    private readonly IChatPromptFormatter _formatter;
+    private readonly NativeInfer.Chat.IChatTemplate _template;
     private readonly GenerationSessionOptions _sessionOptions;
     private readonly bool _dropTurns;
     private readonly SemaphoreSlim _slots;
@@ -36,7 +36,7 @@ public sealed class NativeInferChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
         _options = (options ?? new NativeInferChatClientOptions()).Validate();
-        _formatter = _options.Formatter ?? model.Options.ChatPromptFormatter ?? throw LanguageModel.NoFormatter();
+        _template = _options.Template ?? model.ChatTemplate;
         GenerationSessionOptions session = _options.Session ?? model.Options.Session;
         _dropTurns = session.OverflowPolicy == ContextOverflowPolicy.TruncateOldest;
         _sessionOptions = _dropTurns ? session with { OverflowPolicy = ContextOverflowPolicy.StopGeneration } : session;
@@ -69,14 +69,14 @@ public sealed class NativeInferChatClient : IChatClient
         ObjectDisposedException.ThrowIf(_disposed, this);
         GenerationOptions generation = ChatOptionsMapper.ToGenerationOptions(options, _options.Generation ?? _model.Options.Generation);
         if (options?.Tools is { Count: > 0 }) GenerationLog.ToolsIgnored(_model.Logger);
-        List<ChatTurn> turns = ChatOptionsMapper.ToTurns(messages, options?.Instructions);
+        List<NativeInfer.Chat.ChatMessage> turns = ChatOptionsMapper.ToTurns(messages, options?.Instructions);
 
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         GenerationSession? session = null;
         try
         {
             int capacity = Capacity();
-            var (_, tokens, dropped) = ChatPromptBuilder.Build(_formatter, _model.Tokenizer, turns, capacity,
+            var (_, tokens, dropped) = ChatPromptBuilder.Build(_template, _model.Tokenizer, turns, capacity,
                                                                ChatPromptBuilder.Reserve(capacity, generation.MaxTokens), _dropTurns);
             if (dropped > 0) GenerationLog.TurnsDropped(_model.Logger, capacity, dropped);
             session = Rent(tokens);

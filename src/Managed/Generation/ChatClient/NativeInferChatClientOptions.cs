@@ -1,3 +1,4 @@
+using NativeInfer.Chat;
 using NativeInfer.Generation.Chat;
 
 namespace NativeInfer.Generation.ChatClient;
@@ -15,8 +16,8 @@ public sealed record NativeInferChatClientOptions
     /// <summary>What ChatOptions leave unset (null = <see cref="LanguageModelOptions.Generation"/>). Default null.</summary>
     public GenerationOptions? Generation { get; init; }
 
-    /// <summary>Renders the messages (null = <see cref="LanguageModelOptions.ChatPromptFormatter"/>). Default null.</summary>
-    public IChatPromptFormatter? Formatter { get; init; }
+    /// <summary>Renders the messages (null = <see cref="LanguageModel.ChatTemplate"/>, the model's own). Default null.</summary>
+    public IChatTemplate? Template { get; init; }
 
     public NativeInferChatClientOptions Validate()
     {

@@ -1,4 +1,4 @@
-using NativeInfer.Generation.Chat;
+using NativeInfer.Chat;
 
 namespace NativeInfer.Tests.Generation;
 
@@ -7,14 +7,16 @@ namespace NativeInfer.Tests.Generation;
 /// then "assistant:" when a generation prompt is asked for. Content is rendered verbatim, so a rendering
 /// continues the previous prompt followed by the reply.
 /// </summary>
-internal sealed class TestChatFormatter(string endOfTurn = "\n") : IChatPromptFormatter
+internal sealed class TestChatTemplate(string endOfTurn = "\n") : IChatTemplate
 {
+    public string Name => "test";
+
     public string EndOfTurn { get; } = endOfTurn;
 
-    public string Format(IReadOnlyList<ChatTurn> messages, bool addGenerationPrompt)
+    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt)
     {
         var sb = new System.Text.StringBuilder();
-        foreach (ChatTurn m in messages) sb.Append(m.Role).Append(':').Append(m.Content).Append(EndOfTurn);
+        foreach (ChatMessage m in messages) sb.Append(m.Role.ToString().ToLowerInvariant()).Append(':').Append(m.Content).Append(EndOfTurn);
         if (addGenerationPrompt) sb.Append("assistant:");
         return sb.ToString();
     }
