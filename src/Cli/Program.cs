@@ -18,15 +18,22 @@ public static class Program
         new TokenizeCommand(),
         new RulesCommand(),
         new LogitsCommand(),
+        new GenerateCommand(),
+        new ChatCommand(),
         new MakeTinyCommand(),
         new InspectCommand(),
     ];
 
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args) => Run(args, CliConsole.Process());
 
-    /// <summary>Runs a command line; exit codes: 0 ok, 1 failure, 2 usage error.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    /// <summary>Runs a command line with no input (tests); exit codes: 0 ok, 1 failure, 2 usage error.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error, TextReader? input = null) =>
+        Run(args, new CliConsole(input ?? TextReader.Null, output, error, Interactive: false));
+
+    /// <summary>Runs a command line; exit codes: 0 ok, 1 failure, 2 usage error, 130 cancelled (Ctrl+C).</summary>
+    public static int Run(string[] args, CliConsole console)
     {
+        TextWriter output = console.Out, error = console.Error;
         bool verbose = args.Contains("--verbose");
         try
         {
@@ -47,7 +54,12 @@ public static class Program
                 return 0;
             }
             parsed.Flag("verbose");
-            return command.Run(parsed, output);
+            return command.Run(parsed, console);
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("nativeinfer: cancelled");
+            return 130;
         }
         catch (CliUsageException e)
         {

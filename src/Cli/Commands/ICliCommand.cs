@@ -18,4 +18,7 @@ public interface ICliCommand
 
     /// <summary>Runs the command; returns the exit code. Output goes to <paramref name="output"/>.</summary>
     int Run(CliArguments args, TextWriter output);
+
+    /// <summary>Runs the command with the whole console (commands that read input or report on stderr override this).</summary>
+    int Run(CliArguments args, CliConsole console) => Run(args, console.Out);
 }

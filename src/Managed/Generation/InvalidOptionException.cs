@@ -11,7 +11,11 @@ public sealed class InvalidOptionException : ArgumentException
     {
         Option = option;
         Value = value;
+        Requirement = requirement;
     }
+
+    /// <summary>What the value must be ("must be in (0, 1]").</summary>
+    public string Requirement { get; }
 
     /// <summary>The option at fault, "Type.Property".</summary>
     public string Option { get; }

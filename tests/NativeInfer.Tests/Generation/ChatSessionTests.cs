@@ -170,6 +170,29 @@ public class ChatSessionTests
     }
 
     [Test]
+    public void DeepSeekTemplate_ReplyStoredWithoutTheTemplatesSpace_SecondTurnReusesTheWholeCache()
+    {
+        // The demo model carries the published DeepSeek-V2 template: "Assistant:" opens the reply, but the
+        // history renders "Assistant: " + content, so the space the model generated belongs to the template.
+        string dir = Path.Combine(Path.GetTempPath(), "nativeinfer-tests", "demo");
+        using LanguageModel model = LanguageModel.Load(NativeInfer.Models.Synthetic.Demo.DemoModel.EnsureWritten(dir),
+                                                       TestModels.Options() with { ChatTemplate = null });
+        Assert.That(model.ChatTemplate.Name, Is.EqualTo("deepseek-v2"));
+        using ChatSession chat = model.CreateChatSession(new ChatSessionOptions { Session = TokenByToken });
+        GenerationResult first = chat.Send("How does NativeInfer run a mixture of experts model?", new GenerationOptions { Sampling = new() { Temperature = 0 }, MaxTokens = 12 });
+        Assert.That(first.Text, Does.StartWith(" "), "the model writes the space after 'Assistant:' itself");
+        Assert.That(chat.History[^1].Content, Is.EqualTo(first.Text.TrimStart()));
+
+        GenerationResult second = chat.Send("And the rules?", new GenerationOptions { Sampling = new() { Temperature = 0 }, MaxTokens = 4 });
+        // Everything the first turn evaluated is reused: its prompt and every generated token but the last
+        // (sampled, not yet fed); the rendering of the history continues exactly that text.
+        int evaluatedInFirstTurn = first.PromptTokens + first.Tokens.Count - 1;
+        Assert.That(second.CachedTokens, Is.EqualTo(evaluatedInFirstTurn));
+        string rendered = model.ChatTemplate.Render(chat.History.Take(3).ToList(), addGenerationPrompt: true);
+        Assert.That(chat.Session.Tokens[..second.PromptTokens].ToArray(), Is.EqualTo(model.Tokenizer.EncodePrompt(rendered)));
+    }
+
+    [Test]
     public void ModelWithoutChatTemplate_ChatIsAClearError_GenerationStillWorks()
     {
         using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatTemplate = null });

@@ -165,9 +165,32 @@ public sealed class ChatSession : IDisposable, IGenerationObserver
             return;
         }
         string reply = _reply.ToString();
-        _history.Add(ChatMessage.Assistant(reply));
+        _history.Add(ChatMessage.Assistant(StoredContent(reply)));
         Commit(stream, reply);
         _turnAddedMessage = false;
+    }
+
+    /// <summary>
+    /// The reply as the history keeps it: as generated, unless the template puts the space the model generated
+    /// itself (DeepSeek-V2 renders "Assistant:" to prompt but "Assistant: " + content in the history): then
+    /// without the leading whitespace, so the next rendering continues the text the cache holds.
+    /// </summary>
+    private string StoredContent(string reply)
+    {
+        string trimmed = reply.TrimStart();
+        if (trimmed.Length == reply.Length) return reply;
+        string generated = _turnPrompt + reply;
+        _history.Add(ChatMessage.Assistant(reply));
+        try
+        {
+            if (Template.Render(_history, addGenerationPrompt: false).StartsWith(generated, StringComparison.Ordinal)) return reply;
+            _history[^1] = ChatMessage.Assistant(trimmed);
+            return Template.Render(_history, addGenerationPrompt: false).StartsWith(generated, StringComparison.Ordinal) ? trimmed : reply;
+        }
+        finally
+        {
+            _history.RemoveAt(_history.Count - 1);
+        }
     }
 
     /// <summary>

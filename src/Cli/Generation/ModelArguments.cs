@@ -1,0 +1,70 @@
+using NativeInfer.Chat;
+using NativeInfer.Cli.CommandLine;
+using NativeInfer.Generation;
+using NativeInfer.Interop;
+
+namespace NativeInfer.Cli.Generation;
+
+/// <summary>
+/// The options of the commands that load a model for generation (generate, chat, bench): where it is,
+/// which rules place its operators, threads, context and KV cache. Without a model path they use the demo
+/// model (<see cref="DemoFiles"/>).
+/// </summary>
+internal sealed record ModelArguments
+{
+    public const string Usage = """
+          --rules FILE     injection rules (docs/injection.md); default: every module's built-in CPU operator
+          --cpu-fallback   run modules a rule places on CUDA on the CPU instead of failing
+          --threads N      kernel threads (default 0 = every CPU)
+          --ctx N          context length in tokens (default: the model's, at most 4096)
+          --kv-type T      KV cache element type: f32, f16 or bf16 (default f32)
+          --template NAME  chat template family instead of the one detected from the file (deepseek-v2, chatml, llama3, …)
+        """;
+
+    public string? ModelPath { get; init; }
+    public string? RulesPath { get; init; }
+    public bool CpuFallback { get; init; }
+    public int Threads { get; init; }
+    public int? ContextLength { get; init; }
+    public NiType KvCacheType { get; init; } = NiType.F32;
+    public string? TemplateFamily { get; init; }
+
+    /// <summary>Reads the options above; the model path is the optional first positional.</summary>
+    public static ModelArguments Parse(CliArguments args) => new()
+    {
+        ModelPath = args.OptionalPositional(),
+        RulesPath = args.Option("rules"),
+        CpuFallback = args.Flag("cpu-fallback"),
+        Threads = args.IntOption("threads", 0, 0, 1024),
+        ContextLength = args.Option("ctx") is null ? null : args.IntOption("ctx", 0, 1, 1 << 24),
+        KvCacheType = ParseKvType(args.Option("kv-type")),
+        TemplateFamily = args.Option("template"),
+    };
+
+    /// <summary>The switches among these options (for <see cref="Commands.ICliCommand.Switches"/>).</summary>
+    public static IReadOnlyList<string> Switches => ["cpu-fallback"];
+
+    private static NiType ParseKvType(string? text) => text?.ToLowerInvariant() switch
+    {
+        null or "f32" => NiType.F32,
+        "f16" => NiType.F16,
+        "bf16" => NiType.BF16,
+        _ => throw new CliUsageException($"--kv-type must be f32, f16 or bf16 (got '{text}')"),
+    };
+
+    /// <summary>Checks the files exist before anything slow happens.</summary>
+    public void CheckFiles()
+    {
+        if (ModelPath is { } m && !File.Exists(m)) throw new FileNotFoundException($"model file not found: {m}", m);
+        if (RulesPath is { } r && !File.Exists(r)) throw new FileNotFoundException($"rule file not found: {r}", r);
+    }
+
+    /// <summary>Load options (a session's context: --ctx, else the model's capped at 4096).</summary>
+    public LanguageModelOptions ToOptions() => new()
+    {
+        RulesPath = RulesPath,
+        FallbackToCpu = CpuFallback,
+        Session = new GenerationSessionOptions { Threads = Threads, ContextLength = ContextLength ?? 0, KvCacheType = KvCacheType },
+        ChatTemplate = TemplateFamily is null ? null : new ChatTemplateOptions { Family = TemplateFamily },
+    };
+}
