@@ -20,6 +20,7 @@ public static class Program
         new LogitsCommand(),
         new GenerateCommand(),
         new ChatCommand(),
+        new BenchCommand(),
         new MakeTinyCommand(),
         new InspectCommand(),
     ];

@@ -78,7 +78,7 @@ public sealed class MakeTinyCommand : ICliCommand
         }
     }
 
-    private static GgmlType ParseType(string name)
+    internal static GgmlType ParseType(string name)
     {
         if (!GgmlTypes.TryParse(name, out GgmlType type) || !TinyModel.WeightTypes.Contains(type))
             throw new CliUsageException($"--type must be one of {string.Join(", ", TinyModel.WeightTypes.Select(t => t.Name().ToLowerInvariant()))} (got '{name}')");

@@ -22,28 +22,13 @@ public static unsafe class KernelReport
 {
     public static KernelReportResult Run(KernelPool pool, long rotationBytes = 160L << 20)
     {
-        double bandwidth = MeasureReadBandwidth(pool, rotationBytes);
+        double bandwidth = MemoryBandwidth.Measure(pool, rotationBytes, passes: 5) / 1e9;
         var lines = new List<KernelReportLine>();
         foreach (NiType type in new[] { NiType.Q4_0, NiType.Q8_0, NiType.Q4_K, NiType.Q6_K })
             lines.Add(MeasureMatMul(pool, type, tokens: 1, m: 1408, k: 2048, rotationBytes, bandwidth));
         foreach (NiType type in new[] { NiType.Q4_0, NiType.Q8_0 })
             lines.Add(MeasureMatMul(pool, type, tokens: 64, m: 1408, k: 2048, 32L << 20, bandwidth));
         return new KernelReportResult(bandwidth, lines);
-    }
-
-    /// <summary>GB/s of <see cref="KernelPool.ReadMemory"/> over a buffer larger than the caches (best of several passes).</summary>
-    public static double MeasureReadBandwidth(KernelPool pool, long bytes)
-    {
-        using var buffer = new NativeBuffer(bytes);
-        buffer.AsSpan<byte>().Fill(1);
-        double best = double.MaxValue;
-        for (int i = 0; i < 5; i++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            pool.ReadMemory(buffer.Pointer, (nuint)bytes);
-            best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds);
-        }
-        return bytes / best / 1e9;
     }
 
     private static KernelReportLine MeasureMatMul(KernelPool pool, NiType type, long tokens, long m, long k, long rotationBytes,

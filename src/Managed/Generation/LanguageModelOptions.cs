@@ -59,7 +59,8 @@ public sealed record LanguageModelOptions
         return this;
     }
 
-    internal ModelOptions ToModelOptions() => new()
+    /// <summary>The runtime-level load options these stand for (for tools that drive an <see cref="InferenceModel"/> directly).</summary>
+    public ModelOptions ToModelOptions() => new()
     {
         RulesPath = RulesPath,
         Rules = Rules,

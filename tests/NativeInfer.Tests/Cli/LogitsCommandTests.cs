@@ -19,20 +19,10 @@ public class LogitsCommandTests
     [TearDown]
     public void DeleteDirectory() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = Program.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => Support.Cli.Run(args);
 
-    private static void AssertOneLineError(int code, string error, int expectedCode, string contains)
-    {
-        Assert.That(code, Is.EqualTo(expectedCode), error);
-        Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(1), error);
-        Assert.That(error, Does.StartWith("nativeinfer: ").And.Contain(contains));
-    }
+    private static void AssertOneLineError(int code, string error, int expectedCode, string contains) =>
+        Support.Cli.AssertOneLineError((code, "", error), expectedCode, contains);
 
     /// <summary>Reads a [positions][vocab] little-endian float32 file.</summary>
     private static float[][] ReadRows(string path, int vocab)

@@ -21,12 +21,8 @@ public class MakeTinyCommandTests
 
     private static (int Code, string Out, string Err) Run(params string[] args) => Support.Cli.Run(args);
 
-    private static void AssertOneLineError(int code, string error, int expectedCode, string contains)
-    {
-        Assert.That(code, Is.EqualTo(expectedCode), error);
-        Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(1), error);
-        Assert.That(error, Does.StartWith("nativeinfer: ").And.Contain(contains));
-    }
+    private static void AssertOneLineError(int code, string error, int expectedCode, string contains) =>
+        Support.Cli.AssertOneLineError((code, "", error), expectedCode, contains);
 
     /// <summary>The value `inspect` prints for a config field ("  Moe.NumExperts   8").</summary>
     private static string ConfigValue(string inspectOutput, string field)
