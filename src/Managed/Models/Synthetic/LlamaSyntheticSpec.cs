@@ -58,16 +58,10 @@ public sealed record LlamaSyntheticSpec : SyntheticModelSpec
     {
         AddEmbeddingAndHead(s);
         GgmlType t = WeightType;
-        int q = Heads * HeadDim, kv = KvHeads * HeadDim;
         for (int l = 0; l < Layers; l++)
         {
             string b = $"blk.{l}.";
-            s.Vector(b + "attn_norm.weight", SyntheticTensorRole.Norm, l, Hidden);
-            s.Matrix(b + "attn_q.weight", SyntheticTensorRole.AttentionInput, l, t, Hidden, q);
-            s.Matrix(b + "attn_k.weight", SyntheticTensorRole.AttentionInput, l, t, Hidden, kv);
-            s.Matrix(b + "attn_v.weight", SyntheticTensorRole.AttentionInput, l, t, Hidden, kv);
-            s.Matrix(b + "attn_output.weight", SyntheticTensorRole.AttentionOutput, l, t, q, Hidden);
-            s.Vector(b + "ffn_norm.weight", SyntheticTensorRole.Norm, l, Hidden);
+            AddGroupedQueryAttention(s, l, Heads, KvHeads, HeadDim, bias: false);
             s.Matrix(b + "ffn_gate.weight", SyntheticTensorRole.FfnGate, l, t, Hidden, Ffn);
             s.Matrix(b + "ffn_up.weight", SyntheticTensorRole.FfnUp, l, t, Hidden, Ffn);
             s.Matrix(b + "ffn_down.weight", SyntheticTensorRole.FfnDown, l, t, Ffn, Hidden);

@@ -76,19 +76,10 @@ public sealed record Qwen2MoeSyntheticSpec : SyntheticModelSpec
     {
         AddEmbeddingAndHead(s);
         GgmlType t = WeightType;
-        int q = Heads * HeadDim, kv = KvHeads * HeadDim;
         for (int l = 0; l < Layers; l++)
         {
             string b = $"blk.{l}.";
-            s.Vector(b + "attn_norm.weight", SyntheticTensorRole.Norm, l, Hidden);
-            s.Matrix(b + "attn_q.weight", SyntheticTensorRole.AttentionInput, l, t, Hidden, q);
-            s.Vector(b + "attn_q.bias", SyntheticTensorRole.AttentionBias, l, q);
-            s.Matrix(b + "attn_k.weight", SyntheticTensorRole.AttentionInput, l, t, Hidden, kv);
-            s.Vector(b + "attn_k.bias", SyntheticTensorRole.AttentionBias, l, kv);
-            s.Matrix(b + "attn_v.weight", SyntheticTensorRole.AttentionInput, l, t, Hidden, kv);
-            s.Vector(b + "attn_v.bias", SyntheticTensorRole.AttentionBias, l, kv);
-            s.Matrix(b + "attn_output.weight", SyntheticTensorRole.AttentionOutput, l, t, q, Hidden);
-            s.Vector(b + "ffn_norm.weight", SyntheticTensorRole.Norm, l, Hidden);
+            AddGroupedQueryAttention(s, l, Heads, KvHeads, HeadDim, bias: true);
             s.Matrix(b + "ffn_gate_inp.weight", SyntheticTensorRole.Router, l, GgmlType.F32, Hidden, Experts);
             s.Matrix(b + "ffn_gate_exps.weight", SyntheticTensorRole.ExpertGate, l, t, Hidden, ExpertFfn, Experts);
             s.Matrix(b + "ffn_up_exps.weight", SyntheticTensorRole.ExpertUp, l, t, Hidden, ExpertFfn, Experts);

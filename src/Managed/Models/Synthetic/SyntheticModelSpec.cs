@@ -70,6 +70,24 @@ public abstract record SyntheticModelSpec
     }
 
     /// <summary>The keys of every llama.cpp decoder: context, widths, depth, norm epsilon, RoPE base, vocabulary size.</summary>
+    /// <summary>
+    /// A layer's norm and grouped-query attention in llama.cpp's names (attn_norm, attn_q/k/v with optional
+    /// biases, attn_output) and its FFN norm: what the Llama and Qwen2-MoE layers share.
+    /// </summary>
+    internal void AddGroupedQueryAttention(SyntheticTensorSink s, int layer, int heads, int kvHeads, int headDim, bool bias)
+    {
+        string b = $"blk.{layer}.";
+        int q = heads * headDim, kv = kvHeads * headDim;
+        s.Vector(b + "attn_norm.weight", SyntheticTensorRole.Norm, layer, Hidden);
+        foreach (var (name, width) in new[] { ("attn_q", q), ("attn_k", kv), ("attn_v", kv) })
+        {
+            s.Matrix(b + name + ".weight", SyntheticTensorRole.AttentionInput, layer, WeightType, Hidden, width);
+            if (bias) s.Vector(b + name + ".bias", SyntheticTensorRole.AttentionBias, layer, width);
+        }
+        s.Matrix(b + "attn_output.weight", SyntheticTensorRole.AttentionOutput, layer, WeightType, q, Hidden);
+        s.Vector(b + "ffn_norm.weight", SyntheticTensorRole.Norm, layer, Hidden);
+    }
+
     internal void AddCommonMetadata(GgufWriter w, int feedForward)
     {
         string a = Architecture + ".";
