@@ -1,0 +1,241 @@
+// AVX-512 kernels for Q4_0 weights against activations prepared in quads of nibble planes
+// (x86/common/prepared_q4_0.h), included by avx512/ (NI_VNNI 0: maddubs + madd) and avx512_vnni/
+// (NI_VNNI 1: vpdpbusd). One 512-bit vector holds the nibbles of four 32-value blocks (a quad).
+//
+// Per quad and (row, token):
+//   v = the four blocks' 16-byte qs side by side (one 16-byte load, one word permute of 64 bytes)
+//   lanes = corr + dot(v & 0x0F, lo) + dot((v >> 4) & 0x0F, hi)   int32: exact Σ(q − 8)·x per lane
+//   acc += float(lanes) · (d_w · d_x of the lane's block)          one permute of a chunk's scales
+// That is 9 vector operations per 128 weights on VNNI, where the pair layout (prepared_q8.h) took
+// 11 per 64: Q4_0 decode was bound by instruction throughput, not memory, on Zen 4.
+// One tile routine serves decode and prefill as in q8_family.inl: RM = RN = 1 is the GEMV (one
+// sequential row stream), 4 × 4 the GEMM, and every output element follows the same sequence.
+#include <utility>
+
+#include "core/blocks.h"
+#include "dispatch/kernels.h"
+#include "x86/avx512/prepare_q4_0.h"
+#include "x86/avx512_common/simd512.h"
+#include "x86/common/prepared_q4_0.h"
+
+#ifndef NI_VNNI
+#error "define NI_VNNI (0 or 1) before including q4_0.inl"
+#endif
+
+namespace ni {
+namespace {
+
+constexpr int kPrefetchBytes = 1024;
+constexpr int kTileRows = 4, kTileTokens = 4;
+constexpr int kQuadsPerChunk = kQ4ChunkBlocks / kQ4QuadBlocks;
+
+// ------------------------------------------------------------------------ reading weight quads
+// A quad (4 blocks, 72 bytes) is read as a = bytes 0..63 and b = bytes 56..71. a holds the four
+// fp16 scales (words 0, 9, 18, 27), the qs of blocks 0-2 and half of block 3's; b the rest of
+// block 3's. One two-source word permute gathers the qs side by side, and the scales of a chunk
+// come from its quads' a registers by two more permutes: no gather (a 16-lane vpgatherdd cost
+// about 16 cycles on Zen 4, a quarter of the whole chunk's time).
+struct quad_bytes {
+    __m512i a;
+    __m128i b;
+};
+
+static inline quad_bytes load_quad(const block_q4_0* q) {
+    const char* p = reinterpret_cast<const char*>(q);
+    return {_mm512_loadu_si512(p), _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 56))};
+}
+
+// The first `bytes` (0..72) of a quad; masked loads read nothing past them, the rest is zero.
+static inline quad_bytes load_quad_part(const block_q4_0* q, int bytes) {
+    const char* p = reinterpret_cast<const char*>(q);
+    const __mmask64 ma = bytes >= 64 ? ~0ull : (1ull << bytes) - 1;
+    const __mmask16 mb = (__mmask16)(bytes > 56 ? (1u << (bytes - 56)) - 1 : 0);
+    return {_mm512_maskz_loadu_epi8(ma, p), _mm_maskz_loadu_epi8(mb, p + 56)};
+}
+
+// The four blocks' 16-byte qs side by side: words 1-8, 10-17, 19-26 of a and 0-7 of b (index 32+).
+static inline __m512i quad_nibbles(const quad_bytes& q) {
+    const __m512i idx = _mm512_set_epi16(39, 38, 37, 36, 35, 34, 33, 32, 26, 25, 24, 23, 22, 21, 20, 19,
+                                         17, 16, 15, 14, 13, 12, 11, 10, 8, 7, 6, 5, 4, 3, 2, 1);  // highest word first
+    return _mm512_permutex2var_epi16(q.a, idx, _mm512_castsi128_si512(q.b));
+}
+
+// d_w of a chunk's 16 blocks as f32 lanes, from its quads' a registers.
+static inline __m512 chunk_weight_scales(const quad_bytes* q) {
+    const __m512i i01 = _mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                         0, 0, 0, 0, 0, 0, 0, 0, 59, 50, 41, 32, 27, 18, 9, 0);
+    const __m512i i23 = _mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                         59, 50, 41, 32, 27, 18, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m512i d01 = _mm512_permutex2var_epi16(q[0].a, i01, q[1].a);  // words 0-7
+    const __m512i d23 = _mm512_permutex2var_epi16(q[2].a, i23, q[3].a);  // words 8-15
+    return _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_mask_blend_epi16(0xFF00, d01, d23)));
+}
+
+// The quads of the chunk starting at block b0 of a row with nb blocks. A short last chunk reads
+// only its blocks: a partial quad through masked loads, missing quads are zero (as are their
+// activations), so the chunk's scale vector has zeros there.
+static inline void load_chunk(const block_q4_0* row, int64_t b0, int64_t nb, quad_bytes* q) {
+    if (b0 + kQ4ChunkBlocks <= nb) {
+        for (int i = 0; i < kQuadsPerChunk; ++i) q[i] = load_quad(row + b0 + 4 * i);
+        return;
+    }
+    const int count = (int)(nb - b0);
+    for (int i = 0; i < kQuadsPerChunk; ++i) {
+        const int left = (count - 4 * i) * (int)sizeof(block_q4_0);
+        q[i] = left >= 72 ? load_quad(row + b0 + 4 * i) : left > 0 ? load_quad_part(row + b0 + 4 * i, left)
+                                                                   : quad_bytes{_mm512_setzero_si512(), _mm_setzero_si128()};
+    }
+}
+
+// Σ(q − 8)·x per int32 lane from the split nibbles: lanes 4j..4j+3 belong to block j of the quad.
+static inline __m512i quad_dot(__m512i lo, __m512i hi, const prepared_q4_0_quad& x) {
+    const __m512i corr = _mm512_load_si512(x.corr);
+#if NI_VNNI
+    return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(corr, lo, _mm512_load_si512(x.lo)), hi, _mm512_load_si512(x.hi));
+#else
+    // u8 ≤ 15 times s8: each i16 pair sum is at most 2·15·127, so lo + hi cannot saturate.
+    const __m512i p = _mm512_add_epi16(_mm512_maddubs_epi16(lo, _mm512_load_si512(x.lo)),
+                                       _mm512_maddubs_epi16(hi, _mm512_load_si512(x.hi)));
+    return _mm512_add_epi32(corr, _mm512_madd_epi16(p, _mm512_set1_epi16(1)));
+#endif
+}
+
+static inline __m512i low_nibbles(__m512i v) { return _mm512_and_si512(v, _mm512_set1_epi8(0x0F)); }
+static inline __m512i high_nibbles(__m512i v) { return _mm512_and_si512(_mm512_srli_epi16(v, 4), _mm512_set1_epi8(0x0F)); }
+
+// The permute index of quad q within a chunk: lane l takes the scale of block 4q + l/4.
+static inline __m512i quad_index(int q) {
+    return _mm512_add_epi32(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3), _mm512_set1_epi32(4 * q));
+}
+
+// Quad Q of a chunk into accumulator Q (Q a constant: the permute index is a constant vector).
+template <int Q>
+static inline void chunk_quad(const quad_bytes& w, const prepared_q4_0_chunk& x, __m512 scale, __m512* acc) {
+    const __m512i idx = _mm512_setr_epi32(4 * Q, 4 * Q, 4 * Q, 4 * Q, 4 * Q + 1, 4 * Q + 1, 4 * Q + 1, 4 * Q + 1,
+                                          4 * Q + 2, 4 * Q + 2, 4 * Q + 2, 4 * Q + 2, 4 * Q + 3, 4 * Q + 3, 4 * Q + 3, 4 * Q + 3);
+    const __m512i v = quad_nibbles(w);
+    const __m512i d = quad_dot(low_nibbles(v), high_nibbles(v), x.quad[Q]);
+    acc[Q] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_permutexvar_ps(idx, scale), acc[Q]);
+}
+
+template <int... Q>
+static inline void chunk_quads(const quad_bytes* w, const prepared_q4_0_chunk& x, __m512 scale, __m512* acc,
+                               std::integer_sequence<int, Q...>) {
+    (chunk_quad<Q>(w[Q], x, scale, acc), ...);
+}
+
+// One weight row · one token (decode): one sequential row stream (interleaving rows defeated the
+// hardware prefetcher on this machine), an accumulator per quad of a chunk so consecutive quads
+// do not wait on each other's FMA, and a software prefetch ahead of the stream. A short last
+// chunk runs the same code on zero-padded quads.
+float row_dot(int64_t k, const char* w, const char* x) {
+    const int64_t nb = k / 32;
+    const block_q4_0* row = reinterpret_cast<const block_q4_0*>(w);
+    const prepared_q4_0_chunk* xc = prepared_q4_0_chunks_of(x);
+    __m512 acc[kQuadsPerChunk] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    int64_t b0 = 0;
+    for (; b0 + kQ4ChunkBlocks <= nb; b0 += kQ4ChunkBlocks, ++xc) {
+        // a chunk is 288 bytes: 5 lines keep the prefetch from falling behind the stream
+        const char* ahead = reinterpret_cast<const char*>(row + b0) + kPrefetchBytes;
+        for (int i = 0; i < 5; ++i) _mm_prefetch(ahead + 64 * i, _MM_HINT_T0);
+        quad_bytes q[kQuadsPerChunk];
+        load_chunk(row, b0, nb, q);
+        const __m512 scale = _mm512_mul_ps(chunk_weight_scales(q), _mm512_load_ps(xc->d));
+        chunk_quads(q, *xc, scale, acc, std::make_integer_sequence<int, kQuadsPerChunk>());
+    }
+    if (b0 < nb) {  // a short chunk: only its quads (K = 1408, DeepSeek-V2-Lite's expert FFN, ends in 3)
+        quad_bytes q[kQuadsPerChunk];
+        load_chunk(row, b0, nb, q);
+        const __m512 scale = _mm512_mul_ps(chunk_weight_scales(q), _mm512_load_ps(xc->d));
+        switch ((nb - b0 + 3) / 4) {
+            case 1: chunk_quads(q, *xc, scale, acc, std::make_integer_sequence<int, 1>()); break;
+            case 2: chunk_quads(q, *xc, scale, acc, std::make_integer_sequence<int, 2>()); break;
+            case 3: chunk_quads(q, *xc, scale, acc, std::make_integer_sequence<int, 3>()); break;
+            default: chunk_quads(q, *xc, scale, acc, std::make_integer_sequence<int, 4>()); break;
+        }
+    }
+    return hsum512_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
+}
+
+// ---------------------------------------------------------------------------------- GEMM tile
+// RM weight rows × RN tokens over all of K, one quad per step. Per chunk of 16 blocks the products
+// d_w·d_x of every (row, token) go to a small table; per quad the RM rows' nibbles are split once
+// and reused by RN tokens; per quad and (row, token): the dot (2 vpdpbusd from the correction),
+// one permute of the table row, one convert, one FMA.
+template <int RM, int RN>
+void tile(int64_t k, const char* w, size_t w_stride, const char* x, size_t x_stride, float* y, size_t y_stride) {
+    const int64_t nb = k / 32;
+    const prepared_q4_0_chunk* xc[RN];
+    for (int c = 0; c < RN; ++c) xc[c] = prepared_q4_0_chunks_of(x + c * x_stride);
+    const block_q4_0* rows[RM];
+    for (int r = 0; r < RM; ++r) rows[r] = reinterpret_cast<const block_q4_0*>(w + r * w_stride);
+    __m512 acc[RM][RN];
+    for (int r = 0; r < RM; ++r)
+        for (int c = 0; c < RN; ++c) acc[r][c] = _mm512_setzero_ps();
+    alignas(64) float scale[RM][RN][kQ4ChunkBlocks];
+    for (int64_t b0 = 0, ch = 0; b0 < nb; b0 += kQ4ChunkBlocks, ++ch) {
+        const int count = nb - b0 < kQ4ChunkBlocks ? (int)(nb - b0) : kQ4ChunkBlocks;
+        for (int r = 0; r < RM; ++r) {
+            quad_bytes q[kQuadsPerChunk];
+            load_chunk(rows[r], b0, nb, q);
+            const __m512 dw = chunk_weight_scales(q);
+            for (int c = 0; c < RN; ++c) _mm512_store_ps(scale[r][c], _mm512_mul_ps(dw, _mm512_load_ps(xc[c][ch].d)));
+        }
+        for (int q = 0; 4 * q < count; ++q) {
+            const int bytes = (count - 4 * q) * (int)sizeof(block_q4_0);
+            __m512i lo[RM], hi[RM];
+            for (int r = 0; r < RM; ++r) {
+                const block_q4_0* b = rows[r] + b0 + 4 * q;
+                const __m512i v = quad_nibbles(bytes >= 72 ? load_quad(b) : load_quad_part(b, bytes));
+                lo[r] = low_nibbles(v);
+                hi[r] = high_nibbles(v);
+            }
+            const __m512i idx = quad_index(q);
+            for (int c = 0; c < RN; ++c) {
+                const prepared_q4_0_quad& xq = xc[c][ch].quad[q];
+                for (int r = 0; r < RM; ++r) {
+                    const __m512i d = quad_dot(lo[r], hi[r], xq);
+                    const __m512 s = _mm512_permutexvar_ps(idx, _mm512_load_ps(scale[r][c]));
+                    acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), s, acc[r][c]);
+                }
+            }
+        }
+    }
+    for (int r = 0; r < RM; ++r)
+        for (int c = 0; c < RN; ++c) y[c * y_stride + r] = hsum512_ps(acc[r][c]);
+}
+
+void gemv(int64_t k, const void* w, size_t w_stride, int64_t nrows, const void* xq, float* y) {
+    const char* wr = static_cast<const char*>(w);
+    const char* x = static_cast<const char*>(xq);
+    for (int64_t r = 0; r < nrows; ++r) y[r] = row_dot(k, wr + r * w_stride, x);
+}
+
+// kTileRows × kTileTokens per tile; edges narrower.
+void gemm(int64_t k, const void* w, size_t w_stride, int64_t nrows, const void* xq, size_t xq_stride, int64_t ncols,
+          float* y, size_t y_stride) {
+    const char* wr = static_cast<const char*>(w);
+    const char* x = static_cast<const char*>(xq);
+    auto rows = [&](auto tile_rm4, auto tile_rm1, const char* xc, float* yc) {
+        int64_t r = 0;
+        for (; r + kTileRows <= nrows; r += kTileRows) tile_rm4(k, wr + r * w_stride, w_stride, xc, xq_stride, yc + r, y_stride);
+        for (; r < nrows; ++r) tile_rm1(k, wr + r * w_stride, w_stride, xc, xq_stride, yc + r, y_stride);
+    };
+    int64_t c = 0;
+    for (; c + kTileTokens <= ncols; c += kTileTokens) rows(tile<kTileRows, kTileTokens>, tile<1, kTileTokens>, x + c * xq_stride, y + c * y_stride);
+    for (; c < ncols; ++c) rows(tile<kTileRows, 1>, tile<1, 1>, x + c * xq_stride, y + c * y_stride);
+}
+
+size_t prepared_bytes(int64_t k) { return prepared_q4_0_bytes(k); }
+
+}  // namespace
+
+void NI_REGISTER_Q4_0(kernel_table& t) {
+    type_kernels& q4 = t.types[NI_TYPE_Q4_0];
+    q4.act_bytes = prepared_bytes;
+    q4.prepare_act = avx512_prepare_q4_0;
+    q4.gemv = gemv;
+    q4.gemm = gemm;
+}
+
+}  // namespace ni
