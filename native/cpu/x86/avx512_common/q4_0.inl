@@ -163,46 +163,58 @@ float row_dot(int64_t k, const char* w, const char* x) {
 // and reused by RN tokens; per quad and (row, token): the dot (2 vpdpbusd from the correction),
 // one permute of the table row, one convert, one FMA.
 template <int RM, int RN>
+struct tile_state {
+    const prepared_q4_0_chunk* xc[RN];
+    const block_q4_0* rows[RM];
+    __m512 acc[RM][RN];
+    alignas(64) float scale[RM][RN][kQ4ChunkBlocks];
+};
+
+// Quad q of chunk ch (first block b0) for every (row, token); `bytes` < 72 only in a row's last quad.
+template <int RM, int RN, bool kWhole>
+static inline void tile_quad(tile_state<RM, RN>& t, int64_t b0, int64_t ch, int q, int bytes) {
+    __m512i lo[RM], hi[RM];
+    for (int r = 0; r < RM; ++r) {
+        const block_q4_0* b = t.rows[r] + b0 + 4 * q;
+        const __m512i v = quad_nibbles(kWhole ? load_quad(b) : load_quad_part(b, bytes));
+        lo[r] = low_nibbles(v);
+        hi[r] = high_nibbles(v);
+    }
+    const __m512i idx = quad_index(q);
+    for (int c = 0; c < RN; ++c) {
+        const prepared_q4_0_quad& xq = t.xc[c][ch].quad[q];
+        for (int r = 0; r < RM; ++r) {
+            const __m512i d = quad_dot(lo[r], hi[r], xq);
+            const __m512 s = _mm512_permutexvar_ps(idx, _mm512_load_ps(t.scale[r][c]));
+            t.acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), s, t.acc[r][c]);
+        }
+    }
+}
+
+template <int RM, int RN>
 void tile(int64_t k, const char* w, size_t w_stride, const char* x, size_t x_stride, float* y, size_t y_stride) {
     const int64_t nb = k / 32;
-    const prepared_q4_0_chunk* xc[RN];
-    for (int c = 0; c < RN; ++c) xc[c] = prepared_q4_0_chunks_of(x + c * x_stride);
-    const block_q4_0* rows[RM];
-    for (int r = 0; r < RM; ++r) rows[r] = reinterpret_cast<const block_q4_0*>(w + r * w_stride);
-    __m512 acc[RM][RN];
+    tile_state<RM, RN> t;
+    for (int c = 0; c < RN; ++c) t.xc[c] = prepared_q4_0_chunks_of(x + c * x_stride);
+    for (int r = 0; r < RM; ++r) t.rows[r] = reinterpret_cast<const block_q4_0*>(w + r * w_stride);
     for (int r = 0; r < RM; ++r)
-        for (int c = 0; c < RN; ++c) acc[r][c] = _mm512_setzero_ps();
-    alignas(64) float scale[RM][RN][kQ4ChunkBlocks];
+        for (int c = 0; c < RN; ++c) t.acc[r][c] = _mm512_setzero_ps();
     for (int64_t b0 = 0, ch = 0; b0 < nb; b0 += kQ4ChunkBlocks, ++ch) {
-        const int count = nb - b0 < kQ4ChunkBlocks ? (int)(nb - b0) : kQ4ChunkBlocks;
         for (int r = 0; r < RM; ++r) {
             quad_bytes q[kQuadsPerChunk];
-            load_chunk(rows[r], b0, nb, q);
+            load_chunk(t.rows[r], b0, nb, q);
             const __m512 dw = chunk_weight_scales(q);
-            for (int c = 0; c < RN; ++c) _mm512_store_ps(scale[r][c], _mm512_mul_ps(dw, _mm512_load_ps(xc[c][ch].d)));
+            for (int c = 0; c < RN; ++c) _mm512_store_ps(t.scale[r][c], _mm512_mul_ps(dw, _mm512_load_ps(t.xc[c][ch].d)));
         }
+        const int count = nb - b0 < kQ4ChunkBlocks ? (int)(nb - b0) : kQ4ChunkBlocks;
         for (int q = 0; 4 * q < count; ++q) {
             const int bytes = (count - 4 * q) * (int)sizeof(block_q4_0);
-            __m512i lo[RM], hi[RM];
-            for (int r = 0; r < RM; ++r) {
-                const block_q4_0* b = rows[r] + b0 + 4 * q;
-                const __m512i v = quad_nibbles(bytes >= 72 ? load_quad(b) : load_quad_part(b, bytes));
-                lo[r] = low_nibbles(v);
-                hi[r] = high_nibbles(v);
-            }
-            const __m512i idx = quad_index(q);
-            for (int c = 0; c < RN; ++c) {
-                const prepared_q4_0_quad& xq = xc[c][ch].quad[q];
-                for (int r = 0; r < RM; ++r) {
-                    const __m512i d = quad_dot(lo[r], hi[r], xq);
-                    const __m512 s = _mm512_permutexvar_ps(idx, _mm512_load_ps(scale[r][c]));
-                    acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), s, acc[r][c]);
-                }
-            }
+            if (bytes >= 72) tile_quad<RM, RN, true>(t, b0, ch, q, 72);
+            else tile_quad<RM, RN, false>(t, b0, ch, q, bytes);
         }
     }
     for (int r = 0; r < RM; ++r)
-        for (int c = 0; c < RN; ++c) y[c * y_stride + r] = hsum512_ps(acc[r][c]);
+        for (int c = 0; c < RN; ++c) y[c * y_stride + r] = hsum512_ps(t.acc[r][c]);
 }
 
 void gemv(int64_t k, const void* w, size_t w_stride, int64_t nrows, const void* xq, float* y) {
