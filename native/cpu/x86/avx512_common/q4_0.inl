@@ -223,6 +223,8 @@ void tile(int64_t k, const char* w, size_t w_stride, const char* x, size_t x_str
 void gemv(int64_t k, const void* w, size_t w_stride, int64_t nrows, const void* xq, float* y) {
     const char* wr = static_cast<const char*>(w);
     const char* x = static_cast<const char*>(xq);
+    // row_dot prefetches kPrefetchBytes ahead of itself: start the stream of this block of rows too
+    for (int i = 0; i < kPrefetchBytes; i += 64) _mm_prefetch(wr + i, _MM_HINT_T0);
     for (int64_t r = 0; r < nrows; ++r) y[r] = row_dot(k, wr + r * w_stride, x);
 }
 
