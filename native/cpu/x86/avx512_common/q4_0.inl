@@ -3,13 +3,21 @@
 // (NI_VNNI 1: vpdpbusd). One 512-bit vector holds the nibbles of four 32-value blocks (a quad).
 //
 // Per quad and (row, token):
-//   v = the four blocks' 16-byte qs side by side (one 16-byte load, one word permute of 64 bytes)
+//   v = the four blocks' 16-byte qs side by side (a 64- and a 16-byte load, one word permute)
 //   lanes = corr + dot(v & 0x0F, lo) + dot((v >> 4) & 0x0F, hi)   int32: exact Σ(q − 8)·x per lane
 //   acc += float(lanes) · (d_w · d_x of the lane's block)          one permute of a chunk's scales
-// That is 9 vector operations per 128 weights on VNNI, where the pair layout (prepared_q8.h) took
-// 11 per 64: Q4_0 decode was bound by instruction throughput, not memory, on Zen 4.
-// One tile routine serves decode and prefill as in q8_family.inl: RM = RN = 1 is the GEMV (one
-// sequential row stream), 4 × 4 the GEMM, and every output element follows the same sequence.
+// 9 vector operations per 128 weights on VNNI, where the pair layout (prepared_q8.h) took 11 per
+// 64 plus a 16-lane gather of the weight scales per 16 blocks (about 16 cycles on Zen 4); here the
+// scales come out of the quads' bytes by two word permutes. row_dot is the GEMV (one sequential row
+// stream), tile<2, 6> the GEMM; each output element follows one fixed sequence whatever the split.
+//
+// Measured on the 2-core Zen 4 VM (alternating runs against the previous kernels, medians):
+//   GEMV in cache, 1 thread, 2048×2048: 151.6 → 83.0 µs (VNNI), 154.8 → 86.2 µs (no VNNI)
+//     PROBE_TYPES=q4_0 PROBE_NO_GEMM=1 PROBE_ROTATION_MB=2 build/native/bin/kernel_probe avx512_vnni 1
+//   GEMV from DRAM, 2 threads, 2048×2048: 74–80 % → 84–88 % of the read bandwidth
+//     PROBE_TYPES=q4_0 PROBE_NO_GEMM=1 build/native/bin/kernel_probe avx512_vnni 2
+//   GEMM, 2 threads, N = 64: 2679 → 1631 µs (PROBE_M=2048 PROBE_N=64); N = 128: 6084 → 3461 µs
+// docs/native.md has the whole table.
 #include <utility>
 
 #include "core/blocks.h"
@@ -26,9 +34,10 @@ namespace ni {
 namespace {
 
 constexpr int kPrefetchBytes = 1024;
-// GEMM tile: 2 rows × 6 tokens. The dot, convert and FMA of every (row, token) share the two FP
-// pipes that multiply, so the tile is bound there whatever its shape; 2 × 6 (12 accumulators,
-// no spills) measured 4.5 cycles per quad and (row, token) in L2, 4 × 4 5.0, 2 × 8 4.8, 1 × 8 4.8.
+// GEMM tile: 2 rows × 6 tokens. The two vpdpbusd and the FMA of every (row, token) share the FP
+// pipes that multiply (one 512-bit operation per cycle between them on Zen 4), so every shape is
+// bound there; 2 × 6 (12 accumulators, no spills) measured 4.5 cycles per quad and (row, token)
+// in L2, 2 × 8 and 1 × 8 4.8, 4 × 4 5.0 (spilled).
 constexpr int kTileRows = 2, kTileTokens = 6;
 constexpr int kQuadsPerChunk = kQ4ChunkBlocks / kQ4QuadBlocks;
 
@@ -36,8 +45,8 @@ constexpr int kQuadsPerChunk = kQ4ChunkBlocks / kQ4QuadBlocks;
 // A quad (4 blocks, 72 bytes) is read as a = bytes 0..63 and b = bytes 56..71. a holds the four
 // fp16 scales (words 0, 9, 18, 27), the qs of blocks 0-2 and half of block 3's; b the rest of
 // block 3's. One two-source word permute gathers the qs side by side, and the scales of a chunk
-// come from its quads' a registers by two more permutes: no gather (a 16-lane vpgatherdd cost
-// about 16 cycles on Zen 4, a quarter of the whole chunk's time).
+// come from its quads' a registers by two more permutes. A 16-lane vpgatherdd of them took about
+// 16 cycles per chunk on Zen 4: the GEMV ran at 10.6 cycles per quad with it, 7.4 without.
 struct quad_bytes {
     __m512i a;
     __m128i b;
@@ -130,7 +139,7 @@ static inline void chunk_quads(const quad_bytes* w, const prepared_q4_0_chunk& x
 // One weight row · one token (decode): one sequential row stream (interleaving rows defeated the
 // hardware prefetcher on this machine), an accumulator per quad of a chunk so consecutive quads
 // do not wait on each other's FMA, and a software prefetch ahead of the stream. A short last
-// chunk runs the same code on zero-padded quads.
+// chunk runs only its quads, the last one maybe partial.
 float row_dot(int64_t k, const char* w, const char* x) {
     const int64_t nb = k / 32;
     const block_q4_0* row = reinterpret_cast<const block_q4_0*>(w);
@@ -146,7 +155,7 @@ float row_dot(int64_t k, const char* w, const char* x) {
         const __m512 scale = _mm512_mul_ps(chunk_weight_scales(q), _mm512_load_ps(xc->d));
         chunk_quads(q, *xc, scale, acc, std::make_integer_sequence<int, kQuadsPerChunk>());
     }
-    if (b0 < nb) {  // a short chunk: only its quads (K = 1408, DeepSeek-V2-Lite's expert FFN, ends in 3)
+    if (b0 < nb) {  // K = 1408 (DeepSeek-V2-Lite's expert FFN): 44 blocks, 2 chunks and 3 quads
         quad_bytes q[kQuadsPerChunk];
         load_chunk(row, b0, nb, q);
         const __m512 scale = _mm512_mul_ps(chunk_weight_scales(q), _mm512_load_ps(xc->d));
