@@ -1,4 +1,4 @@
-// Q4_0 / Q8_0 kernels for AVX-512 F/BW without VNNI (see ../avx512_common/q8_family.inl).
+// Q8_0 kernels for AVX-512 F/BW without VNNI (see ../avx512_common/q8_family.inl).
 #define NI_VNNI 0
 #define NI_REGISTER_Q8_FAMILY register_avx512_q8_family
 #include "x86/avx512_common/q8_family.inl"

@@ -1,13 +1,12 @@
-// AVX-512 kernels for Q4_0 and Q8_0 weights against prepared Q8 activations
-// (x86/common/prepared_q8.h), included by avx512/ (NI_VNNI 0: maddubs + madd) and avx512_vnni/
-// (NI_VNNI 1: vpdpbusd). One 512-bit vector holds a pair of 32-value blocks. One tile routine
-// serves both: RM = RN = 1 is the decode GEMV (one sequential row stream), 4 × 4 the GEMM, and
-// each output element follows the same instruction sequence whatever the tile shape.
+// AVX-512 kernels for Q8_0 weights against prepared Q8 activations (x86/common/prepared_q8.h),
+// included by avx512/ (NI_VNNI 0: maddubs + madd) and avx512_vnni/ (NI_VNNI 1: vpdpbusd). One
+// 512-bit vector holds a pair of 32-value blocks. One tile routine serves both: RM = RN = 1 is the
+// decode GEMV (one sequential row stream), 4 × 4 the GEMM, and each output element follows the same
+// instruction sequence whatever the tile shape. (Q4_0 has its own layout and kernels: q4_0.inl.)
 //
 // Per pair and (row, token), int32 lanes of 4 products:
-//   Q4_0: q in 0..15 read unsigned; the prepared lane correction (−8·Σx) makes Σ(q − 8)·x.
-//   Q8_0 (VNNI): w ^ 0x80 = w + 128 read unsigned; the prepared correction is −128·Σx.
-//   Q8_0 (no VNNI): the sign trick, maddubs(|w|, ±x); no correction.
+//   VNNI: w ^ 0x80 = w + 128 read unsigned; the prepared correction is −128·Σx.
+//   no VNNI: the sign trick, maddubs(|w|, ±x); no correction.
 #include <utility>
 
 #include "core/blocks.h"
@@ -36,13 +35,6 @@ static inline __m512i dot_u8s8(__m512i acc, __m512i u, __m512i s) {
     return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1)));
 #endif
 }
-
-struct q4_0_weights {
-    using block = block_q4_0;
-    static inline __m512i values(const block* b) { return expand_nibbles_pair(b[0].qs, b[1].qs); }
-    static inline __m512i dot(__m512i w, __m512i x, __m512i corr) { return dot_u8s8(corr, w, x); }
-    static constexpr int kCorrection = 8;
-};
 
 struct q8_0_weights {
     using block = block_q8_0;
@@ -229,17 +221,11 @@ void gemm(int64_t k, const void* w, size_t w_stride, int64_t nrows, const void* 
 }
 
 size_t prepared_bytes(int64_t k) { return prepared_q8_bytes(k); }
-void prepare_for_q4_0(const float* x, void* out, int64_t k) { avx2_prepare_q8(x, out, k, q4_0_weights::kCorrection); }
 void prepare_for_q8_0(const float* x, void* out, int64_t k) { avx2_prepare_q8(x, out, k, q8_0_weights::kCorrection); }
 
 }  // namespace
 
 void NI_REGISTER_Q8_FAMILY(kernel_table& t) {
-    type_kernels& q4 = t.types[NI_TYPE_Q4_0];
-    q4.act_bytes = prepared_bytes;
-    q4.prepare_act = prepare_for_q4_0;
-    q4.gemv = gemv<q4_0_weights>;
-    q4.gemm = gemm<q4_0_weights>;
     type_kernels& q8 = t.types[NI_TYPE_Q8_0];
     q8.act_bytes = prepared_bytes;
     q8.prepare_act = prepare_for_q8_0;

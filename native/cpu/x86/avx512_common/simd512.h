@@ -9,17 +9,6 @@ namespace ni {
 
 static inline float hsum512_ps(__m512 v) { return _mm512_reduce_add_ps(v); }
 
-// Two Q4 blocks' 16-byte nibble arrays (a, b) → 64 bytes 0..15 in element order:
-// [a low nibbles | a high nibbles | b low nibbles | b high nibbles].
-static inline __m512i expand_nibbles_pair(const uint8_t* a, const uint8_t* b) {
-    const __m256i v = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(b), reinterpret_cast<const __m128i*>(a));
-    const __m256i m = _mm256_set1_epi8(0x0F);
-    const __m256i lo = _mm256_and_si256(v, m), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m);
-    // lo = [a.lo | b.lo], hi = [a.hi | b.hi] in 128-bit halves → interleave the halves.
-    return _mm512_permutex2var_epi64(_mm512_castsi256_si512(lo), _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11),
-                                     _mm512_castsi256_si512(hi));
-}
-
 // Two Q8_0 blocks' 32-byte value arrays → one vector [a | b].
 static inline __m512i load_pair_256(const void* a, const void* b) {
     return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a))),

@@ -1,0 +1,112 @@
+// GEMV and tile GEMM of the 32-value block types (Q4_0, Q8_0) on every ISA against the scalar
+// reference, at the shapes where blocked kernels keep their edge cases:
+//   - K from 1 to 44 blocks and 342 (DeepSeek-V2-Lite's 10944): every remainder of the 16-block
+//     chunks and 4-block quads the AVX-512 Q4_0 kernel reads, odd block counts, K = 1408
+//   - M = 1, 2, 3, 5, 7 rows and N = 1..9 tokens, so every tile edge occurs
+//   - weight rows w_stride apart with NaN-scale bytes between them, and the last row ending at an
+//     unreadable page: a read past a row faults, a masked-out byte that leaked would show as NaN.
+// Tolerance as test_kernels_vs_scalar: 2e-6 of Σ|w·x| (float accumulation in another order).
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "dispatch/kernels.h"
+#include "test_common.h"
+
+namespace {
+
+// rows × w_stride bytes whose last row ends where an inaccessible page begins.
+struct guarded_rows {
+    char* map = nullptr;
+    size_t map_bytes = 0;
+    char* rows = nullptr;
+
+    guarded_rows(size_t bytes) {
+        const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        const size_t data_pages = (bytes + page - 1) / page;
+        map_bytes = (data_pages + 1) * page;
+        void* m = mmap(nullptr, map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) { std::perror("mmap"); std::abort(); }
+        map = static_cast<char*>(m);
+        if (mprotect(map + data_pages * page, page, PROT_NONE) != 0) { std::perror("mprotect"); std::abort(); }
+        rows = map + data_pages * page - bytes;
+    }
+    ~guarded_rows() { munmap(map, map_bytes); }
+    guarded_rows(const guarded_rows&) = delete;
+    guarded_rows& operator=(const guarded_rows&) = delete;
+};
+
+double abs_dot(const float* w, const float* x, int64_t k) {
+    double s = 0;
+    for (int64_t i = 0; i < k; ++i) s += std::fabs((double)w[i] * x[i]);
+    return s;
+}
+
+void check_type(const ni::kernel_table& ref, const ni::kernel_table& isa, int type, int64_t nb, nt::rng& r) {
+    const int64_t k = 32 * nb, max_rows = 7, max_toks = 9;
+    const size_t w_row = nt::row_size(type, k), w_stride = w_row + 20;  // 20 bytes of 0xFF between rows
+    std::vector<float> wf = nt::make_data(r, (size_t)(max_rows * k), 0.05f), xf = nt::make_data(r, (size_t)(max_toks * k));
+    std::vector<float> wd((size_t)(max_rows * k));
+    std::vector<uint8_t> packed(w_row);
+    const ni::type_kernels& rk = ref.types[type];
+    const ni::type_kernels& ik = isa.types[type];
+    for (int64_t i = 0; i < max_rows; ++i) {
+        rk.quantize_row(&wf[i * k], packed.data(), k);
+        rk.dequantize_row(packed.data(), &wd[i * k], k);
+    }
+    // Activations as the reference quantizes them, for the error scale.
+    const int act = nt::activation_type(type);
+    std::vector<float> xd((size_t)(max_toks * k));
+    std::vector<uint8_t> xq(nt::row_size(act, k));
+    for (int64_t i = 0; i < max_toks; ++i) {
+        ref.types[act].quantize_row(&xf[i * k], xq.data(), k);
+        ref.types[act].dequantize_row(xq.data(), &xd[i * k], k);
+    }
+    const size_t ref_stride = rk.act_bytes(k), isa_stride = (ik.act_bytes(k) + 63) / 64 * 64;
+    std::vector<uint8_t> ref_act(ref_stride * max_toks), isa_act(isa_stride * max_toks + 64);
+    uint8_t* isa_x = isa_act.data() + (64 - reinterpret_cast<uintptr_t>(isa_act.data()) % 64) % 64;
+    for (int64_t i = 0; i < max_toks; ++i) {
+        rk.prepare_act(&xf[i * k], &ref_act[i * ref_stride], k);
+        ik.prepare_act(&xf[i * k], isa_x + i * isa_stride, k);
+    }
+
+    for (int64_t rows : {1, 2, 3, 5, 7}) {
+        guarded_rows w((size_t)(rows - 1) * w_stride + w_row);
+        std::memset(w.rows, 0xFF, (size_t)(rows - 1) * w_stride + w_row);
+        for (int64_t i = 0; i < rows; ++i) rk.quantize_row(&wf[i * k], w.rows + i * w_stride, k);
+        for (int64_t toks = 1; toks <= max_toks; ++toks) {
+            std::vector<float> y_ref((size_t)(rows * toks)), y((size_t)(rows * toks), NAN);
+            rk.gemm(k, w.rows, w_stride, rows, ref_act.data(), ref_stride, toks, y_ref.data(), rows);
+            if (toks == 1) ik.gemv(k, w.rows, w_stride, rows, isa_x, y.data());
+            else ik.gemm(k, w.rows, w_stride, rows, isa_x, isa_stride, toks, y.data(), rows);
+            double worst = 0;
+            for (int64_t c = 0; c < toks; ++c)
+                for (int64_t i = 0; i < rows; ++i) {
+                    const double scale = abs_dot(&wd[i * k], &xd[c * k], k) + 1e-30;
+                    const double err = std::fabs((double)y[c * rows + i] - y_ref[c * rows + i]) / scale;
+                    if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : std::max(worst, err);
+                }
+            NT_CHECK(worst <= 2e-6, "%s %s %s k=%lld (%lld blocks) rows=%lld tokens=%lld: max |Δ|/Σ|wx| = %.3g",
+                     ni_isa_name(isa.isa), toks == 1 ? "gemv" : "gemm", nt::type_name(type), (long long)k, (long long)nb,
+                     (long long)rows, (long long)toks, worst);
+        }
+    }
+}
+
+}  // namespace
+
+int main() {
+    const ni::kernel_table& ref = ni::kernels_for(NI_ISA_SCALAR);
+    std::vector<int64_t> blocks;
+    for (int64_t nb = 1; nb <= 44; ++nb) blocks.push_back(nb);
+    blocks.push_back(342);
+    for (int isa : nt::supported_isas()) {
+        nt::rng r(99 + isa);
+        const ni::kernel_table& t = ni::kernels_for(isa);
+        std::printf("checking %s against scalar\n", ni_isa_name(isa));
+        for (int type : {NI_TYPE_Q4_0, NI_TYPE_Q8_0})
+            for (int64_t nb : blocks) check_type(ref, t, type, nb, r);
+    }
+    return nt::finish("test_block_shapes");
+}
