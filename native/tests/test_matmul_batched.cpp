@@ -154,6 +154,7 @@ int main() {
                 {2, 5, 130, 4 * bs + (bs == 256 ? 0 : 32), 0, false},
                 {4, 16, 9, bs * 3, 1, true},        // one weight shared by every batch
                 {1, 3, 300, bs == 256 ? 512 : 576, 0, false},  // attention P·V over a cache row of 576
+                {2, 6, 50, nt::block_size(type) == 1 ? 27 : bs, 0, false},  // float rows: 16- and 8-wide blocks, a tail; 4 + 2 outputs
             };
             for (const shape& s : shapes) {
                 check_rows_mode(isa, type, s, r);
