@@ -24,7 +24,7 @@ public sealed class GenerationBenchConfig : ManualConfig
         AddColumn(new PercentileColumn("p99 ms/token", 0.99));
         AddColumn(new FactColumn("tokens/s", f => f.Tokens / f.Seconds, "0.0"));
         AddColumn(new FactColumn("read GB/s", f => f.ReadBandwidth / 1e9, "0.0"));
-        AddColumn(new FactColumn("of bandwidth", f => f.WeightBytes / f.Seconds / f.ReadBandwidth, "P0", decodeOnly: true));
+        AddColumn(new FactColumn("of bandwidth", f => f.WeightBytes / f.Seconds / Bandwidth.RunMedian, "P0", decodeOnly: true));
         AddDiagnoser(MemoryDiagnoser.Default);
         WithOptions(ConfigOptions.DisableOptimizationsValidator);
     }

@@ -32,8 +32,9 @@ public sealed class FactColumn(string name, Func<CaseFacts, double> value, strin
     public UnitType UnitType => UnitType.Dimensionless;
     public string Legend => name switch
     {
-        "of bandwidth" => "decode only: weight bytes per second ÷ the read bandwidth the same pool measured just before this case",
-        "read GB/s" => "read bandwidth measured by ni_memory_read on this case's pool (best of several passes)",
+        "of bandwidth" => $"decode only: weight bytes per second ÷ the median of the {Bandwidth.ProbeCount} read-bandwidth probes " +
+                          $"of this run ({Bandwidth.RunMedian / 1e9:0.0} GB/s)",
+        "read GB/s" => "read bandwidth measured by ni_memory_read on this case's pool when it was set up (median of 9 passes)",
         _ => name,
     };
 

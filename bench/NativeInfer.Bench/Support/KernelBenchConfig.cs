@@ -27,14 +27,14 @@ public sealed class KernelBenchConfig : ManualConfig
         AddColumn(new FactColumn("GFLOP/s", f => f.Flops / f.Seconds / 1e9, "0.0"));
         AddColumn(new FactColumn("tokens/s", f => f.Tokens / f.Seconds, "0.0"));
         AddColumn(new FactColumn("read GB/s", f => f.ReadBandwidth / 1e9, "0.0"));
-        AddColumn(new FactColumn("of bandwidth", f => f.WeightBytes / f.Seconds / f.ReadBandwidth, "P0", decodeOnly: true));
+        AddColumn(new FactColumn("of bandwidth", f => f.WeightBytes / f.Seconds / Bandwidth.RunMedian, "P0", decodeOnly: true));
         AddColumn(new RatioToCaseColumn("vs AVX2", "isa", (mine, avx2) => avx2.Seconds / mine.Seconds,
             legend: "speed-up over the same case on AVX2 (time ratio)"));
         AddColumn(new RatioToCaseColumn("per byte vs N=1", "n1", (mine, one) => mine.Flops / mine.Seconds / (one.Flops / one.Seconds),
             legend: "weight bytes × tokens processed per second, relative to N = 1 (target for Q4_0/Q8_0: ≥ 10×)"));
         AddColumn(new RatioToCaseColumn("matmuls ÷ moe", "moe", (moe, mm) => mm.Seconds / moe.Seconds, otherMethod: "SeparateMatMuls",
             legend: "time of the same expert products as separate ni_matmul calls ÷ time of ni_moe_experts (≥ 0.91 meets 'within 10 %')"));
-        WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Value));
+        WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Value).WithMaxParameterColumnWidth(64));  // whole case names in the tables
         AddDiagnoser(MemoryDiagnoser.Default);
         WithOptions(ConfigOptions.DisableOptimizationsValidator);
     }
