@@ -37,11 +37,6 @@ struct guarded_rows {
     guarded_rows& operator=(const guarded_rows&) = delete;
 };
 
-double abs_dot(const float* w, const float* x, int64_t k) {
-    double s = 0;
-    for (int64_t i = 0; i < k; ++i) s += std::fabs((double)w[i] * x[i]);
-    return s;
-}
 
 void check_type(const ni::kernel_table& ref, const ni::kernel_table& isa, int type, int64_t nb, nt::rng& r) {
     const int64_t k = 32 * nb, max_rows = 7, max_toks = 9;
@@ -80,13 +75,7 @@ void check_type(const ni::kernel_table& ref, const ni::kernel_table& isa, int ty
             rk.gemm(k, w.rows, w_stride, rows, ref_act.data(), ref_stride, toks, y_ref.data(), rows);
             if (toks == 1) ik.gemv(k, w.rows, w_stride, rows, isa_x, y.data());
             else ik.gemm(k, w.rows, w_stride, rows, isa_x, isa_stride, toks, y.data(), rows);
-            double worst = 0;
-            for (int64_t c = 0; c < toks; ++c)
-                for (int64_t i = 0; i < rows; ++i) {
-                    const double scale = abs_dot(&wd[i * k], &xd[c * k], k) + 1e-30;
-                    const double err = std::fabs((double)y[c * rows + i] - y_ref[c * rows + i]) / scale;
-                    if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : std::max(worst, err);
-                }
+            const double worst = nt::worst_relative_error(y.data(), y_ref.data(), wd.data(), xd.data(), rows, toks, k);
             NT_CHECK(worst <= 2e-6, "%s %s %s k=%lld (%lld blocks) rows=%lld tokens=%lld: max |Δ|/Σ|wx| = %.3g",
                      ni_isa_name(isa.isa), toks == 1 ? "gemv" : "gemm", nt::type_name(type), (long long)k, (long long)nb,
                      (long long)rows, (long long)toks, worst);

@@ -1,6 +1,7 @@
 // A minimal test harness for the native ctest executables: checks that count failures and print
 // what differed, a deterministic RNG, and helpers to visit every ISA this CPU can run.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdarg>
 #include <cstdint>
@@ -143,6 +144,22 @@ inline int activation_type(int type) {
     ni_type_info info;
     ni_type_get_info(type, &info);
     return info.activation_type;
+}
+
+// The largest |y − y_ref| / Σ_i |w_i·x_i| over every (row, token) of [toks][rows] outputs, from
+// dequantized weights wd [rows][k] and activations xd [toks][k]: the scale a summation error lives
+// on. A NaN anywhere counts as infinite.
+inline double worst_relative_error(const float* y, const float* y_ref, const float* wd, const float* xd, int64_t rows,
+                                   int64_t toks, int64_t k) {
+    double worst = 0;
+    for (int64_t c = 0; c < toks; ++c)
+        for (int64_t i = 0; i < rows; ++i) {
+            double scale = 1e-30;
+            for (int64_t j = 0; j < k; ++j) scale += std::fabs((double)wd[i * k + j] * xd[c * k + j]);
+            const double err = std::fabs((double)y[c * rows + i] - y_ref[c * rows + i]) / scale;
+            if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : std::max(worst, err);
+        }
+    return worst;
 }
 
 }  // namespace nt

@@ -9,12 +9,6 @@
 
 namespace {
 
-// Σ|w_i·x_i| per (row, token) from dequantized data: the scale the summation error lives on.
-double abs_dot(const float* w, const float* x, int64_t k) {
-    double s = 0;
-    for (int64_t i = 0; i < k; ++i) s += std::fabs((double)w[i] * x[i]);
-    return s;
-}
 
 void check_quantizers(const ni::kernel_table& ref, const ni::kernel_table& isa, nt::rng& r) {
     const int act_types[] = {NI_TYPE_Q8_0, NI_TYPE_Q8_K, NI_TYPE_F16, NI_TYPE_BF16, NI_TYPE_F32};
@@ -80,13 +74,7 @@ void check_products(const ni::kernel_table& ref, const ni::kernel_table& isa, nt
                     rk.gemm(k, w.data(), w_row, rows, ref_act.data(), ref_stride, toks, y_ref.data(), rows);
                     if (toks == 1) ik.gemv(k, w.data(), w_row, rows, isa_act_aligned, y.data());
                     else ik.gemm(k, w.data(), w_row, rows, isa_act_aligned, isa_stride, toks, y.data(), rows);
-                    double worst = 0;
-                    for (int64_t c = 0; c < toks; ++c)
-                        for (int64_t i = 0; i < rows; ++i) {
-                            const double scale = abs_dot(&wd[i * k], &xd[c * k], k) + 1e-30;
-                            const double err = std::fabs((double)y[c * rows + i] - y_ref[c * rows + i]) / scale;
-                            if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : std::max(worst, err);
-                        }
+                    const double worst = nt::worst_relative_error(y.data(), y_ref.data(), wd.data(), xd.data(), rows, toks, k);
                     NT_CHECK(worst <= 2e-6, "%s %s %s k=%lld rows=%lld tokens=%lld: max |Δ|/Σ|wx| = %.3g",
                              ni_isa_name(isa.isa), toks == 1 ? "gemv" : "gemm", nt::type_name(type), (long long)k,
                              (long long)rows, (long long)toks, worst);
