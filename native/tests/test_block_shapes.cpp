@@ -11,8 +11,7 @@
 
 #include <cstring>
 
-#include "dispatch/kernels.h"
-#include "test_common.h"
+#include "kernel_compare.h"
 
 namespace {
 
@@ -58,24 +57,13 @@ void check_type(const ni::kernel_table& ref, const ni::kernel_table& isa, int ty
         ref.types[act].quantize_row(&xf[i * k], xq.data(), k);
         ref.types[act].dequantize_row(xq.data(), &xd[i * k], k);
     }
-    const size_t ref_stride = rk.act_bytes(k), isa_stride = (ik.act_bytes(k) + 63) / 64 * 64;
-    std::vector<uint8_t> ref_act(ref_stride * max_toks), isa_act(isa_stride * max_toks + 64);
-    uint8_t* isa_x = isa_act.data() + (64 - reinterpret_cast<uintptr_t>(isa_act.data()) % 64) % 64;
-    for (int64_t i = 0; i < max_toks; ++i) {
-        rk.prepare_act(&xf[i * k], &ref_act[i * ref_stride], k);
-        ik.prepare_act(&xf[i * k], isa_x + i * isa_stride, k);
-    }
 
     for (int64_t rows : {1, 2, 3, 5, 7}) {
         guarded_rows w((size_t)(rows - 1) * w_stride + w_row);
         std::memset(w.rows, 0xFF, (size_t)(rows - 1) * w_stride + w_row);
         for (int64_t i = 0; i < rows; ++i) rk.quantize_row(&wf[i * k], w.rows + i * w_stride, k);
         for (int64_t toks = 1; toks <= max_toks; ++toks) {
-            std::vector<float> y_ref((size_t)(rows * toks)), y((size_t)(rows * toks), NAN);
-            rk.gemm(k, w.rows, w_stride, rows, ref_act.data(), ref_stride, toks, y_ref.data(), rows);
-            if (toks == 1) ik.gemv(k, w.rows, w_stride, rows, isa_x, y.data());
-            else ik.gemm(k, w.rows, w_stride, rows, isa_x, isa_stride, toks, y.data(), rows);
-            const double worst = nt::worst_relative_error(y.data(), y_ref.data(), wd.data(), xd.data(), rows, toks, k);
+            const double worst = nt::isa_vs_scalar_error(rk, ik, k, w.rows, w_stride, rows, xf.data(), toks, wd.data(), xd.data());
             NT_CHECK(worst <= 2e-6, "%s %s %s k=%lld (%lld blocks) rows=%lld tokens=%lld: max |Δ|/Σ|wx| = %.3g",
                      ni_isa_name(isa.isa), toks == 1 ? "gemv" : "gemm", nt::type_name(type), (long long)k, (long long)nb,
                      (long long)rows, (long long)toks, worst);

@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "dispatch/kernels.h"
-#include "test_common.h"
+#include "kernel_compare.h"
 
 namespace {
 
@@ -60,21 +60,8 @@ void check_products(const ni::kernel_table& ref, const ni::kernel_table& isa, nt
                     for (int64_t i = 0; i < rows; ++i) ref.types[type].dequantize_row(&w[i * w_row], &wd[i * k], k);
                     for (int64_t i = 0; i < toks; ++i) ref.types[act].dequantize_row(&xq[i * x_row], &xd[i * k], k);
 
-                    // Each table prepares activations its own way from the same f32 rows.
-                    const ni::type_kernels& rk = ref.types[type];
-                    const ni::type_kernels& ik = isa.types[type];
-                    const size_t ref_stride = rk.act_bytes(k), isa_stride = (ik.act_bytes(k) + 63) / 64 * 64;
-                    std::vector<uint8_t> ref_act(ref_stride * toks), isa_act(isa_stride * toks + 64);
-                    uint8_t* isa_act_aligned = isa_act.data() + (64 - reinterpret_cast<uintptr_t>(isa_act.data()) % 64) % 64;
-                    for (int64_t i = 0; i < toks; ++i) {
-                        rk.prepare_act(&xf[i * k], &ref_act[i * ref_stride], k);
-                        ik.prepare_act(&xf[i * k], isa_act_aligned + i * isa_stride, k);
-                    }
-                    std::vector<float> y_ref((size_t)(rows * toks)), y((size_t)(rows * toks), NAN);
-                    rk.gemm(k, w.data(), w_row, rows, ref_act.data(), ref_stride, toks, y_ref.data(), rows);
-                    if (toks == 1) ik.gemv(k, w.data(), w_row, rows, isa_act_aligned, y.data());
-                    else ik.gemm(k, w.data(), w_row, rows, isa_act_aligned, isa_stride, toks, y.data(), rows);
-                    const double worst = nt::worst_relative_error(y.data(), y_ref.data(), wd.data(), xd.data(), rows, toks, k);
+                    const double worst = nt::isa_vs_scalar_error(ref.types[type], isa.types[type], k, w.data(), w_row, rows, xf.data(),
+                                                                 toks, wd.data(), xd.data());
                     NT_CHECK(worst <= 2e-6, "%s %s %s k=%lld rows=%lld tokens=%lld: max |Δ|/Σ|wx| = %.3g",
                              ni_isa_name(isa.isa), toks == 1 ? "gemv" : "gemm", nt::type_name(type), (long long)k,
                              (long long)rows, (long long)toks, worst);
