@@ -18,22 +18,22 @@ public sealed class CheckCommand : ICliCommand
     public string Name => "check";
     public string Summary => "check a model (GGUF, or a directory with config.json + safetensors): config, tensors, sizes, decode bytes";
     public string Usage => """
-        nativeinfer check MODEL [--config CONFIG.json|DIR] [--module-map MAP.yaml] [--strict] [--tensors]
+        nativeinfer check MODEL [--config CONFIG.json|DIR] [--module-map MAP.yaml] [--tensors]
           MODEL is a .gguf file, a directory with config.json (+ model.safetensors or an index), or a config.json.
+          A tensor no module uses, unless the architecture declares it ignorable (listed as "ignored: why"),
+          fails the check: running the file would leave out what it computes.
           --config      cross-check a GGUF against the config.json of the checkpoint it came from
           --module-map  YAML file mapping architecture names to your IModelDefinition types
-          --strict      fail on tensors the architecture does not use (otherwise they are listed)
           --tensors     list every expected tensor with its type and shape
         """;
 
-    public IReadOnlyList<string> Switches => ["strict", "tensors"];
+    public IReadOnlyList<string> Switches => ["tensors"];
 
     public int Run(CliArguments args, TextWriter output)
     {
         string model = args.RequiredPositional("model (a .gguf file or a directory with config.json)");
         string? config = args.Option("config");
         string? moduleMap = args.Option("module-map");
-        bool strict = args.Flag("strict");
         bool listTensors = args.Flag("tensors");
         args.EnsureAllConsumed();
 
@@ -46,7 +46,6 @@ public sealed class CheckCommand : ICliCommand
         {
             ModuleMap = new ModuleMap(mapOptions),
             CompanionConfig = config,
-            FailOnUnexpected = strict,
         });
         Print(report, listTensors, output);
         if (report.FailureReason is string reason) throw new CheckFailedException($"check failed: {reason}");
@@ -65,7 +64,8 @@ public sealed class CheckCommand : ICliCommand
         int missing = r.Tensors.Count(t => t.Status == TensorStatus.Missing);
         int shape = r.Tensors.Count(t => t.Status == TensorStatus.WrongShape);
         int type = r.Tensors.Count(t => t.Status == TensorStatus.WrongType);
-        o.WriteLine($"tensors: {r.ExpectedCount} expected, {r.PresentCount} present; {missing} missing, {shape} wrong shape, {type} wrong type, {r.Unexpected.Count} unexpected");
+        o.WriteLine($"tensors: {r.ExpectedCount} expected, {r.PresentCount} present; {missing} missing, {shape} wrong shape, {type} wrong type, " +
+                    $"{r.Unexpected.Count} unexpected, {r.Ignored.Count} ignored");
         var problems = r.Problems.ToList();
         foreach (TensorCheck t in listTensors ? r.Tensors : problems.Take(ListedProblems))
             o.WriteLine($"  {(t.IsProblem ? "✗" : " ")} {t.Describe()}");
@@ -73,9 +73,18 @@ public sealed class CheckCommand : ICliCommand
         foreach (PresentTensor t in listTensors ? r.Unexpected : r.Unexpected.Take(ListedProblems))
             o.WriteLine($"  ? {t.Name}: unexpected {t.TypeName} {t.ShapeText}");
         if (!listTensors && r.Unexpected.Count > ListedProblems) o.WriteLine($"  … and {r.Unexpected.Count - ListedProblems} more unexpected");
+        // Ignored tensors come in whole layers: one line per reason, the names with --tensors.
+        foreach (var group in r.Ignored.GroupBy(i => i.Reason))
+        {
+            o.WriteLine($"  - {group.Count()} tensor(s) ignored: {group.Key}");
+            if (listTensors)
+                foreach (IgnoredPresentTensor i in group) o.WriteLine($"      {i.Tensor.Name} {i.Tensor.TypeName} {i.Tensor.ShapeText}");
+        }
 
-        o.WriteLine($"parameters: {r.ParameterCount} ({Count(r.ParameterCount)})"
-                    + (r.UnexpectedParameterCount > 0 ? $", plus {r.UnexpectedParameterCount} in unexpected tensors" : ""));
+        o.WriteLine($"parameters: {r.ParameterCount} ({Count(r.ParameterCount)}); active per token {r.ActiveParameterCount} ({Count(r.ActiveParameterCount)}), "
+                    + "counted as model cards do: all but the routed experts a token does not select"
+                    + (r.UnexpectedParameterCount > 0 ? $"; plus {r.UnexpectedParameterCount} in unexpected tensors" : "")
+                    + (r.IgnoredParameterCount > 0 ? $"; plus {r.IgnoredParameterCount} ({Count(r.IgnoredParameterCount)}) in ignored tensors" : ""));
         o.WriteLine($"weights by type ({Bytes(r.TotalBytes)}):");
         foreach (WeightTypeUsage u in r.ByType)
             o.WriteLine($"  {u.TypeName,-6} {u.Tensors,6} tensors  {u.Parameters,14} params  {u.Bytes,14} bytes ({Bytes(u.Bytes)})");

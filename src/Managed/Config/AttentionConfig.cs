@@ -28,6 +28,12 @@ public sealed record AttentionConfig
     /// <summary>q, k and v projections carry biases (Qwen2).</summary>
     public bool QkvBias { get; init; }
 
+    /// <summary>
+    /// Every q and k head is RMS-normalised (weights of length <see cref="HeadDim"/>, shared by the heads)
+    /// before RoPE (Qwen3: q_norm / k_norm, GGUF attn_q_norm / attn_k_norm).
+    /// </summary>
+    public bool QkNorm { get; init; }
+
     // ----- MLA (DeepSeek-V2)
 
     /// <summary>Rank of the low-rank query path (q_a → norm → q_b); null = one q projection.</summary>

@@ -32,8 +32,14 @@ public sealed record ModelConfig
     public MoeConfig? Moe { get; init; }
 
     /// <summary>Whether layer <paramref name="layer"/> uses the MoE block (else the dense MLP).</summary>
-    public bool IsMoeLayer(int layer) =>
-        Moe is { } moe && layer >= moe.LeadingDenseBlocks && (moe.LayerFrequency <= 1 || layer % moe.LayerFrequency == 0);
+    public bool IsMoeLayer(int layer) => Moe is { } moe && moe.IsSparseLayer(layer);
+
+    /// <summary>
+    /// Multi-token-prediction layers the file stores after the <see cref="NumLayers"/> decoder layers
+    /// (GGUF <c>{arch}.nextn_predict_layers</c>, config.json num_nextn_predict_layers). Decoding does not
+    /// run them; their tensors are accounted as ignored.
+    /// </summary>
+    public int NextNPredictLayers { get; init; }
 
     /// <summary>Throws <see cref="ModelConfigException"/> naming the first inconsistency.</summary>
     public ModelConfig Validate()

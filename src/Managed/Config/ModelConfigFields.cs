@@ -55,6 +55,7 @@ public static class ModelConfigFields
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",
         IFormattable x => x.ToString(null, CultureInfo.InvariantCulture),
+        IEnumerable<int> list => "[" + string.Join(", ", list) + "]",
         _ => value.ToString() ?? "",
     };
 
@@ -62,6 +63,7 @@ public static class ModelConfigFields
     {
         if (a is float fa && b is float fb)
             return fa == fb || Math.Abs(fa - fb) <= tolerance * Math.Max(Math.Abs(fa), Math.Abs(fb));
+        if (a is IEnumerable<int> la && b is IEnumerable<int> lb) return la.SequenceEqual(lb);
         return Equals(a, b);
     }
 

@@ -115,18 +115,23 @@ public static class Injector
         }
 
         // Devices: the CPU always. A CUDA device must exist and the operator must have a CUDA
-        // implementation; otherwise the rule fails, or — when the user asked for it — that phase runs on
-        // the CPU. On a CUDA device every linear op is the int4 GEMM (KTransformers' KLinearTorch included).
+        // implementation (its descriptor's CudaOp runs there, whatever op the rule named — KTransformers
+        // runs every linear op on CUDA as its Marlin kernel); otherwise the rule fails, or — when the user
+        // asked for it — that phase runs on the CPU. An op that only runs on CUDA, left on the CPU, becomes
+        // the operator's CPU op under the fallback and is an error without it.
         (generate, genOp) = Place(generate, genOp, "generate_device");
         (prefill, preOp) = Place(prefill, preOp, "prefill_device");
         if (!output.IsCpu && !(output == generate || output == prefill)) output = Place(output, null, "out_device").Device;
-        if (genOp == Operators.KTransformersLinear.MarlinOp && generate.IsCpu || preOp == Operators.KTransformersLinear.MarlinOp && prefill.IsCpu)
+        genOp = KeepOffCpu(genOp, generate);
+        preOp = KeepOffCpu(preOp, prefill);
+
+        string? KeepOffCpu(string? phaseOp, Device device)
         {
+            if (phaseOp is null || !device.IsCpu || op is null || !op.CudaOnlyOps.Contains(phaseOp)) return phaseOp;
             if (!options.FallbackToCpu)
-                throw new InjectionException($"{rule.Location}: KLinearMarlin runs on a CUDA device, but {module.Path} is placed on the CPU");
-            if (genOp == Operators.KTransformersLinear.MarlinOp && generate.IsCpu) genOp = Operators.KTransformersLinear.CpuOp;
-            if (preOp == Operators.KTransformersLinear.MarlinOp && prefill.IsCpu) preOp = Operators.KTransformersLinear.CpuOp;
-            note ??= "(KLinearMarlin needs CUDA; CPU fallback)";
+                throw new InjectionException($"{rule.Location}: {phaseOp} runs on a CUDA device, but {module.Path} is placed on the CPU");
+            note ??= $"({phaseOp} needs CUDA; CPU fallback)";
+            return op.CpuOp;
         }
 
         (Device Device, string? Op) Place(Device d, string? phaseOp, string key)
@@ -135,7 +140,7 @@ public static class Injector
             var (available, reason) = options.DeviceProbe(d);
             string? problem = !available ? $"{d} is not available: {reason}"
                 : op is { RunsOnCuda: false } ? $"operator {op.Name} has no CUDA implementation yet" : null;
-            if (problem is null) return (d, op?.ResolveOp is null ? phaseOp : Operators.KTransformersLinear.MarlinOp);
+            if (problem is null) return (d, op?.CudaOp ?? phaseOp);
             if (!options.FallbackToCpu)
                 throw new InjectionException($"{rule.Location}: {module.Path} is placed on {d} ({key}), but {problem}. " +
                                              "Use a CPU rule file, or enable the CPU fallback (InjectionOptions.FallbackToCpu / --cpu-fallback)");
@@ -143,10 +148,11 @@ public static class Injector
             note = $"(rule asked for {d}; CPU fallback)";
             fallbackFrom ??= d;
             fallbackReason ??= problem;
-            return (Device.Cpu, phaseOp == Operators.KTransformersLinear.MarlinOp ? Operators.KTransformersLinear.CpuOp : phaseOp);
+            return (Device.Cpu, phaseOp is not null && op is not null && op.CudaOnlyOps.Contains(phaseOp) ? op.CpuOp : phaseOp);
         }
 
         object? bound = KwargBinder.Bind(op?.OptionsType, rule.Kwargs.Where(k => !CommonKwargs.Contains(k.Key)), op?.Name ?? "default", rule.Location);
+        if (bound is IExplainNote { Note: { } optionNote }) note = note is null ? $"({optionNote})" : $"{note} ({optionNote})";
         if (bound is Operators.DecoderStackOptions stack)
             foreach (var (layer, device) in stack.TransferMap)
             {

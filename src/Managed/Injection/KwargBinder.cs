@@ -24,7 +24,15 @@ public static class KwargBinder
             if (!props.TryGetValue(name, out PropertyInfo? prop))
                 throw new InjectionException($"{where}: operator {operatorName} has no kwarg '{name}'" +
                                              (props.Count > 0 ? $" (it takes: {string.Join(", ", props.Keys)})" : " (it takes none besides the common device/op kwargs)"));
-            prop.SetValue(options, Convert(node, prop.PropertyType, name, where));
+            try
+            {
+                prop.SetValue(options, Convert(node, prop.PropertyType, name, where));
+            }
+            catch (TargetInvocationException e) when (e.InnerException is ArgumentException bad)
+            {
+                // An options setter that validates its value (ExpertsOptions.Backend).
+                throw new InjectionException($"{where.File}:{node.Start.Line} (rule {where.RuleIndex + 1}): kwarg '{name}' of {operatorName}: {bad.Message}");
+            }
         }
         return options;
     }

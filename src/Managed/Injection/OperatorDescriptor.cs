@@ -10,8 +10,20 @@ namespace NativeInfer.Injection;
 public sealed record OperatorDescriptor(string Name, Type OperatorType, IReadOnlyList<Type> ModuleTypes, Type? OptionsType = null,
                                         Func<string?, string>? ResolveOp = null)
 {
+    /// <summary>
+    /// The op that runs when a phase is placed on a CUDA device (KTransformersLinear: KLinearMarlin, for
+    /// every op a rule names, as KTransformers does); null when the operator has no CUDA implementation.
+    /// </summary>
+    public string? CudaOp { get; init; }
+
     /// <summary>Whether the operator has a CUDA implementation (today: KTransformersLinear through KLinearMarlin).</summary>
-    public bool RunsOnCuda { get; init; }
+    public bool RunsOnCuda => CudaOp is not null;
+
+    /// <summary>Ops that only run on a CUDA device (KLinearMarlin, KExpertsMarlin).</summary>
+    public IReadOnlySet<string> CudaOnlyOps { get; init; } = new HashSet<string>();
+
+    /// <summary>The op a CUDA-only op becomes when the user's CPU fallback moves its phase to the CPU.</summary>
+    public string? CpuOp { get; init; }
 
     public bool Accepts(Models.Modules.Module module) => ModuleTypes.Count == 0 || ModuleTypes.Any(t => t.IsInstanceOfType(module));
 

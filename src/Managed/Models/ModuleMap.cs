@@ -7,7 +7,7 @@ namespace NativeInfer.Models;
 
 /// <summary>
 /// Architecture name → model definition: GGUF <c>general.architecture</c> ("deepseek2") or config.json
-/// <c>architectures[0]</c> ("DeepseekV2ForCausalLM"). Built-ins cover DeepSeek-V2, Qwen2-MoE and the
+/// <c>architectures[0]</c> ("DeepseekV2ForCausalLM"). Built-ins cover DeepSeek-V2/V3, Qwen2-MoE, Qwen3(-MoE) and the
 /// Llama family; users add or replace entries with <see cref="Register(string, Type)"/>, an options
 /// object or a YAML file naming their own types (the analog of lmdeploy's custom_module_map).
 /// </summary>
@@ -18,8 +18,10 @@ public sealed class ModuleMap
     /// <summary>The built-in map.</summary>
     public ModuleMap()
     {
-        foreach (string name in (string[])["deepseek2", "DeepseekV2ForCausalLM"]) Register(name, typeof(DeepseekV2Definition), "built-in");
+        foreach (string name in (string[])["deepseek2", "DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM"]) Register(name, typeof(DeepseekDefinition), "built-in");
         foreach (string name in (string[])["qwen2moe", "Qwen2MoeForCausalLM"]) Register(name, typeof(Qwen2MoeDefinition), "built-in");
+        foreach (string name in (string[])["qwen3moe", "Qwen3MoeForCausalLM"]) Register(name, typeof(Qwen3MoeDefinition), "built-in");
+        foreach (string name in (string[])["qwen3", "Qwen3ForCausalLM"]) Register(name, typeof(Qwen3Definition), "built-in");
         foreach (string name in (string[])["llama", "qwen2", "mistral", "mixtral", "LlamaForCausalLM", "Qwen2ForCausalLM", "MistralForCausalLM", "MixtralForCausalLM"])
             Register(name, typeof(LlamaDefinition), "built-in");
     }

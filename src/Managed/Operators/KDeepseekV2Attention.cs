@@ -17,7 +17,7 @@ public sealed class DeepseekV2AttentionOptions
 }
 
 /// <summary>
-/// DeepSeek-V2 multi-head latent attention (design doc §5). The cache holds only [c | rope(k_pe)]
+/// DeepSeek-V2 / V3 multi-head latent attention (design doc §5). The cache holds only [c | rope(k_pe)]
 /// per token (kv_lora_rank + qk_rope values). Decode runs absorbed:
 ///   q_lat[h] = W_UK[h]ᵀ q_nope[h]            (W_ROWS on the quantized kv_b rows, batched over heads)
 ///   s[h, τ] = scale·(q_lat[h]·c[τ] + q_pe[h]·k_pe[τ])   (one matmul of [q_lat | q_pe] against the cache)
@@ -29,7 +29,7 @@ public sealed class DeepseekV2AttentionOptions
 /// </summary>
 public sealed unsafe class KDeepseekV2Attention : InjectedOperator, IAttentionOperator
 {
-    private readonly DeepseekV2Attention _attn;
+    private readonly LatentAttention _attn;
     private readonly DeepseekV2AttentionOptions _options;
     private readonly int _h, _dn, _dr, _dv, _r, _hidden;
     private readonly float _scale;
@@ -41,8 +41,8 @@ public sealed unsafe class KDeepseekV2Attention : InjectedOperator, IAttentionOp
 
     public KDeepseekV2Attention(OperatorContext context) : base(context)
     {
-        _attn = context.Module as DeepseekV2Attention
-                ?? throw new ModelLoadException($"{Key}: KDeepseekV2Attention needs a DeepseekV2Attention module, got {context.Module.ClassName}");
+        _attn = context.Module as LatentAttention
+                ?? throw new ModelLoadException($"{Key}: KDeepseekV2Attention needs a latent attention module (DeepseekV2Attention, DeepseekV3Attention), got {context.Module.ClassName}");
         _options = context.OptionsAs<DeepseekV2AttentionOptions>();
         AttentionConfig a = context.Config.Attention;
         (_h, _dn, _dr, _dv, _r, _hidden) = (a.NumHeads, a.QkNopeHeadDim, a.QkRopeHeadDim, a.VHeadDim, a.KvLoraRank, context.Config.HiddenSize);

@@ -10,11 +10,14 @@ namespace NativeInfer.Operators;
 /// prefill_op for several): KExpertsCPU — the native MoE kernel (tokens grouped per expert, each
 /// expert's weights read once per call); KExpertsManaged — the managed f32 reference (each selected
 /// expert's rows dequantized exactly, one dot per row, activations unquantized).
-/// KTransformers' KExpertsTorch is accepted as KExpertsCPU.
+/// KTransformers' KExpertsTorch is accepted as KExpertsCPU; its KExpertsMarlin (experts on a GPU) has no
+/// implementation here: a rule naming it fails, or with the CPU fallback runs KExpertsCPU. Its `backend`
+/// kwarg (llamafile, AMXInt8, AMXBF16) chooses KTransformers' CPU kernels; here every value runs
+/// NativeInfer's CPU kernels, which `rules explain` notes.
 /// </summary>
 public sealed unsafe class KTransformersExperts : InjectedOperator, IExpertsOperator
 {
-    public const string CpuOp = "KExpertsCPU", ManagedOp = "KExpertsManaged";
+    public const string CpuOp = "KExpertsCPU", ManagedOp = "KExpertsManaged", MarlinOp = "KExpertsMarlin";
 
     private readonly Experts _experts;
     private readonly bool _generateManaged, _prefillManaged;
@@ -32,7 +35,8 @@ public sealed unsafe class KTransformersExperts : InjectedOperator, IExpertsOper
     {
         null or "" or CpuOp or "KExpertsTorch" => CpuOp,
         ManagedOp => ManagedOp,
-        _ => throw new ArgumentException($"unknown experts op '{op}' (known: {CpuOp}, {ManagedOp}, KExpertsTorch)"),
+        MarlinOp => MarlinOp,
+        _ => throw new ArgumentException($"unknown experts op '{op}' (known: {CpuOp}, {ManagedOp}, KExpertsTorch, {MarlinOp} on CUDA)"),
     };
 
     public override void Bind(OperatorBinder binder)

@@ -11,7 +11,9 @@ namespace NativeInfer.Operators;
 /// KLinearManaged — the managed f32 reference (weights dequantized once at bind, one dot per row);
 /// KLinearMarlin — the CUDA int4 GEMM on the weights repacked at load (Q4_0 losslessly with group 32,
 /// F16/BF16 quantized with group 128; needs a CUDA device, K % 128 == 0 and N % 64 == 0; see docs/cuda.md).
-/// KTransformers' KLinearTorch is accepted as KLinearCPU.
+/// KTransformers' KLinearTorch and KLinearCPUInfer are accepted as KLinearCPU, its VLinearMarlin as
+/// KLinearMarlin; KLinearFP8 (FP8 weights of DeepSeek-V3's own checkpoint) is refused: GGUF files hold no
+/// FP8 tensors and there is no FP8 kernel.
 /// </summary>
 public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperator, IDisposable
 {
@@ -40,8 +42,11 @@ public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperat
     {
         null or "" or CpuOp or "KLinearTorch" or "KLinearCPUInfer" => CpuOp,
         ManagedOp => ManagedOp,
-        MarlinOp => MarlinOp,
-        _ => throw new ArgumentException($"unknown linear op '{op}' (known: {CpuOp}, {ManagedOp}, {MarlinOp}, KLinearTorch)"),
+        MarlinOp or "VLinearMarlin" => MarlinOp,
+        "KLinearFP8" => throw new ArgumentException(
+            "linear op 'KLinearFP8' multiplies FP8 weights (DeepSeek-V3's own FP8 checkpoint); GGUF files hold no FP8 tensors and " +
+            $"NativeInfer has no FP8 kernel: use {MarlinOp} (CUDA) or {CpuOp}"),
+        _ => throw new ArgumentException($"unknown linear op '{op}' (known: {CpuOp}, {ManagedOp}, {MarlinOp}, KLinearTorch, KLinearCPUInfer, VLinearMarlin)"),
     };
 
     public int In => _linear.InFeatures;

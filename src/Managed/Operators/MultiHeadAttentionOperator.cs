@@ -5,8 +5,8 @@ using NativeInfer.Runtime;
 namespace NativeInfer.Operators;
 
 /// <summary>
-/// Multi-head / grouped-query attention (Qwen2, Llama): q, k, v projections (with bias when the model
-/// has it), RoPE on q and k, the cache row [K heads | V heads], softmax(q·kᵀ/√d) over the visible
+/// Multi-head / grouped-query attention (Qwen2/3, Llama, Mixtral): q, k, v projections (with bias when
+/// the model has it), per-head RMSNorm of q and k when the model has it (Qwen3), RoPE on q and k, the cache row [K heads | V heads], softmax(q·kᵀ/√d) over the visible
 /// positions, o_proj. Queries are regrouped per KV head ([g][t][j]) so one batched product covers
 /// every head for any number of tokens.
 /// </summary>
@@ -17,6 +17,7 @@ public sealed unsafe class MultiHeadAttentionOperator : InjectedOperator, IAtten
     private readonly float _scale;
     private ILinearOperator _q = null!, _k = null!, _v = null!, _o = null!;
     private IRotaryOperator _rope = null!;
+    private INormOperator? _qNorm, _kNorm;
 
     public MultiHeadAttentionOperator(OperatorContext context) : base(context)
     {
@@ -35,6 +36,8 @@ public sealed unsafe class MultiHeadAttentionOperator : InjectedOperator, IAtten
         _v = binder.OperatorFor<ILinearOperator>(_attn.VProj);
         _o = binder.OperatorFor<ILinearOperator>(_attn.OProj);
         _rope = binder.OperatorFor<IRotaryOperator>(_attn.RotaryEmb);
+        if (_attn.QNorm is { } qn) _qNorm = binder.OperatorFor<INormOperator>(qn);
+        if (_attn.KNorm is { } kn) _kNorm = binder.OperatorFor<INormOperator>(kn);
     }
 
     public void Forward(ForwardContext ctx, int layer, float* x, int n, float* y)
@@ -47,6 +50,9 @@ public sealed unsafe class MultiHeadAttentionOperator : InjectedOperator, IAtten
         _q.Forward(ctx, x, n, q);
         _k.Forward(ctx, x, n, k);
         _v.Forward(ctx, x, n, v);
+        // Per-head norms: the heads of all tokens are consecutive rows of d values.
+        _qNorm?.Forward(ctx, q, n * _h, q);
+        _kNorm?.Forward(ctx, k, n * _kvh, k);
         _rope.Apply(ctx, q, n, _h, (long)_h * _d, _d);
         _rope.Apply(ctx, k, n, _kvh, kvWidth, _d);
         for (int t = 0; t < n; t++)

@@ -61,3 +61,10 @@ public unsafe interface IDecoderStackOperator
 {
     void Forward(ForwardContext ctx, int* tokens, int n, float* hidden);
 }
+
+/// <summary>Expert selection: x [n][hidden] → ids [n][TopK] and their weights [n][TopK].</summary>
+public unsafe interface IRouterOperator
+{
+    int TopK { get; }
+    void Forward(ForwardContext ctx, float* x, int n, int* ids, float* weights);
+}

@@ -3,31 +3,52 @@ using NativeInfer.Config;
 namespace NativeInfer.Operators;
 
 /// <summary>
-/// Expert selection from router logits (design doc §5): scores = softmax (or sigmoid) of the logits in
-/// f32; greedy = top-k over all experts; group-limited greedy = score each of n_group groups by its best
-/// expert, keep the best topk_group groups, top-k among their experts. Weights are the selected scores,
-/// divided by their sum when norm_topk_prob and k > 1, else multiplied by routed_scaling_factor.
-/// Ties go to the lower expert id.
+/// Expert selection from router logits (design doc §5), in f32 as llama.cpp computes it:
+/// <list type="number">
+/// <item>scores = softmax or sigmoid of the logits;</item>
+/// <item>selection scores = scores + the per-expert bias when the model has one (DeepSeek-V3), else the scores;</item>
+/// <item>grouped routing keeps the topk_group best of n_group groups, a group scored by its best selection
+/// score (DeepSeek-V2's group_limited_greedy) or the sum of its two best (DeepSeek-V3's noaux_tc);</item>
+/// <item>the k best selection scores among the kept experts are chosen, best first;</item>
+/// <item>weights are the chosen experts' unbiased scores, divided by their sum when normalising, then
+/// multiplied by routed_scaling_factor.</item>
+/// </list>
+/// Ties go to the lower expert (and group) id.
 /// </summary>
 public static unsafe class Router
 {
-    /// <summary>For each of n tokens: logits [n][E] → ids [n][k], weights [n][k]. scores is [E] scratch.</summary>
-    public static void Route(MoeConfig moe, float* logits, int n, int* ids, float* weights, float* scores)
+    /// <summary>Floats of scratch <see cref="Route"/> needs for <paramref name="moe"/>.</summary>
+    public static int ScratchFloats(MoeConfig moe) => 2 * moe.NumExperts + moe.NumGroups;
+
+    /// <summary>
+    /// For each of n tokens: logits [n][E] → ids [n][k], weights [n][k]. <paramref name="bias"/> is [E]
+    /// (required when <see cref="MoeConfig.SelectionBias"/>, else ignored); scratch holds <see cref="ScratchFloats"/>.
+    /// </summary>
+    public static void Route(MoeConfig moe, float* logits, int n, float* bias, int* ids, float* weights, float* scratch)
     {
         int e = moe.NumExperts, k = moe.ExpertsPerToken;
+        if (moe.SelectionBias && bias == null) throw new ArgumentNullException(nameof(bias), "this router selects by score + bias");
+        float* scores = scratch, choice = moe.SelectionBias ? scratch + e : scratch, groupScores = scratch + 2 * e;
+        bool* allowed = stackalloc bool[moe.IsGrouped ? e : 0];
         for (int t = 0; t < n; t++)
         {
-            float* row = logits + (long)t * e;
-            Score(moe.Scoring, row, e, scores);
+            Score(moe.Scoring, logits + (long)t * e, e, scores);
+            if (moe.SelectionBias)
+                for (int i = 0; i < e; i++) choice[i] = scores[i] + bias[i];
             int* sel = ids + (long)t * k;
             float* w = weights + (long)t * k;
-            if (moe.Routing == RoutingMethod.GroupLimitedGreedy && moe.NumGroups > 1) SelectGroupLimited(moe, scores, sel);
-            else SelectTopK(scores, e, k, sel, allowed: null);
+            if (moe.IsGrouped)
+            {
+                KeepBestGroups(moe, choice, groupScores, allowed);
+                SelectTopK(choice, e, k, sel, allowed);
+            }
+            else SelectTopK(choice, e, k, sel, allowed: null);
+
             float sum = 0;
             for (int j = 0; j < k; j++) sum += w[j] = scores[sel[j]];
-            if (moe.NormalizeTopKProbabilities && k > 1)
+            if (moe.NormalizeTopKProbabilities)
                 for (int j = 0; j < k; j++) w[j] /= sum;
-            else if (moe.RoutedScalingFactor != 1f)
+            if (moe.RoutedScalingFactor != 1f)
                 for (int j = 0; j < k; j++) w[j] *= moe.RoutedScalingFactor;
         }
     }
@@ -64,22 +85,26 @@ public static unsafe class Router
         }
     }
 
-    private static void SelectGroupLimited(MoeConfig moe, float* scores, int* sel)
+    /// <summary>Marks the experts of the topk_group best groups in <paramref name="allowed"/>.</summary>
+    private static void KeepBestGroups(MoeConfig moe, float* choice, float* groupScores, bool* allowed)
     {
-        int e = moe.NumExperts, groups = moe.NumGroups, perGroup = e / groups;
-        float* groupScore = stackalloc float[groups];
+        int groups = moe.NumGroups, perGroup = moe.ExpertsPerGroup;
+        bool sumOfTwo = moe.Routing == RoutingMethod.NoAuxTopKGroups;
         for (int g = 0; g < groups; g++)
         {
-            float best = float.NegativeInfinity;
-            for (int i = 0; i < perGroup; i++) best = MathF.Max(best, scores[g * perGroup + i]);
-            groupScore[g] = best;
+            float* s = choice + g * perGroup;
+            float first = float.NegativeInfinity, second = float.NegativeInfinity;
+            for (int i = 0; i < perGroup; i++)
+            {
+                if (s[i] > first) (first, second) = (s[i], first);
+                else if (s[i] > second) second = s[i];
+            }
+            groupScores[g] = sumOfTwo ? first + second : first;
         }
-        int* keptGroups = stackalloc int[moe.TopKGroups];
-        SelectTopK(groupScore, groups, moe.TopKGroups, keptGroups, allowed: null);
-        bool* allowed = stackalloc bool[e];
-        for (int i = 0; i < e; i++) allowed[i] = false;
+        int* kept = stackalloc int[moe.TopKGroups];
+        SelectTopK(groupScores, groups, moe.TopKGroups, kept, allowed: null);
+        new Span<bool>(allowed, moe.NumExperts).Clear();
         for (int j = 0; j < moe.TopKGroups; j++)
-            for (int i = 0; i < perGroup; i++) allowed[keptGroups[j] * perGroup + i] = true;
-        SelectTopK(scores, e, moe.ExpertsPerToken, sel, allowed);
+            new Span<bool>(allowed + kept[j] * perGroup, perGroup).Fill(true);
     }
 }

@@ -7,9 +7,10 @@ using NativeInfer.Runtime;
 namespace NativeInfer.Operators;
 
 /// <summary>
-/// A MoE block: router logits in f32 → <see cref="Router"/> → the routed experts operator → plus the
-/// shared expert(s): added as is (DeepSeek-V2) or scaled by sigmoid(w_gate · x) (Qwen2-MoE).
-/// Registered as KDeepseekV2MoE, KQwen2MoeSparseMoeBlock and as the default for every MoE block.
+/// A MoE block: expert selection — the router operator of a DeepSeek block's MoEGate, or router logits
+/// from a Linear gate through <see cref="Router"/> (Qwen, Mixtral) — then the routed experts operator,
+/// plus the shared expert(s): added as is (DeepSeek) or scaled by sigmoid(w_gate · x) (Qwen2-MoE).
+/// Registered under KTransformers' names for every MoE block class and as their default.
 /// </summary>
 public sealed unsafe class SparseMoeOperator : InjectedOperator, IFeedForwardOperator
 {
@@ -18,8 +19,8 @@ public sealed unsafe class SparseMoeOperator : InjectedOperator, IFeedForwardOpe
     private IExpertsOperator _experts = null!;
     private IFeedForwardOperator? _shared;
     private ILinearOperator? _sharedGate;
-    private ILinearOperator? _routerLinear;   // Qwen2 / Mixtral: the router is a Linear module
-    private WeightTensor _routerWeight;       // DeepSeek-V2: MoEGate weight, used directly
+    private ILinearOperator? _routerLinear;   // Qwen / Mixtral: the router is a Linear module
+    private IRouterOperator? _router;         // DeepSeek: the MoEGate module's operator
 
     public SparseMoeOperator(OperatorContext context) : base(context)
     {
@@ -33,8 +34,8 @@ public sealed unsafe class SparseMoeOperator : InjectedOperator, IFeedForwardOpe
         _experts = binder.OperatorFor<IExpertsOperator>(_block.Experts);
         switch (_block)
         {
-            case DeepseekV2MoE d:
-                _routerWeight = binder.Tensor(d.Gate, "weight");
+            case DeepseekMoEBlock d:
+                _router = binder.OperatorFor<IRouterOperator>(d.Gate);
                 if (d.SharedExperts is { } se) _shared = binder.OperatorFor<IFeedForwardOperator>(se);
                 break;
             case Qwen2MoeSparseMoeBlock q:
@@ -42,26 +43,28 @@ public sealed unsafe class SparseMoeOperator : InjectedOperator, IFeedForwardOpe
                 if (q.SharedExpert is { } se2) _shared = binder.OperatorFor<IFeedForwardOperator>(se2);
                 if (q.SharedExpertGate is { } sg) _sharedGate = binder.OperatorFor<ILinearOperator>(sg);
                 break;
-            case MixtralSparseMoeBlock m:
+            case LinearRoutedMoeBlock m:
                 _routerLinear = binder.OperatorFor<ILinearOperator>(m.Gate);
                 break;
             default:
                 throw new ModelLoadException($"{Key}: no routing known for {_block.ClassName}");
         }
+        if (_routerLinear is not null && _moe.SelectionBias)
+            throw new ModelLoadException($"{Key}: {_block.ClassName} has a Linear router, which carries no selection bias, but the config routes with one");
     }
-
-    public override long DecodeBytes => _routerWeight.IsNull ? 0 : _routerWeight.RowBytes * _routerWeight.Rows;
 
     public void Forward(ForwardContext ctx, float* x, int n, float* y)
     {
         int e = _moe.NumExperts, k = _moe.ExpertsPerToken, hidden = Config.HiddenSize;
-        float* logits = ctx.Scratch.Alloc<float>((long)n * e);
-        if (_routerLinear is not null) _routerLinear.Forward(ctx, x, n, logits);
-        else ctx.Pool.MatMul(_routerWeight.Type, _routerWeight.Pointer, (nuint)_routerWeight.RowBytes, x, (nuint)(hidden * 4), logits,
-            (nuint)(e * 4), n, e, hidden);
         int* ids = ctx.Scratch.Alloc<int>((long)n * k);
         float* weights = ctx.Scratch.Alloc<float>((long)n * k);
-        Router.Route(_moe, logits, n, ids, weights, ctx.Scratch.Alloc<float>(e));
+        if (_router is not null) _router.Forward(ctx, x, n, ids, weights);
+        else
+        {
+            float* logits = ctx.Scratch.Alloc<float>((long)n * e);
+            _routerLinear!.Forward(ctx, x, n, logits);
+            Router.Route(_moe, logits, n, null, ids, weights, ctx.Scratch.Alloc<float>(Router.ScratchFloats(_moe)));
+        }
         _experts.Forward(ctx, x, n, ids, weights, k, y, accumulate: false);
         if (_shared is null) return;
         float* s = ctx.Scratch.Alloc<float>((long)n * hidden);

@@ -3,6 +3,7 @@ using NativeInfer.Config.Builders;
 using NativeInfer.Gguf;
 using NativeInfer.Injection;
 using NativeInfer.Models;
+using NativeInfer.Models.Checking;
 using NativeInfer.Models.Modules;
 using NativeInfer.Operators;
 
@@ -76,6 +77,8 @@ public sealed class InferenceModel : IDisposable
         ModelConfig config = (options.ConfigBuilders ?? new ModelConfigBuilders()).Build(source);
         IModelDefinition definition = (options.ModuleMap ?? new ModuleMap()).Resolve(source.Architecture);
         CausalLM tree = definition.BuildModuleTree(config);
+        if (TensorCoverage.Of(tree, file.Tensors.Select(t => t.Name).ToList()).Refusal(Path.GetFileName(file.Source), tree.ClassName) is string refusal)
+            throw new ModelLoadException(refusal);
         IReadOnlyList<InjectionRule> rules = options.Rules ?? (options.RulesPath is { } p ? RuleFile.Load(p) : []);
         return (config, tree, Injector.Plan(tree, rules, options.Injection));
     }

@@ -45,7 +45,7 @@ public class MakeTinyCommandTests
                                 .And.Contain("vocabulary:").And.Contain(options.Contains("--random") ? "weights:      random" : "weights:      constructed demo"));
         Assert.That(Directory.GetFiles(_dir), Is.EqualTo(new[] { path }));
 
-        var check = Run("check", path, "--strict");
+        var check = Run("check", path);
         Assert.That(check.Code, Is.EqualTo(0), check.Out + check.Err);
         Assert.That(check.Out, Does.Contain("result: OK"));
 

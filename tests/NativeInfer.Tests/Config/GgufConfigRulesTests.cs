@@ -40,9 +40,18 @@ public class GgufConfigRulesTests
             .Set("deepseek2.expert_weights_scale", x => x.AddFloat32("deepseek2.expert_weights_scale", 2.5f));
         w.AddUInt32("deepseek2.expert_group_count", 4);
         w.AddUInt32("deepseek2.expert_group_used_count", 2);
-        MoeConfig m = SyntheticGguf.Build(w).Moe!;
-        Assert.That((m.Routing, m.NumGroups, m.TopKGroups), Is.EqualTo((RoutingMethod.GroupLimitedGreedy, 4, 2)));
+        // Tensors listed without blk.N.exp_probs_b: DeepSeek's MoEGate without a bias scores a group by its best expert.
+        MoeConfig m = SyntheticGguf.Build(w, ["token_embd.weight", "blk.1.ffn_gate_inp.weight"]).Moe!;
+        Assert.That((m.Routing, m.NumGroups, m.TopKGroups, m.SelectionBias), Is.EqualTo((RoutingMethod.GroupLimitedGreedy, 4, 2, false)));
         Assert.That((m.Scoring, m.NormalizeTopKProbabilities, m.RoutedScalingFactor), Is.EqualTo((ScoringFunction.Sigmoid, true, 2.5f)));
+
+        // With the bias tensor (DeepSeek-V3): noaux_tc, a group scored by its two best biased scores.
+        m = SyntheticGguf.Build(w, ["token_embd.weight", "blk.1.ffn_gate_inp.weight", "blk.1.exp_probs_b.bias"]).Moe!;
+        Assert.That((m.Routing, m.SelectionBias), Is.EqualTo((RoutingMethod.NoAuxTopKGroups, true)));
+
+        // Metadata alone (no tensor list): sigmoid gating is DeepSeek-V3's, which always has the bias.
+        m = SyntheticGguf.Build(w).Moe!;
+        Assert.That((m.Routing, m.SelectionBias), Is.EqualTo((RoutingMethod.NoAuxTopKGroups, true)));
     }
 
     [Test]

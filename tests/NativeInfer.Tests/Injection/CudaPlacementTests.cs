@@ -22,7 +22,7 @@ public class CudaPlacementTests
           replace: { class: KDeepseekV2Attention, kwargs: { generate_device: "cuda:0", prefill_device: "cuda:0" } }
         """;
 
-    private static CausalLM Tree() => new DeepseekV2Definition().BuildModuleTree(ModuleTreeTests.DeepseekV2Lite(layers: 2));
+    private static CausalLM Tree() => new DeepseekDefinition().BuildModuleTree(ModuleTreeTests.DeepseekV2Lite(layers: 2));
 
     private static InjectionOptions WithGpu(bool fallback) =>
         new() { DeviceProbe = d => (true, ""), FallbackToCpu = fallback };

@@ -69,14 +69,13 @@ public class DefaultRuleFileTests
     }
 
     [Test]
-    public void DeepseekRules_KvBProjAndRouter_AreDecidedButGetNoOperator()
+    public void DeepseekRules_KvBProjIsReadByTheAttention_TheRouterIsAnOperator()
     {
         InjectionPlan plan = Injector.Plan(DeepseekV2Lite(), RuleFile.Load(RulesFile("deepseek-v2-cpu.yaml")));
         foreach (string path in new[] { "model.layers.2.self_attn.kv_b_proj", "model.layers.2.mlp.gate" })
-        {
             Assert.That(plan.Entry(path).Rule!.ReplaceClass, Is.EqualTo("default"), path);
-            Assert.That(plan.Entry(path).Operator, Is.Null, path);
-        }
+        Assert.That(plan.Entry("model.layers.2.self_attn.kv_b_proj").Operator, Is.Null, "the attention reads kv_b itself");
+        Assert.That(plan.Entry("model.layers.2.mlp.gate").Operator!.Name, Is.EqualTo("KMoEGate"), "the router (KTransformers' KMoEGate)");
         Assert.That(plan.Entry("model.layers.2.self_attn.q_proj").Operator!.Name, Is.EqualTo("KTransformersLinear"));
     }
 

@@ -13,16 +13,16 @@ namespace NativeInfer.Tests.Injection;
 internal static class InjectionTrees
 {
     /// <summary>DeepSeek-V2-Lite shapes: q_proj (no q-LoRA), YaRN, layer 0 dense, layers 1.. MoE.</summary>
-    public static CausalLM DeepseekV2Lite(int layers = 4) => new DeepseekV2Definition().BuildModuleTree(ModuleTreeTests.DeepseekV2Lite(layers));
+    public static CausalLM DeepseekV2Lite(int layers = 4) => new DeepseekDefinition().BuildModuleTree(ModuleTreeTests.DeepseekV2Lite(layers));
 
     /// <summary>DeepSeek-V2 shapes: q_a_proj → q_a_layernorm → q_b_proj.</summary>
-    public static CausalLM DeepseekV2(int layers = 3) => new DeepseekV2Definition().BuildModuleTree(ModuleTreeTests.DeepseekV2Lite(layers, qLora: 1536));
+    public static CausalLM DeepseekV2(int layers = 3) => new DeepseekDefinition().BuildModuleTree(ModuleTreeTests.DeepseekV2Lite(layers, qLora: 1536));
 
     /// <summary>DeepSeek-V2-Lite shapes without YaRN: the plain DeepseekV2RotaryEmbedding.</summary>
     public static CausalLM DeepseekV2LiteNoYarn(int layers = 2)
     {
         ModelConfig c = ModuleTreeTests.DeepseekV2Lite(layers);
-        return new DeepseekV2Definition().BuildModuleTree(c with { Rope = c.Rope with { Scaling = null } });
+        return new DeepseekDefinition().BuildModuleTree(c with { Rope = c.Rope with { Scaling = null } });
     }
 
     /// <summary>Qwen2-MoE shapes like tiny-qwen2moe: GQA 4/2 with q/k/v bias, NEOX RoPE, sigmoid-gated shared expert.</summary>

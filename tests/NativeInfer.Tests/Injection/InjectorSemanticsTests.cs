@@ -190,7 +190,7 @@ public class InjectorSemanticsTests
         }
         Assert.That(plan.Entry("model.layers.1.self_attn").Operator!.Name, Is.EqualTo("KDeepseekV2Attention"));
         Assert.That(plan.Entry("model.layers.1.mlp.experts").Operator!.Name, Is.EqualTo("KTransformersExperts"));
-        Assert.That(plan.Entry("model.layers.1.mlp.gate").Operator, Is.Null, "the router's weights are read by the MoE block");
+        Assert.That(plan.Entry("model.layers.1.mlp.gate").Operator!.Name, Is.EqualTo("KMoEGate"), "the router is its own operator, as KTransformers' KMoEGate");
     }
 
     [Test]
@@ -269,7 +269,7 @@ public class InjectorSemanticsTests
             ["model.layers.0"] = "DecoderLayer", ["model.layers.0.input_layernorm"] = "RMSNorm", ["model.layers.0.self_attn"] = "KDeepseekV2Attention",
             ["model.layers.0.self_attn.q_proj"] = "KTransformersLinear", ["model.layers.0.self_attn.kv_b_proj"] = null,
             ["model.layers.0.self_attn.rotary_emb"] = "RotaryEmbedding", ["model.layers.0.mlp"] = "MLP",
-            ["model.layers.0.mlp.down_proj"] = "KTransformersLinear", ["model.layers.1.mlp"] = "SparseMoe", ["model.layers.1.mlp.gate"] = null,
+            ["model.layers.0.mlp.down_proj"] = "KTransformersLinear", ["model.layers.1.mlp"] = "SparseMoe", ["model.layers.1.mlp.gate"] = "KMoEGate",
             ["model.layers.1.mlp.experts"] = "KTransformersExperts", ["model.layers.1.mlp.shared_experts"] = "MLP",
             ["model.norm"] = "RMSNorm", ["lm_head"] = "KTransformersLinear",
         };
@@ -365,7 +365,7 @@ public class InjectorSemanticsTests
         Assert.That(plan.ExplainRow("model.layers.1.mlp.experts"),
             Is.EqualTo(new[] { "model.layers.1.mlp.experts", "Experts", "my-rules.yaml:1", "KTransformersExperts (gen KExpertsManaged, prefill KExpertsCPU)", "cpu" }));
         Assert.That(plan.ExplainRow("model.layers.1.self_attn.kv_b_proj"), Is.EqualTo(new[] { "model.layers.1.self_attn.kv_b_proj", "Linear", "default", "-" }));
-        Assert.That(plan.ExplainRow("model.norm"), Is.EqualTo(new[] { "model.norm", "RMSNorm", "default", "RMSNorm", "cpu" }));
+        Assert.That(plan.ExplainRow("model.norm"), Is.EqualTo(new[] { "model.norm", "DeepseekV2RMSNorm", "default", "RMSNorm", "cpu" }));
         Assert.That(Columns(lines[1])[0], Is.EqualTo("(root)"));
         Assert.That(lines[^1], Is.EqualTo("warning: my-rules.yaml:5 (rule 2): rule matched no module (name ^nothing$, class -)"));
     }

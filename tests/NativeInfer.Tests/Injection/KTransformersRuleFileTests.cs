@@ -65,7 +65,7 @@ public class KTransformersRuleFileTests
         // Layer 0 is dense: the MoE rule's class test excludes it, the Linear rule takes its projections.
         Assert.That(plan.ExplainRow("model.layers.0.mlp"), Is.EqualTo(new[] { "model.layers.0.mlp", "DeepseekV2MLP", "default", "MLP", "cpu" }));
         Assert.That(plan.ExplainRow("model.layers.0.mlp.gate_proj")[2], Is.EqualTo($"{DeepseekRules}:8"));
-        Assert.That(plan.ExplainRow("model.layers.1.mlp.gate"), Is.EqualTo(new[] { "model.layers.1.mlp.gate", "MoEGate", "default", "-" }));
+        Assert.That(plan.ExplainRow("model.layers.1.mlp.gate"), Is.EqualTo(new[] { "model.layers.1.mlp.gate", "MoEGate", "default", "KMoEGate", "cpu" }));
         Assert.That(plan.ExplainRow("model.layers.1.mlp.shared_experts.down_proj")[2], Is.EqualTo($"{DeepseekRules}:8"));
 
         // Every rule decides something; the six CUDA rules each report their fallback once.
@@ -97,7 +97,7 @@ public class KTransformersRuleFileTests
         Assert.That(plan.ExplainRow("model.layers.1.self_attn.rotary_emb")[2..4], Is.EqualTo(new[] { $"{QwenRules}:1", "RotaryEmbedding" }));
         // "model.layers.1" has no trailing dot for the last rule; the final norm is outside the layers.
         Assert.That(plan.ExplainRow("model.layers.1"), Is.EqualTo(new[] { "model.layers.1", "Qwen2MoeDecoderLayer", "default", "DecoderLayer", "cpu" }));
-        Assert.That(plan.ExplainRow("model.norm"), Is.EqualTo(new[] { "model.norm", "RMSNorm", "default", "RMSNorm", "cpu" }));
+        Assert.That(plan.ExplainRow("model.norm"), Is.EqualTo(new[] { "model.norm", "Qwen2MoeRMSNorm", "default", "RMSNorm", "cpu" }));
         Assert.That(plan.ExplainRow("model")[2..4], Is.EqualTo(new[] { $"{QwenRules}:48", "KQwen2MoeModel" }));
         Assert.That(plan.Warnings, Has.None.Contains("no module"));
     }

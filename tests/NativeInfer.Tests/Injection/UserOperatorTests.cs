@@ -84,7 +84,7 @@ public class UserOperatorTests
               replace: {"{"} class: "{TypeName}" {"}"}
             """, "user.yaml");
         var e = Assert.Throws<ModelLoadException>(() => ReferenceModelTests.Load("tiny-deepseek2-lite-f32", new ModelOptions { Rules = rules }).Model.Dispose());
-        Assert.That(e!.Message, Is.EqualTo("user.yaml:1 (rule 1): cannot create NativeInfer.Tests.Injection.ScaledLinear for model.norm: ScaledLinear needs a Linear module, got RMSNorm"));
+        Assert.That(e!.Message, Is.EqualTo("user.yaml:1 (rule 1): cannot create NativeInfer.Tests.Injection.ScaledLinear for model.norm: ScaledLinear needs a Linear module, got DeepseekV2RMSNorm"));
     }
 
     [Test]
@@ -104,7 +104,7 @@ public class UserOperatorTests
             - match: { name: "^model\\.norm$" }
               replace: { class: ScaledLinear }
             """, options));
-        Assert.That(e!.Message, Is.EqualTo("test.yaml:1 (rule 1): operator ScaledLinear does not apply to model.norm (RMSNorm); it handles Linear"));
+        Assert.That(e!.Message, Is.EqualTo("test.yaml:1 (rule 1): operator ScaledLinear does not apply to model.norm (DeepseekV2RMSNorm); it handles Linear"));
     }
 
     [Test]

@@ -22,8 +22,8 @@ public class ModuleMapTests
 
     private static string Aqn<T>() => typeof(T).AssemblyQualifiedName!;
 
-    [TestCase("deepseek2", typeof(DeepseekV2Definition))]
-    [TestCase("DeepseekV2ForCausalLM", typeof(DeepseekV2Definition))]
+    [TestCase("deepseek2", typeof(DeepseekDefinition))]
+    [TestCase("DeepseekV2ForCausalLM", typeof(DeepseekDefinition))]
     [TestCase("qwen2moe", typeof(Qwen2MoeDefinition))]
     [TestCase("Qwen2MoeForCausalLM", typeof(Qwen2MoeDefinition))]
     [TestCase("llama", typeof(LlamaDefinition))]
@@ -86,12 +86,12 @@ public class ModuleMapTests
         string path = Yaml($"llama: {Aqn<CustomLlamaDefinition>()}\nqwen2: {Aqn<CustomLlamaDefinition>()}\n");
         var options = new ModuleMapOptions { Files = { path } };
         options.Types["llama"] = typeof(Qwen2MoeDefinition);
-        var instance = new DeepseekV2Definition();
+        var instance = new DeepseekDefinition();
         options.Definitions["llama"] = instance;
-        options.Types["qwen2"] = typeof(DeepseekV2Definition);
+        options.Types["qwen2"] = typeof(DeepseekDefinition);
         var map = new ModuleMap(options);
         Assert.That(map.Resolve("llama"), Is.SameAs(instance));
-        Assert.That(map.Resolve("qwen2"), Is.TypeOf<DeepseekV2Definition>());
+        Assert.That(map.Resolve("qwen2"), Is.TypeOf<DeepseekDefinition>());
     }
 
     [Test]

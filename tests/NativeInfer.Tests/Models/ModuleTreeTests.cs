@@ -24,7 +24,7 @@ public class ModuleTreeTests
     [Test]
     public void DeepseekV2_Tree_HasHuggingFacePathsAndGgufNames()
     {
-        CausalLM root = new DeepseekV2Definition().BuildModuleTree(DeepseekV2Lite());
+        CausalLM root = new DeepseekDefinition().BuildModuleTree(DeepseekV2Lite());
         Assert.That(root.ClassName, Is.EqualTo("DeepseekV2ForCausalLM"));
         var byPath = root.Descendants().ToDictionary(m => m.Path);
         Assert.That(byPath["model.embed_tokens"].Weights[0].GgufName, Is.EqualTo("token_embd.weight"));
@@ -48,7 +48,7 @@ public class ModuleTreeTests
     [Test]
     public void DeepseekV2_WithQLora_UsesLowRankQueryPath()
     {
-        var byPath = new DeepseekV2Definition().BuildModuleTree(DeepseekV2Lite(qLora: 1536)).Descendants().ToDictionary(m => m.Path);
+        var byPath = new DeepseekDefinition().BuildModuleTree(DeepseekV2Lite(qLora: 1536)).Descendants().ToDictionary(m => m.Path);
         Assert.That(byPath.ContainsKey("model.layers.0.self_attn.q_proj"), Is.False);
         Assert.That(byPath["model.layers.0.self_attn.q_a_proj"].Weights[0].Ne, Is.EqualTo(new long[] { 2048, 1536 }));
         Assert.That(byPath["model.layers.0.self_attn.q_a_layernorm"].Weights[0].GgufName, Is.EqualTo("blk.0.attn_q_a_norm.weight"));

@@ -5,8 +5,9 @@ using NativeInfer.Tests.Support;
 namespace NativeInfer.Tests.Operators;
 
 /// <summary>
-/// <see cref="Router.Route"/> against <see cref="RoutingReference"/>: group-limited greedy (which
-/// llama.cpp's reference logits never exercise) on random logits and on hand-made edge cases.
+/// <see cref="Router.Route"/> against <see cref="RoutingReference"/>: group-limited greedy and DeepSeek-V3's
+/// noaux_tc with its selection bias (which llama.cpp's reference logits never exercise: it routes without
+/// groups) on random logits and on hand-made edge cases, ties included.
 /// </summary>
 public class RouterTests
 {
@@ -17,26 +18,34 @@ public class RouterTests
         NumGroups = groups, TopKGroups = topKGroups, NormalizeTopKProbabilities = norm, RoutedScalingFactor = scale, Scoring = scoring,
     };
 
+    /// <summary>DeepSeek-V3's router: sigmoid scores, selection bias, noaux_tc groups, renormalised, then scaled.</summary>
+    private static MoeConfig V3(int experts, int groups, int topKGroups, int k, float scale = 2.5f, bool norm = true) => new()
+    {
+        NumExperts = experts, ExpertsPerToken = k, ExpertIntermediateSize = 8, Routing = RoutingMethod.NoAuxTopKGroups,
+        NumGroups = groups, TopKGroups = topKGroups, NormalizeTopKProbabilities = norm, RoutedScalingFactor = scale,
+        Scoring = ScoringFunction.Sigmoid, SelectionBias = true,
+    };
+
     /// <summary>Routes n tokens of logits [n][E] through the runtime's router.</summary>
-    private static unsafe (int[] Ids, float[] Weights) Route(MoeConfig moe, float[] logits)
+    private static unsafe (int[] Ids, float[] Weights) Route(MoeConfig moe, float[] logits, float[]? bias = null)
     {
         int n = logits.Length / moe.NumExperts;
         var ids = new int[n * moe.ExpertsPerToken];
         var weights = new float[n * moe.ExpertsPerToken];
-        var scores = new float[moe.NumExperts];
-        fixed (float* l = logits, w = weights, s = scores)
+        var scratch = new float[Router.ScratchFloats(moe)];
+        fixed (float* l = logits, w = weights, s = scratch, b = bias)
         fixed (int* i = ids)
-            Router.Route(moe, l, n, i, w, s);
+            Router.Route(moe, l, n, b, i, w, s);
         return (ids, weights);
     }
 
-    private static void AssertMatchesReference(MoeConfig moe, float[] logits, string what)
+    private static void AssertMatchesReference(MoeConfig moe, float[] logits, string what, float[]? bias = null)
     {
-        var (ids, weights) = Route(moe, logits);
+        var (ids, weights) = Route(moe, logits, bias);
         int e = moe.NumExperts, k = moe.ExpertsPerToken;
         for (int t = 0; t < logits.Length / e; t++)
         {
-            var (refIds, refWeights) = RoutingReference.Route(moe, logits.AsSpan(t * e, e));
+            var (refIds, refWeights) = RoutingReference.Route(moe, logits.AsSpan(t * e, e), bias);
             Assert.That(ids.AsSpan(t * k, k).ToArray(), Is.EqualTo(refIds), $"{what}, token {t}: experts");
             for (int j = 0; j < k; j++)
                 Assert.That(weights[t * k + j], Is.EqualTo(refWeights[j]).Within(2e-6 * Math.Max(1, Math.Abs(refWeights[j]))),
@@ -45,7 +54,7 @@ public class RouterTests
     }
 
     // (experts, groups, topk_group, k, norm_topk_prob, routed_scaling_factor): the tiny DeepSeek-V2 shape, V2's
-    // own (160 experts in 8 groups, 3 kept, top-6, ×16), renormalized, and k = 1 (scaled, never normalized).
+    // own (160 experts in 8 groups, 3 kept, top-6, ×16), renormalized, and k = 1 (normalised to 1, then scaled).
     private static readonly object[] Shapes =
     [
         new object[] { 16, 4, 2, 4, false, 16f },
@@ -135,14 +144,99 @@ public class RouterTests
     }
 
     [Test]
-    public void GroupLimited_KOfOne_IsScaledNotNormalized()
+    public void KOfOne_Normalised_IsTheScalingFactor_NotNormalised_IsTheScaledScore()
     {
-        MoeConfig moe = Grouped(8, 4, 2, 1, norm: true, scale: 3f);
+        // llama.cpp renormalises whatever k is (a single weight becomes 1), then scales; the config builders
+        // of checkpoints that skip renormalising for k = 1 (DeepSeek's modeling code) say so by not normalising.
         float[] logits = [0, 1, 2, 3, 0, 0, 0, 0];
-        var (ids, weights) = Route(moe, logits);
+        var (ids, weights) = Route(Grouped(8, 4, 2, 1, norm: true, scale: 3f), logits);
         Assert.That(ids, Is.EqualTo(new[] { 3 }));
+        Assert.That(weights[0], Is.EqualTo(3f).Within(1e-6));
         double z = 1 + Math.E + Math.Exp(2) + Math.Exp(3) + 4;
-        Assert.That(weights[0], Is.EqualTo(3 * Math.Exp(3) / z).Within(1e-6), "k = 1: × routed_scaling_factor even with norm_topk_prob");
+        Assert.That(Route(Grouped(8, 4, 2, 1, norm: false, scale: 3f), logits).Weights[0], Is.EqualTo(3 * Math.Exp(3) / z).Within(1e-6));
+    }
+
+    // (experts, groups, topk_group, k): DeepSeek-V3 / R1 (256 in 8 groups, 4 kept, top-8), Kimi-K2 (384, one
+    // group), Moonlight (64, one group, top-6), and a small grouped shape whose groups of 4 make the sum of
+    // the two best matter.
+    private static readonly object[] V3Shapes =
+    [
+        new object[] { 256, 8, 4, 8 },
+        new object[] { 384, 1, 1, 8 },
+        new object[] { 64, 1, 1, 6 },
+        new object[] { 16, 4, 2, 4 },
+    ];
+
+    [TestCaseSource(nameof(V3Shapes))]
+    public void NoAuxTc_RandomLogitsAndBias_MatchTheDirectComputation(int experts, int groups, int topKGroups, int k)
+    {
+        MoeConfig moe = V3(experts, groups, topKGroups, k);
+        int biasMoved = 0;
+        foreach (int seed in new[] { 11, 12, 13, 14 })
+        {
+            const int tokens = 16;
+            float[] logits = Reference.Gaussian(seed, tokens * experts, 2f);
+            // e_score_correction_bias in trained checkpoints is of the order of the sigmoid scores' spread.
+            float[] bias = Reference.Gaussian(seed + 100, experts, 0.3f);
+            AssertMatchesReference(moe, logits, $"seed {seed}", bias);
+            for (int t = 0; t < tokens; t++)
+                if (!RoutingReference.GreedyIds(moe, logits.AsSpan(t * experts, experts))
+                        .SequenceEqual(RoutingReference.Route(moe, logits.AsSpan(t * experts, experts), bias).Ids))
+                    biasMoved++;
+        }
+        Assert.That(biasMoved, Is.GreaterThan(0), "the bias (and groups) must change some selections, or they are untested");
+    }
+
+    [Test]
+    public void NoAuxTc_BiasSelects_ButWeightsComeFromTheUnbiasedScores()
+    {
+        // Expert 3 has the lowest logit but a bias that makes it the best choice; its weight is still its own sigmoid.
+        MoeConfig moe = V3(4, 1, 1, 2, scale: 1f, norm: false);
+        float[] logits = [2, 1, 0, -3];
+        float[] bias = [0, 0, 0, 5];
+        var (ids, weights) = Route(moe, logits, bias);
+        Assert.That(ids, Is.EqualTo(new[] { 3, 0 }));
+        Assert.That(weights[0], Is.EqualTo(1 / (1 + Math.Exp(3))).Within(1e-7));
+        Assert.That(weights[1], Is.EqualTo(1 / (1 + Math.Exp(-2))).Within(1e-7));
+    }
+
+    [Test]
+    public void NoAuxTc_GroupScoreIsTheSumOfTheTwoBest_NotTheBest()
+    {
+        // Group 0 holds the single best expert (sigmoid(4) ≈ 0.982) but a weak second one; group 1's two
+        // experts are both good (≈ 0.95 each). By the best-expert rule (V2) group 0 wins; by the sum of
+        // two (V3) group 1 does.
+        MoeConfig v3 = V3(8, 4, 1, 2, scale: 1f);
+        float[] logits = [4, -4, 3, 3, -5, -5, -5, -5];
+        float[] zero = new float[8];
+        Assert.That(Route(v3, logits, zero).Ids, Is.EqualTo(new[] { 2, 3 }));
+        MoeConfig v2 = v3 with { Routing = RoutingMethod.GroupLimitedGreedy, SelectionBias = false };
+        Assert.That(Route(v2, logits).Ids, Is.EqualTo(new[] { 0, 1 }));
+        AssertMatchesReference(v3, logits, "sum of two", zero);
+        AssertMatchesReference(v2, logits, "best of group");
+    }
+
+    [Test]
+    public void NoAuxTc_TiedGroupSums_KeepTheLowerGroup_TiedExperts_TheLowerId()
+    {
+        // Every group of two sums to sigmoid(0) + sigmoid(1): topk_group = 2 keeps groups 0 and 1 (lower
+        // ids). Among experts 0..3, experts 1 and 2 tie at sigmoid(1) and 0 and 3 at sigmoid(0): 1, 2, then 0.
+        MoeConfig moe = V3(8, 4, 2, 3, scale: 1f);
+        float[] logits = [0, 1, 1, 0, 0, 1, 1, 0];
+        float[] bias = new float[8];
+        var (ids, weights) = Route(moe, logits, bias);
+        Assert.That(ids, Is.EqualTo(new[] { 1, 2, 0 }));
+        double s1 = 1 / (1 + Math.Exp(-1)), s0 = 0.5;
+        Assert.That(weights[2], Is.EqualTo(s0 / (2 * s1 + s0)).Within(1e-7));
+        AssertMatchesReference(moe, logits, "ties", bias);
+    }
+
+    [Test]
+    public void NoAuxTc_NormalisesThenScales()
+    {
+        MoeConfig moe = V3(16, 1, 1, 4, scale: 2.5f);
+        var (_, weights) = Route(moe, Reference.Gaussian(5, 16, 2f), new float[16]);
+        Assert.That(weights.Sum(), Is.EqualTo(2.5f).Within(1e-5), "renormalised to 1, then × routed_scaling_factor");
     }
 
     [Test]

@@ -3,16 +3,19 @@ using NativeInfer.Config;
 namespace NativeInfer.Tests.Operators;
 
 /// <summary>
-/// Expert routing written out directly from DeepSeek-V2's MoEGate (modeling_deepseek.py) in float64,
-/// independently of <see cref="NativeInfer.Operators.Router"/>: scores = softmax (or sigmoid) of the
-/// logits; group_limited_greedy scores each group by its best expert, keeps the topk_group best groups
-/// and takes the top-k experts among them; weights are the scores, divided by their sum when
-/// norm_topk_prob and k > 1, else multiplied by routed_scaling_factor. Ties go to the lower index
-/// (torch.topk's order is unspecified; the runtime fixes it this way).
+/// Expert routing written out directly in float64 from DeepSeek's MoEGate (V2's modeling_deepseek.py,
+/// V3's inference/model.py) and llama.cpp's build_moe_ffn, independently of
+/// <see cref="NativeInfer.Operators.Router"/>:
+/// scores = softmax (or sigmoid) of the logits; selection scores = scores + bias (V3's
+/// e_score_correction_bias) or the scores; group_limited_greedy scores each group by its best selection
+/// score, noaux_tc by the sum of its two best; the topk_group best groups are kept and the top-k
+/// experts by selection score among them chosen; weights are the chosen experts' unbiased scores,
+/// divided by their sum when normalising, then multiplied by routed_scaling_factor. Ties go to the
+/// lower index (torch.topk's order is unspecified; the runtime fixes it this way).
 /// </summary>
 internal static class RoutingReference
 {
-    public static (int[] Ids, double[] Weights) Route(MoeConfig moe, ReadOnlySpan<float> logits)
+    public static (int[] Ids, double[] Weights) Route(MoeConfig moe, ReadOnlySpan<float> logits, ReadOnlySpan<float> bias = default)
     {
         int e = moe.NumExperts, k = moe.ExpertsPerToken;
         double[] scores = new double[e];
@@ -25,32 +28,37 @@ internal static class RoutingReference
             for (int i = 0; i < e; i++) sum += scores[i] = Math.Exp(logits[i] - max);
             for (int i = 0; i < e; i++) scores[i] /= sum;
         }
+        double[] choice = new double[e];
+        for (int i = 0; i < e; i++) choice[i] = scores[i] + (moe.SelectionBias ? bias[i] : 0);
 
         IEnumerable<int> candidates = Enumerable.Range(0, e);
-        if (moe.Routing == RoutingMethod.GroupLimitedGreedy && moe.NumGroups > 1)
+        bool grouped = moe.Routing is RoutingMethod.GroupLimitedGreedy or RoutingMethod.NoAuxTopKGroups && moe.NumGroups > 1;
+        if (grouped)
         {
             int perGroup = e / moe.NumGroups;
+            double GroupScore(int g)
+            {
+                var members = Enumerable.Range(g * perGroup, perGroup).Select(i => choice[i]).OrderByDescending(v => v).ToArray();
+                return moe.Routing == RoutingMethod.NoAuxTopKGroups ? members[0] + members[1] : members[0];
+            }
             var keptGroups = Enumerable.Range(0, moe.NumGroups)
-                .Select(g => (Group: g, Score: Enumerable.Range(g * perGroup, perGroup).Max(i => scores[i])))
+                .Select(g => (Group: g, Score: GroupScore(g)))
                 .OrderByDescending(x => x.Score).ThenBy(x => x.Group)
                 .Take(moe.TopKGroups).Select(x => x.Group).ToHashSet();
             candidates = candidates.Where(i => keptGroups.Contains(i / perGroup));
         }
-        int[] ids = candidates.OrderByDescending(i => scores[i]).ThenBy(i => i).Take(k).ToArray();
+        int[] ids = candidates.OrderByDescending(i => choice[i]).ThenBy(i => i).Take(k).ToArray();
         double[] weights = ids.Select(i => scores[i]).ToArray();
-        if (moe.NormalizeTopKProbabilities && k > 1)
+        if (moe.NormalizeTopKProbabilities)
         {
             double total = weights.Sum();
             for (int j = 0; j < k; j++) weights[j] /= total;
         }
-        else
-        {
-            for (int j = 0; j < k; j++) weights[j] *= moe.RoutedScalingFactor;
-        }
+        for (int j = 0; j < k; j++) weights[j] *= moe.RoutedScalingFactor;
         return (ids, weights);
     }
 
-    /// <summary>The same logits routed greedily over all experts (to show a test exercises the group limit).</summary>
+    /// <summary>The same logits routed greedily over all experts by the unbiased scores (to show a test exercises groups or bias).</summary>
     public static int[] GreedyIds(MoeConfig moe, ReadOnlySpan<float> logits) =>
-        Route(moe with { Routing = RoutingMethod.Greedy, NumGroups = 1, TopKGroups = 1 }, logits).Ids;
+        Route(moe with { Routing = RoutingMethod.Greedy, NumGroups = 1, TopKGroups = 1, SelectionBias = false }, logits).Ids;
 }

@@ -13,7 +13,8 @@ namespace NativeInfer.Tests.Runtime;
 public class ReferenceModelTests
 {
     public static IEnumerable<string> Models() =>
-        ["tiny-deepseek2-f32", "tiny-deepseek2-lite-f32", "tiny-qwen2moe-f32", "tiny-deepseek2-q", "tiny-qwen2moe-q"];
+        ["tiny-deepseek2-f32", "tiny-deepseek2-lite-f32", "tiny-qwen2moe-f32", "tiny-deepseek2-q", "tiny-qwen2moe-q",
+         "tiny-deepseek3-f32", "tiny-deepseek3-q", "tiny-qwen3moe-f32", "tiny-qwen3moe-q"];
 
     internal static (InferenceModel Model, ReferenceLogits Reference) Load(string name, ModelOptions? options = null)
     {

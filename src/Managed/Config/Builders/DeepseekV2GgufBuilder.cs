@@ -1,7 +1,8 @@
 namespace NativeInfer.Config.Builders;
 
 /// <summary>
-/// GGUF <c>deepseek2</c> (DeepSeek-V2 / V2-Lite as llama.cpp's converter writes them).
+/// GGUF <c>deepseek2</c>: DeepSeek-V2 / V2-Lite, and DeepSeek-V3 / R1 / Kimi-K2 / Moonlight, as llama.cpp's
+/// converter writes them.
 /// <list type="bullet">
 /// <item>MLA: key_length = d_n + d_r, value_length = d_v, rope.dimension_count = d_r,
 /// attention.kv_lora_rank = r, attention.q_lora_rank absent (or 0) = no q-LoRA. Files with split
@@ -11,8 +12,15 @@ namespace NativeInfer.Config.Builders;
 /// <item>MoE: expert_count, expert_used_count, expert_feed_forward_length, leading_dense_block_count;
 /// expert_shared_count shared experts fused into one block of count × expert width (as GGUF stores them);
 /// expert_weights_scale = routed_scaling_factor (absent: 1); expert_weights_norm absent = false;
-/// expert_gating_func absent or 0 = softmax, 1 = softmax, 2 = sigmoid; expert_group_count /
-/// expert_group_used_count when present and > 1 = group-limited greedy (absent or 1 = greedy).</item>
+/// expert_gating_func absent or 0 = softmax, 1 = softmax, 2 = sigmoid; the selection bias (V3's
+/// e_score_correction_bias) when the first MoE layer has blk.N.exp_probs_b.bias (a file without tensors:
+/// when gating is sigmoid). expert_group_count / expert_group_used_count when present and > 1 = grouped
+/// routing — V3's noaux_tc (a group scores the sum of its two best biased scores) with the bias, V2's
+/// group_limited_greedy (its best score) without, as DeepSeek's own MoEGate does; absent or 1 = plain top-k,
+/// which is what llama.cpp does. The weights are renormalised when expert_weights_norm and always
+/// multiplied by expert_weights_scale (llama.cpp's build_moe_ffn).</item>
+/// <item>nextn_predict_layers: that many multi-token-prediction layers follow the decoder layers inside
+/// block_count; they are not decoder layers (<see cref="ModelConfig.NextNPredictLayers"/>).</item>
 /// <item>YaRN: rope.scaling.yarn_log_multiplier = 0.1·mscale_all_dim (the converter pre-scales it; llama.cpp
 /// divides by 0.1 on load), so MScaleAllDim = 10 × it. GGUF has no mscale: it is taken equal to
 /// mscale_all_dim, as DeepSeek-V2 and V2-Lite ship equal values (0.707) and llama.cpp assumes.</item>
@@ -40,6 +48,10 @@ public sealed class DeepseekV2GgufBuilder : IModelConfigBuilder
             throw k.Invalid(k.Key(k.Has("attention.key_length_mla") ? "attention.key_length_mla" : "attention.key_length"),
                 $"is {qkHead}, which leaves no non-RoPE part next to rope.dimension_count = {rope}");
 
+        int blocks = k.Int("block_count");
+        int nextN = k.IntOr("nextn_predict_layers", 0);
+        if (nextN >= blocks)
+            throw k.Invalid(k.Key("nextn_predict_layers"), $"is {nextN}, which leaves no decoder layer of {k.Key("block_count")} = {blocks}");
         int leadingDense = k.Int("leading_dense_block_count", min: 0);
         int expertWidth = k.Int("expert_feed_forward_length");
         int shared = k.Int("expert_shared_count", min: 0);
@@ -49,6 +61,8 @@ public sealed class DeepseekV2GgufBuilder : IModelConfigBuilder
         bool grouped = groups > 1;
         double scale = k.OptReal("expert_weights_scale") ?? 1.0;
         if (scale <= 0) throw k.Invalid(k.Key("expert_weights_scale"), $"is {scale}, expected a positive number");
+        ScoringFunction scoring = GatingFunction(k);
+        bool bias = source.HasTensor($"blk.{leadingDense}.exp_probs_b.bias") ?? scoring == ScoringFunction.Sigmoid;
 
         var moe = new MoeConfig
         {
@@ -60,19 +74,22 @@ public sealed class DeepseekV2GgufBuilder : IModelConfigBuilder
             SharedGate = SharedExpertGate.None,
             LeadingDenseBlocks = leadingDense,
             LayerFrequency = 1,
-            Routing = grouped ? RoutingMethod.GroupLimitedGreedy : RoutingMethod.Greedy,
+            // DeepSeek's own MoEGate scores a group by its two best biased scores when it has the bias, else by its best.
+            Routing = !grouped ? RoutingMethod.Greedy : bias ? RoutingMethod.NoAuxTopKGroups : RoutingMethod.GroupLimitedGreedy,
             NumGroups = grouped ? groups!.Value : 1,
             TopKGroups = grouped ? groupsUsed!.Value : 1,
-            Scoring = GatingFunction(k),
+            Scoring = scoring,
+            SelectionBias = bias,
             NormalizeTopKProbabilities = k.OptBool("expert_weights_norm") ?? false,
             RoutedScalingFactor = (float)scale,
         };
 
-        return new ModelConfig
+        var config = new ModelConfig
         {
             Architecture = k.Arch,
             HiddenSize = hidden,
-            NumLayers = k.Int("block_count"),
+            NumLayers = blocks - nextN,
+            NextNPredictLayers = nextN,
             VocabSize = GgufDecoder.VocabSize(k),
             ContextLength = k.Int("context_length"),
             NormEps = GgufDecoder.Eps(k),
@@ -101,6 +118,10 @@ public sealed class DeepseekV2GgufBuilder : IModelConfigBuilder
             IntermediateSize = leadingDense > 0 ? k.Int("feed_forward_length") : k.IntOr("feed_forward_length", 0),
             Moe = moe,
         }.Validate();
+        // head_count_kv: MLA has one latent for all heads, whatever the converter wrote;
+        // rope.scaling.finetuned: recorded by converters, used by nothing in the math.
+        k.RefuseUnread(Name, "attention.head_count_kv", "rope.scaling.finetuned");
+        return config;
     }
 
     /// <summary>(d_n + d_r, d_v) from key_length_mla / value_length_mla when present, else key_length / value_length.</summary>

@@ -22,17 +22,22 @@ public sealed class DeepseekV2HfBuilder : IModelConfigBuilder
 
     public bool CanBuild(ModelSource source) => source.Format == ModelFormat.HuggingFace && source.Architecture == "DeepseekV2ForCausalLM";
 
-    public ModelConfig Build(ModelSource source)
+    public ModelConfig Build(ModelSource source) => Read(new HfKeys(source), source.Architecture, HfClassDefaults.DeepseekV2, v3: false);
+
+    /// <summary>
+    /// The keys DeepseekV2Config and DeepseekV3Config share; <paramref name="v3"/> selects V3's routing
+    /// (noaux_tc with e_score_correction_bias, the scaling factor applied after renormalising) and its
+    /// multi-token-prediction layers.
+    /// </summary>
+    internal static ModelConfig Read(HfKeys k, string architecture, HfClassDefaults d, bool v3)
     {
-        var k = new HfKeys(source);
-        HfClassDefaults d = HfClassDefaults.DeepseekV2;
         int heads = k.Int("num_attention_heads");
         int rope = k.Int("qk_rope_head_dim");
         if (!k.IsWritten("q_lora_rank")) throw k.Missing("q_lora_rank", "an integer, or null for a model without q-LoRA");
 
         return new ModelConfig
         {
-            Architecture = source.Architecture,
+            Architecture = architecture,
             HiddenSize = k.Int("hidden_size"),
             NumLayers = k.Int("num_hidden_layers"),
             VocabSize = k.Int("vocab_size"),
@@ -60,31 +65,37 @@ public sealed class DeepseekV2HfBuilder : IModelConfigBuilder
                 Scaling = HfDecoder.Scaling(k),
             },
             IntermediateSize = k.Int("intermediate_size"),
-            Moe = Experts(k),
+            Moe = Experts(k, v3),
+            NextNPredictLayers = v3 ? k.IntOr("num_nextn_predict_layers", 0) : 0,
         }.Validate();
     }
 
-    private static MoeConfig? Experts(HfKeys k)
+    private static MoeConfig? Experts(HfKeys k, bool v3)
     {
         if (k.OptInt("n_routed_experts", min: 1) is not int experts) return null;
         int width = k.Int("moe_intermediate_size");
         int shared = k.IntOr("n_shared_experts", 0);
-        string method = k.OptString("topk_method") ?? "greedy";
-        RoutingMethod routing = method switch
+        string method = k.OptString("topk_method") ?? (v3 ? "noaux_tc" : "greedy");
+        RoutingMethod routing = (method, v3) switch
         {
             // "gready" is the default spelled in DeepSeek's own configuration_deepseek.py.
-            "greedy" or "gready" => RoutingMethod.Greedy,
-            "group_limited_greedy" => RoutingMethod.GroupLimitedGreedy,
-            _ => throw k.Invalid("topk_method", $"is '{method}', expected greedy or group_limited_greedy"),
+            ("greedy" or "gready", _) => RoutingMethod.Greedy,
+            ("group_limited_greedy", false) => RoutingMethod.GroupLimitedGreedy,
+            ("noaux_tc", true) => RoutingMethod.NoAuxTopKGroups,
+            _ => throw k.Invalid("topk_method", $"is '{method}', expected {(v3 ? "noaux_tc or greedy" : "greedy or group_limited_greedy")}"),
         };
-        bool grouped = routing == RoutingMethod.GroupLimitedGreedy;
-        string scoring = k.OptString("scoring_func") ?? "softmax";
+        bool grouped = routing != RoutingMethod.Greedy;
+        string scoring = k.OptString("scoring_func") ?? (v3 ? "sigmoid" : "softmax");
         double scale = k.RealOr("routed_scaling_factor", 1.0);
         if (scale <= 0) throw k.Invalid("routed_scaling_factor", $"is {scale}, expected a positive number");
+        int topK = k.Int("num_experts_per_tok");
+        // Both modeling files renormalise only when k > 1; V2's applies the scaling factor only to weights
+        // it did not renormalise, V3's to all of them.
+        bool normalize = k.BoolOr("norm_topk_prob", false) && topK > 1;
         return new MoeConfig
         {
             NumExperts = experts,
-            ExpertsPerToken = k.Int("num_experts_per_tok"),
+            ExpertsPerToken = topK,
             ExpertIntermediateSize = width,
             NumSharedExperts = shared,
             SharedIntermediateSize = shared * width,
@@ -100,8 +111,9 @@ public sealed class DeepseekV2HfBuilder : IModelConfigBuilder
                 "sigmoid" => ScoringFunction.Sigmoid,
                 _ => throw k.Invalid("scoring_func", $"is '{scoring}', expected softmax or sigmoid"),
             },
-            NormalizeTopKProbabilities = k.BoolOr("norm_topk_prob", false),
-            RoutedScalingFactor = (float)scale,
+            SelectionBias = routing == RoutingMethod.NoAuxTopKGroups,
+            NormalizeTopKProbabilities = normalize,
+            RoutedScalingFactor = normalize && !v3 ? 1f : (float)scale,
         };
     }
 }

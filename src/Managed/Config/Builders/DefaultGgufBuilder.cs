@@ -22,6 +22,8 @@ public sealed class DefaultGgufBuilder : IModelConfigBuilder
         var k = new GgufKeys(source);
         if (k.IntOr("expert_count", 0) > 0)
             throw k.Invalid(k.Key("expert_count"), $"is set: the default builder makes dense decoders only; register a config builder for '{k.Arch}'");
-        return GgufDecoder.Read(k, RopeStyle.AdjacentPairs, qkvBias: source.HasTensor("blk.0.attn_q.bias") == true).Validate();
+        ModelConfig config = GgufDecoder.Read(k, RopeStyle.AdjacentPairs, qkvBias: source.HasTensor("blk.0.attn_q.bias") == true).Validate();
+        k.RefuseUnread(Name, Qwen2MoeGgufBuilder.NoEffect);
+        return config;
     }
 }

@@ -10,7 +10,7 @@ namespace NativeInfer.Config.Builders;
 internal static class GgufDecoder
 {
     /// <summary>A dense multi-head-attention decoder (the default builder's model; llama and qwen2 start here).</summary>
-    public static ModelConfig Read(GgufKeys k, RopeStyle style, bool qkvBias)
+    public static ModelConfig Read(GgufKeys k, RopeStyle style, bool qkvBias, bool qkNorm = false)
     {
         int hidden = k.Int("embedding_length");
         int heads = k.Int("attention.head_count");
@@ -23,6 +23,7 @@ internal static class GgufDecoder
             HeadDim = headDim,
             ValueHeadDim = k.IntOr("attention.value_length", headDim, min: 1),
             QkvBias = qkvBias,
+            QkNorm = qkNorm,
         };
         return new ModelConfig
         {

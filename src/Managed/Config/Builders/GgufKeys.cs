@@ -10,6 +10,7 @@ namespace NativeInfer.Config.Builders;
 internal sealed class GgufKeys
 {
     private readonly GgufMetadata _metadata;
+    private readonly HashSet<string> _asked = new(StringComparer.Ordinal);
 
     public GgufKeys(ModelSource source)
     {
@@ -24,7 +25,31 @@ internal sealed class GgufKeys
     /// <summary>"{arch}.{suffix}".</summary>
     public string Key(string suffix) => $"{Arch}.{suffix}";
 
-    public bool Has(string suffix) => _metadata.Contains(Key(suffix));
+    public bool Has(string suffix) => _metadata.Contains(Asked(Key(suffix)));
+
+    /// <summary>Records that a builder looked at <paramref name="key"/> (see <see cref="RefuseUnread"/>).</summary>
+    private string Asked(string key)
+    {
+        _asked.Add(key);
+        return key;
+    }
+
+    /// <summary>
+    /// A file is understood completely or refused: every <c>{arch}.*</c> key must have been read by the
+    /// builder or be listed in <paramref name="noEffect"/> (suffixes of keys that do not change the math,
+    /// each for a reason the builder states). Any other key may change the math in a way the builder
+    /// does not implement; it is an error naming the key.
+    /// </summary>
+    public void RefuseUnread(string builder, params string[] noEffect)
+    {
+        string prefix = Arch + ".";
+        foreach (string key in _metadata.Keys)
+        {
+            if (!key.StartsWith(prefix, StringComparison.Ordinal) || _asked.Contains(key) || noEffect.Contains(key[prefix.Length..])) continue;
+            throw Invalid(key, $"is not understood by config builder '{builder}': it may change the model's math in a way NativeInfer does not " +
+                               "implement, so the file is refused (register a config builder that reads it, see docs/config.md)");
+        }
+    }
 
     // ---------------------------------------------------------------- integers
 
@@ -41,7 +66,7 @@ internal sealed class GgufKeys
         long value;
         try
         {
-            if (!_metadata.TryGetInteger(key, out value)) return null;
+            if (!_metadata.TryGetInteger(Asked(key), out value)) return null;
         }
         catch (GgufMetadataException e)
         {
@@ -62,7 +87,7 @@ internal sealed class GgufKeys
         double value;
         try
         {
-            if (!_metadata.TryGetReal(key, out value)) return null;
+            if (!_metadata.TryGetReal(Asked(key), out value)) return null;
         }
         catch (GgufMetadataException e)
         {
@@ -77,7 +102,7 @@ internal sealed class GgufKeys
         string key = Key(suffix);
         try
         {
-            return _metadata.TryGetBool(key, out bool value) ? value : null;
+            return _metadata.TryGetBool(Asked(key), out bool value) ? value : null;
         }
         catch (GgufMetadataException e)
         {
@@ -90,7 +115,7 @@ internal sealed class GgufKeys
         string key = Key(suffix);
         try
         {
-            return _metadata.TryGetString(key, out string value) ? value : null;
+            return _metadata.TryGetString(Asked(key), out string value) ? value : null;
         }
         catch (GgufMetadataException e)
         {
@@ -101,7 +126,7 @@ internal sealed class GgufKeys
     /// <summary>Length of an array under a full key (the token list), or null when absent.</summary>
     public long? ArrayLength(string key)
     {
-        if (!_metadata.TryGetEntry(key, out GgufMetadataEntry entry)) return null;
+        if (!_metadata.TryGetEntry(Asked(key), out GgufMetadataEntry entry)) return null;
         if (!entry.IsArray) throw Invalid(key, $"is {entry.TypeName}, expected an array");
         return entry.ArrayLength;
     }

@@ -9,7 +9,7 @@ namespace NativeInfer.Config.Builders;
 /// </summary>
 internal static class HfDecoder
 {
-    public static ModelConfig Read(HfKeys k, string architecture, HfClassDefaults defaults, bool qkvBias)
+    public static ModelConfig Read(HfKeys k, string architecture, HfClassDefaults defaults, bool qkvBias, bool qkNorm = false)
     {
         int hidden = k.Int("hidden_size");
         int heads = k.Int("num_attention_heads");
@@ -33,6 +33,7 @@ internal static class HfDecoder
                 HeadDim = headDim,
                 ValueHeadDim = headDim,
                 QkvBias = qkvBias,
+                QkNorm = qkNorm,
             },
             Rope = new RopeConfig
             {

@@ -18,6 +18,8 @@ public sealed class LlamaGgufBuilder : IModelConfigBuilder
         var k = new GgufKeys(source);
         if (k.IntOr("expert_count", 0) > 0)
             throw k.Invalid(k.Key("expert_count"), "is set: a llama file with experts is Mixtral (config builder gguf:mixtral)");
-        return GgufDecoder.Read(k, RopeStyle.AdjacentPairs, qkvBias: false).Validate();
+        ModelConfig config = GgufDecoder.Read(k, RopeStyle.AdjacentPairs, qkvBias: false).Validate();
+        k.RefuseUnread(Name, Qwen2MoeGgufBuilder.NoEffect);
+        return config;
     }
 }

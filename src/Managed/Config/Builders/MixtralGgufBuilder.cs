@@ -31,6 +31,8 @@ public sealed class MixtralGgufBuilder : IModelConfigBuilder
     {
         var k = new GgufKeys(source);
         ModelConfig dense = GgufDecoder.Read(k, RopeStyle.AdjacentPairs, qkvBias: false);
-        return (dense with { Moe = GgufDecoder.MixtralExperts(k, dense.IntermediateSize) ?? throw k.Missing(k.Key("expert_count"), "an integer > 0") }).Validate();
+        ModelConfig config = (dense with { Moe = GgufDecoder.MixtralExperts(k, dense.IntermediateSize) ?? throw k.Missing(k.Key("expert_count"), "an integer > 0") }).Validate();
+        k.RefuseUnread(Name, Qwen2MoeGgufBuilder.NoEffect);
+        return config;
     }
 }

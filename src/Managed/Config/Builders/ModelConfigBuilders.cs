@@ -39,6 +39,9 @@ public sealed class ModelConfigBuilders
     [
         new DeepseekV2GgufBuilder(), new DeepseekV2HfBuilder(),
         new Qwen2MoeGgufBuilder(), new Qwen2MoeHfBuilder(),
+        new Qwen3MoeGgufBuilder(), new Qwen3MoeHfBuilder(),
+        new Qwen3GgufBuilder(), new Qwen3HfBuilder(),
+        new DeepseekV3HfBuilder(),
         new LlamaGgufBuilder(), new LlamaHfBuilder(),
         new Qwen2GgufBuilder(), new Qwen2HfBuilder(),
         new MixtralGgufBuilder(), new MixtralHfBuilder(),
@@ -140,7 +143,8 @@ public sealed class ModelConfigBuilders
 
     /// <summary>Architecture names the built-in builders recognise, for messages.</summary>
     public static string KnownArchitectures =>
-        "GGUF deepseek2, qwen2moe, llama (with experts: Mixtral), qwen2, or any with the generic {arch}.* keys; "
-        + "config.json DeepseekV2ForCausalLM, Qwen2MoeForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, MixtralForCausalLM, "
+        "GGUF deepseek2, qwen2moe, qwen3moe, qwen3, llama (with experts: Mixtral), qwen2, or any with the generic {arch}.* keys; "
+        + "config.json DeepseekV2ForCausalLM, DeepseekV3ForCausalLM, Qwen2MoeForCausalLM, Qwen3MoeForCausalLM, Qwen3ForCausalLM, LlamaForCausalLM, "
+        + "MistralForCausalLM, Qwen2ForCausalLM, MixtralForCausalLM, "
         + "or any with the standard Llama keys";
 }

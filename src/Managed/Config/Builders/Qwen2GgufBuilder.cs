@@ -8,6 +8,11 @@ public sealed class Qwen2GgufBuilder : IModelConfigBuilder
 
     public bool CanBuild(ModelSource source) => source.Format == ModelFormat.Gguf && source.Architecture == "qwen2";
 
-    public ModelConfig Build(ModelSource source) =>
-        GgufDecoder.Read(new GgufKeys(source), RopeStyle.Neox, qkvBias: true).Validate();
+    public ModelConfig Build(ModelSource source)
+    {
+        var k = new GgufKeys(source);
+        ModelConfig config = GgufDecoder.Read(k, RopeStyle.Neox, qkvBias: true).Validate();
+        k.RefuseUnread(Name, Qwen2MoeGgufBuilder.NoEffect);
+        return config;
+    }
 }

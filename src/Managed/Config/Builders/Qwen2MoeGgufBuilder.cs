@@ -24,7 +24,7 @@ public sealed class Qwen2MoeGgufBuilder : IModelConfigBuilder
         var k = new GgufKeys(source);
         ModelConfig dense = GgufDecoder.Read(k, RopeStyle.Neox, qkvBias: true);
         int used = k.Int("expert_used_count");
-        return (dense with
+        ModelConfig config = (dense with
         {
             Moe = new MoeConfig
             {
@@ -39,5 +39,10 @@ public sealed class Qwen2MoeGgufBuilder : IModelConfigBuilder
                 NormalizeTopKProbabilities = false,
             },
         }).Validate();
+        k.RefuseUnread(Name, NoEffect);
+        return config;
     }
+
+    /// <summary>Keys llama.cpp's converters write that change nothing in the math.</summary>
+    internal static readonly string[] NoEffect = ["rope.scaling.finetuned"];
 }

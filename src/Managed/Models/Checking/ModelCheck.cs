@@ -57,37 +57,19 @@ public static class ModelCheck
         ModelConfig config = builders.Build(source, out IModelConfigBuilder builder);
         IModelDefinition definition = map.Resolve(source.Architecture);
         CausalLM tree = definition.BuildModuleTree(config);
-        List<TensorCheck> checks = ExpectedGguf(tree, inventory);
+        List<TensorCheck> checks = ExpectedGguf(TensorCoverage.Of(tree, inventory.Keys), inventory);
         ConfigCrossCheck? cross = companion is null ? null : CrossCheck(config, source.Architecture, companion, builders, map);
         string? noWeights = inventory.Count == 0 ? $"{Path.GetFileName(path)} has no tensors (a vocabulary-only file?)" : null;
         return Assemble(path, ModelFormat.Gguf, source.Architecture, builder, config, definition, tree, checks, inventory, cross, options, noWeights);
     }
 
-    private static List<TensorCheck> ExpectedGguf(CausalLM tree, Dictionary<string, PresentTensor> inventory)
-    {
-        var checks = new List<TensorCheck>();
-        foreach (Module m in tree.Descendants())
+    private static List<TensorCheck> ExpectedGguf(TensorCoverage coverage, Dictionary<string, PresentTensor> inventory) =>
+        coverage.Chosen.Select(c =>
         {
-            WeightCategory category = Categorize(m);
-            foreach (TensorSpec spec in m.Weights)
-            {
-                // The primary layout, then each alternative; the first complete one wins. If none is
-                // complete, report against the one with most tensors present (primary on a tie).
-                List<IReadOnlyList<TensorSpec>> layouts = [[spec], .. spec.Alternatives];
-                IReadOnlyList<TensorSpec> chosen = layouts.FirstOrDefault(l => l.All(t => inventory.ContainsKey(t.GgufName)))
-                    ?? layouts.OrderByDescending(l => l.Count(t => inventory.ContainsKey(t.GgufName))).First();
-                string? otherLayouts = layouts.Count > 1
-                    ? "or " + string.Join(" or ", layouts.Where(l => l != chosen).Select(l => string.Join(" + ", l.Select(t => t.GgufName))))
-                    : null;
-                foreach (TensorSpec t in chosen)
-                {
-                    var expected = new ExpectedTensor(t.GgufName, m.Path, m.ClassName, t.Role, t.Ne, category, t.Optional) { AllowedTypes = t.AllowedTypes };
-                    checks.Add(Compare(expected, inventory.GetValueOrDefault(t.GgufName), otherLayouts));
-                }
-            }
-        }
-        return checks;
-    }
+            var expected = new ExpectedTensor(c.Spec.GgufName, c.Module.Path, c.Module.ClassName, c.Spec.Role, c.Spec.Ne, Categorize(c.Module), c.Spec.Optional)
+                { AllowedTypes = c.Spec.AllowedTypes };
+            return Compare(expected, inventory.GetValueOrDefault(c.Spec.GgufName), c.OtherLayouts);
+        }).ToList();
 
     // ------------------------------------------------------------------ Hugging Face
 
@@ -215,7 +197,7 @@ public static class ModelCheck
         }
         if (inMlp) return WeightCategory.DenseMlp;
         for (Module? a = m; a is not null; a = a.Parent)
-            if (a is DeepseekV2Attention or MultiHeadAttention || a.Name == "self_attn") return WeightCategory.Attention;
+            if (a is LatentAttention or MultiHeadAttention || a.Name == "self_attn") return WeightCategory.Attention;
         return WeightCategory.Other;
     }
 
@@ -227,7 +209,9 @@ public static class ModelCheck
         ModelCheckOptions options, string? noWeights)
     {
         var used = new HashSet<string>(checks.Where(c => c.Actual is not null).Select(c => c.Actual!.Name), StringComparer.Ordinal);
-        var unexpected = inventory.Values.Where(t => !used.Contains(t.Name)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+        var unused = inventory.Values.Where(t => !used.Contains(t.Name)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+        var ignored = unused.Where(t => tree.WhyIgnored(t.Name) is not null).Select(t => new IgnoredPresentTensor(t, tree.WhyIgnored(t.Name)!)).ToList();
+        var unexpected = unused.Where(t => tree.WhyIgnored(t.Name) is null).ToList();
         var byType = inventory.Values.GroupBy(t => t.TypeName)
             .Select(g => new WeightTypeUsage(g.Key, g.Count(), g.Sum(t => t.Elements), g.Sum(t => t.Bytes)))
             .OrderByDescending(u => u.Bytes).ToList();
@@ -242,13 +226,14 @@ public static class ModelCheck
             ModelClass = tree.ClassName,
             Tensors = checks,
             Unexpected = unexpected,
+            Ignored = ignored,
             PresentCount = inventory.Count,
             ParameterCount = checks.Where(c => c.Actual is not null).Sum(c => c.Actual!.Elements),
             UnexpectedParameterCount = unexpected.Sum(t => t.Elements),
             ByType = byType,
             Decode = Traffic(checks, config),
             CrossCheck = cross,
-            FailureReason = Failure(checks, unexpected, cross, options, noWeights, tree.ClassName),
+            FailureReason = Failure(checks, unexpected, cross, noWeights, tree.ClassName),
         };
     }
 
@@ -291,16 +276,18 @@ public static class ModelCheck
     }
 
     private static string? Failure(
-        List<TensorCheck> checks, List<PresentTensor> unexpected, ConfigCrossCheck? cross, ModelCheckOptions options, string? noWeights, string modelClass)
+        List<TensorCheck> checks, List<PresentTensor> unexpected, ConfigCrossCheck? cross, string? noWeights, string modelClass)
     {
         int expected = checks.Count(c => c.Status != TensorStatus.OptionalAbsent);
         if (noWeights is not null) return $"{noWeights}; the {modelClass} model expects {expected} tensors";
         var problems = checks.Where(c => c.IsProblem).ToList();
         if (problems.Count > 0)
             return problems[0].Describe() + (problems.Count > 1 ? $" (and {problems.Count - 1} more tensor problem(s))" : "");
-        if (options.FailOnUnexpected && unexpected.Count > 0)
+        // A file is understood completely or refused: a tensor no module uses would be left out of the math.
+        if (unexpected.Count > 0)
             return $"unexpected tensor {unexpected[0].Name} {unexpected[0].TypeName} {unexpected[0].ShapeText}"
-                   + (unexpected.Count > 1 ? $" (and {unexpected.Count - 1} more)" : "");
+                   + (unexpected.Count > 1 ? $" (and {unexpected.Count - 1} more)" : "")
+                   + $": no module of {modelClass} uses it, so the file cannot be run as it was meant";
         if (cross is { Agrees: false })
         {
             var d = cross.Disagreements[0];

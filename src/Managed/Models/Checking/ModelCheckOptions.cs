@@ -12,7 +12,4 @@ public sealed class ModelCheckOptions
 
     /// <summary>For a GGUF model: a config.json (or a directory holding one) to cross-check against.</summary>
     public string? CompanionConfig { get; init; }
-
-    /// <summary>Fail on tensors the architecture does not use (by default they are only reported).</summary>
-    public bool FailOnUnexpected { get; init; }
 }

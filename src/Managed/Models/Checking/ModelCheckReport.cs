@@ -28,8 +28,11 @@ public sealed class ModelCheckReport
     /// <summary>Every expected tensor in module-tree order with what the file has for it.</summary>
     public required IReadOnlyList<TensorCheck> Tensors { get; init; }
 
-    /// <summary>Tensors the file holds that no module asked for.</summary>
+    /// <summary>Tensors the file holds that no module asked for and the definition does not declare ignorable (the check fails).</summary>
     public required IReadOnlyList<PresentTensor> Unexpected { get; init; }
+
+    /// <summary>Tensors no module uses that the definition declares not needed (a multi-token-prediction layer), with why.</summary>
+    public IReadOnlyList<IgnoredPresentTensor> Ignored { get; init; } = [];
 
     /// <summary>Tensors in the file (or checkpoint).</summary>
     public required int PresentCount { get; init; }
@@ -38,6 +41,23 @@ public sealed class ModelCheckReport
     public required long ParameterCount { get; init; }
 
     public required long UnexpectedParameterCount { get; init; }
+
+    /// <summary>Elements of the ignored tensors.</summary>
+    public long IgnoredParameterCount => Ignored.Sum(i => i.Tensor.Elements);
+
+    /// <summary>
+    /// Parameters active for one token as model cards count them ("671B total, 37B activated"): every
+    /// parameter except the routed experts a token does not select (embedding included in full).
+    /// </summary>
+    public long ActiveParameterCount
+    {
+        get
+        {
+            if (Config.Moe is not { } moe) return ParameterCount;
+            long routed = Tensors.Where(t => t.Actual is not null && t.Expected.Category == WeightCategory.RoutedExperts).Sum(t => t.Actual!.Elements);
+            return ParameterCount - (long)Math.Round(routed * (1 - (double)moe.ExpertsPerToken / moe.NumExperts));
+        }
+    }
 
     /// <summary>Per weight type over every tensor in the file, largest first.</summary>
     public required IReadOnlyList<WeightTypeUsage> ByType { get; init; }

@@ -6,12 +6,13 @@ namespace NativeInfer.Models.Modules;
 /// </summary>
 public abstract class DecoderLayer : Module
 {
-    protected DecoderLayer(string path, int layer, int hidden, float eps, Func<string, Module> attention, Func<string, Module> mlp) : base(path)
+    protected DecoderLayer(string path, int layer, int hidden, float eps, NormFactory norm, Func<string, Module> attention, Func<string, Module> mlp)
+        : base(path)
     {
         Layer = layer;
-        InputLayerNorm = Add(new RMSNorm(ChildPath("input_layernorm"), $"blk.{layer}.attn_norm", hidden, eps));
+        InputLayerNorm = Add(norm(ChildPath("input_layernorm"), $"blk.{layer}.attn_norm", hidden, eps));
         SelfAttn = Add(attention(ChildPath("self_attn")));
-        PostAttentionLayerNorm = Add(new RMSNorm(ChildPath("post_attention_layernorm"), $"blk.{layer}.ffn_norm", hidden, eps));
+        PostAttentionLayerNorm = Add(norm(ChildPath("post_attention_layernorm"), $"blk.{layer}.ffn_norm", hidden, eps));
         Mlp = Add(mlp(ChildPath(MlpName)));
     }
 
@@ -28,15 +29,26 @@ public abstract class DecoderLayer : Module
 }
 
 public sealed class DeepseekV2DecoderLayer(string path, int layer, int hidden, float eps, Func<string, Module> attention, Func<string, Module> mlp)
-    : DecoderLayer(path, layer, hidden, eps, attention, mlp);
+    : DecoderLayer(path, layer, hidden, eps, (p, g, d, e) => new DeepseekV2RMSNorm(p, g, d, e), attention, mlp);
+
+public sealed class DeepseekV3DecoderLayer(string path, int layer, int hidden, float eps, Func<string, Module> attention, Func<string, Module> mlp)
+    : DecoderLayer(path, layer, hidden, eps, (p, g, d, e) => new DeepseekV3RMSNorm(p, g, d, e), attention, mlp);
 
 public sealed class Qwen2MoeDecoderLayer(string path, int layer, int hidden, float eps, Func<string, Module> attention, Func<string, Module> mlp)
-    : DecoderLayer(path, layer, hidden, eps, attention, mlp);
+    : DecoderLayer(path, layer, hidden, eps, (p, g, d, e) => new Qwen2MoeRMSNorm(p, g, d, e), attention, mlp);
 
-/// <summary>A Llama / Mistral layer; a Mixtral layer (<paramref name="sparse"/>) names its feed-forward child block_sparse_moe, as Hugging Face does.</summary>
-public sealed class LlamaDecoderLayer(string path, int layer, int hidden, float eps, Func<string, Module> attention, Func<string, Module> mlp, bool sparse = false)
-    : DecoderLayer(path, layer, hidden, eps, attention, mlp)
+public sealed class Qwen3MoeDecoderLayer(string path, int layer, int hidden, float eps, Func<string, Module> attention, Func<string, Module> mlp)
+    : DecoderLayer(path, layer, hidden, eps, (p, g, d, e) => new Qwen3MoeRMSNorm(p, g, d, e), attention, mlp);
+
+public sealed class Qwen3DecoderLayer(string path, int layer, int hidden, float eps, Func<string, Module> attention, Func<string, Module> mlp)
+    : DecoderLayer(path, layer, hidden, eps, (p, g, d, e) => new Qwen3RMSNorm(p, g, d, e), attention, mlp);
+
+public sealed class LlamaDecoderLayer(string path, int layer, int hidden, float eps, Func<string, Module> attention, Func<string, Module> mlp)
+    : DecoderLayer(path, layer, hidden, eps, (p, g, d, e) => new LlamaRMSNorm(p, g, d, e), attention, mlp);
+
+/// <summary>A Mixtral layer: Hugging Face names its feed-forward child block_sparse_moe.</summary>
+public sealed class MixtralDecoderLayer(string path, int layer, int hidden, float eps, Func<string, Module> attention, Func<string, Module> mlp)
+    : DecoderLayer(path, layer, hidden, eps, (p, g, d, e) => new MixtralRMSNorm(p, g, d, e), attention, mlp)
 {
-    // Read by the base constructor; a captured primary-constructor parameter is assigned before the base call.
-    protected override string MlpName => sparse ? "block_sparse_moe" : "mlp";
+    protected override string MlpName => "block_sparse_moe";
 }

@@ -23,3 +23,12 @@ public sealed class Qwen2MoeMLP(string path, string ggufGate, string ggufUp, str
 
 public sealed class LlamaMLP(string path, string ggufGate, string ggufUp, string ggufDown, int hidden, int intermediate)
     : Mlp(path, ggufGate, ggufUp, ggufDown, hidden, intermediate);
+
+public sealed class DeepseekV3MLP(string path, string ggufGate, string ggufUp, string ggufDown, int hidden, int intermediate)
+    : Mlp(path, ggufGate, ggufUp, ggufDown, hidden, intermediate);
+
+public sealed class Qwen3MoeMLP(string path, string ggufGate, string ggufUp, string ggufDown, int hidden, int intermediate)
+    : Mlp(path, ggufGate, ggufUp, ggufDown, hidden, intermediate);
+
+public sealed class Qwen3MLP(string path, string ggufGate, string ggufUp, string ggufDown, int hidden, int intermediate)
+    : Mlp(path, ggufGate, ggufUp, ggufDown, hidden, intermediate);

@@ -11,26 +11,34 @@ public abstract class SparseMoeBlock(string path, int layer, MoeConfig moe) : Mo
 }
 
 /// <summary>
-/// DeepSeek-V2 MoE: gate (MoEGate, ffn_gate_inp), experts (ffn_*_exps), shared_experts (an MLP over
-/// ffn_*_shexp, added ungated).
+/// A DeepSeek MoE block (V2 and V3): gate (MoEGate, ffn_gate_inp, and exp_probs_b under V3 routing),
+/// experts (ffn_*_exps), shared_experts (an MLP over ffn_*_shexp, added ungated). Subclasses carry
+/// each version's class names.
 /// </summary>
-public sealed class DeepseekV2MoE : SparseMoeBlock
+public abstract class DeepseekMoEBlock : SparseMoeBlock
 {
-    public DeepseekV2MoE(string path, int layer, ModelConfig config) : base(path, layer, config.Moe!)
+    protected DeepseekMoEBlock(string path, int layer, ModelConfig config, Func<string, string, string, string, int, int, Mlp> mlp)
+        : base(path, layer, config.Moe!)
     {
         string blk = $"blk.{layer}.";
         MoeConfig moe = config.Moe!;
-        Gate = Add(new MoEGate(ChildPath("gate"), blk + "ffn_gate_inp", config.HiddenSize, moe.NumExperts));
+        Gate = Add(new MoEGate(ChildPath("gate"), layer, config.HiddenSize, moe.NumExperts, moe.SelectionBias));
         Experts = Add(new Experts(ChildPath("experts"), blk, moe.NumExperts, config.HiddenSize, moe.ExpertIntermediateSize));
         if (moe.NumSharedExperts > 0)
-            SharedExperts = Add(new DeepseekV2MLP(ChildPath("shared_experts"), blk + "ffn_gate_shexp", blk + "ffn_up_shexp",
-                blk + "ffn_down_shexp", config.HiddenSize, moe.SharedIntermediateSize));
+            SharedExperts = Add(mlp(ChildPath("shared_experts"), blk + "ffn_gate_shexp", blk + "ffn_up_shexp", blk + "ffn_down_shexp",
+                config.HiddenSize, moe.SharedIntermediateSize));
     }
 
     public MoEGate Gate { get; }
     public override Experts Experts { get; }
-    public DeepseekV2MLP? SharedExperts { get; }
+    public Mlp? SharedExperts { get; }
 }
+
+public sealed class DeepseekV2MoE(string path, int layer, ModelConfig config)
+    : DeepseekMoEBlock(path, layer, config, (p, g, u, d, h, i) => new DeepseekV2MLP(p, g, u, d, h, i));
+
+public sealed class DeepseekV3MoE(string path, int layer, ModelConfig config)
+    : DeepseekMoEBlock(path, layer, config, (p, g, u, d, h, i) => new DeepseekV3MLP(p, g, u, d, h, i));
 
 /// <summary>
 /// Qwen2-MoE sparse block: gate (a Linear router, ffn_gate_inp), experts, shared_expert (an MLP over
@@ -59,10 +67,10 @@ public sealed class Qwen2MoeSparseMoeBlock : SparseMoeBlock
     public Linear? SharedExpertGate { get; }
 }
 
-/// <summary>Mixtral-style block of a llama-architecture MoE: gate (Linear router), experts, no shared expert.</summary>
-public sealed class MixtralSparseMoeBlock : SparseMoeBlock
+/// <summary>A sparse block whose router is a plain Linear and which has no shared expert (Mixtral, Qwen3-MoE).</summary>
+public abstract class LinearRoutedMoeBlock : SparseMoeBlock
 {
-    public MixtralSparseMoeBlock(string path, int layer, ModelConfig config) : base(path, layer, config.Moe!)
+    protected LinearRoutedMoeBlock(string path, int layer, ModelConfig config) : base(path, layer, config.Moe!)
     {
         string blk = $"blk.{layer}.";
         Gate = Add(new Linear(ChildPath("gate"), blk + "ffn_gate_inp", config.HiddenSize, config.Moe!.NumExperts));
@@ -72,3 +80,9 @@ public sealed class MixtralSparseMoeBlock : SparseMoeBlock
     public Linear Gate { get; }
     public override Experts Experts { get; }
 }
+
+/// <summary>Mixtral's block of a llama-architecture MoE.</summary>
+public sealed class MixtralSparseMoeBlock(string path, int layer, ModelConfig config) : LinearRoutedMoeBlock(path, layer, config);
+
+/// <summary>Qwen3-MoE's block: softmax top-k, renormalised as its config says.</summary>
+public sealed class Qwen3MoeSparseMoeBlock(string path, int layer, ModelConfig config) : LinearRoutedMoeBlock(path, layer, config);

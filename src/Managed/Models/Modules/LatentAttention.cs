@@ -3,14 +3,15 @@ using NativeInfer.Config;
 namespace NativeInfer.Models.Modules;
 
 /// <summary>
-/// DeepSeek-V2 multi-head latent attention. Children (HF names → GGUF):
+/// Multi-head latent attention (DeepSeek-V2 and V3). Children (HF names → GGUF):
 /// q_proj (attn_q) or q_a_proj (attn_q_a) → q_a_layernorm (attn_q_a_norm) → q_b_proj (attn_q_b);
 /// kv_a_proj_with_mqa (attn_kv_a_mqa) → [c | k_pe]; kv_a_layernorm (attn_kv_a_norm) on c;
 /// kv_b_proj (attn_kv_b, or split attn_k_b + attn_v_b); o_proj (attn_output); rotary_emb.
+/// Subclasses carry each version's class names.
 /// </summary>
-public sealed class DeepseekV2Attention : Module
+public abstract class LatentAttention : Module
 {
-    public DeepseekV2Attention(string path, int layer, ModelConfig config) : base(path)
+    protected LatentAttention(string path, int layer, ModelConfig config, NormFactory norm, Func<string, RopeConfig, RotaryEmbedding> rope) : base(path)
     {
         AttentionConfig a = config.Attention;
         string blk = $"blk.{layer}.";
@@ -18,7 +19,7 @@ public sealed class DeepseekV2Attention : Module
         if (a.QLoraRank is int qr)
         {
             QAProj = Add(new Linear(ChildPath("q_a_proj"), blk + "attn_q_a", hidden, qr));
-            QALayerNorm = Add(new RMSNorm(ChildPath("q_a_layernorm"), blk + "attn_q_a_norm", qr, config.NormEps));
+            QALayerNorm = Add(norm(ChildPath("q_a_layernorm"), blk + "attn_q_a_norm", qr, config.NormEps));
             QBProj = Add(new Linear(ChildPath("q_b_proj"), blk + "attn_q_b", qr, heads * qHead));
         }
         else
@@ -26,12 +27,10 @@ public sealed class DeepseekV2Attention : Module
             QProj = Add(new Linear(ChildPath("q_proj"), blk + "attn_q", hidden, heads * qHead));
         }
         KvAProjWithMqa = Add(new Linear(ChildPath("kv_a_proj_with_mqa"), blk + "attn_kv_a_mqa", hidden, a.KvLoraRank + a.QkRopeHeadDim));
-        KvALayerNorm = Add(new RMSNorm(ChildPath("kv_a_layernorm"), blk + "attn_kv_a_norm", a.KvLoraRank, config.NormEps));
+        KvALayerNorm = Add(norm(ChildPath("kv_a_layernorm"), blk + "attn_kv_a_norm", a.KvLoraRank, config.NormEps));
         KvBProj = Add(new KvBProjection(ChildPath("kv_b_proj"), blk, a));
         OProj = Add(new Linear(ChildPath("o_proj"), blk + "attn_output", heads * a.VHeadDim, hidden));
-        RotaryEmb = Add<RotaryEmbedding>(config.Rope.Scaling is { Type: RopeScalingType.Yarn }
-            ? new DeepseekV2YarnRotaryEmbedding(ChildPath("rotary_emb"), config.Rope)
-            : new DeepseekV2RotaryEmbedding(ChildPath("rotary_emb"), config.Rope));
+        RotaryEmb = Add(rope(ChildPath("rotary_emb"), config.Rope));
         Layer = layer;
         Config = a;
     }
@@ -48,6 +47,14 @@ public sealed class DeepseekV2Attention : Module
     public Linear OProj { get; }
     public RotaryEmbedding RotaryEmb { get; }
 }
+
+public sealed class DeepseekV2Attention(string path, int layer, ModelConfig config) : LatentAttention(path, layer, config,
+    (p, g, d, e) => new DeepseekV2RMSNorm(p, g, d, e),
+    (p, r) => r.Scaling is { Type: RopeScalingType.Yarn } ? new DeepseekV2YarnRotaryEmbedding(p, r) : new DeepseekV2RotaryEmbedding(p, r));
+
+public sealed class DeepseekV3Attention(string path, int layer, ModelConfig config) : LatentAttention(path, layer, config,
+    (p, g, d, e) => new DeepseekV3RMSNorm(p, g, d, e),
+    (p, r) => r.Scaling is { Type: RopeScalingType.Yarn } ? new DeepseekV3YarnRotaryEmbedding(p, r) : new DeepseekV3RotaryEmbedding(p, r));
 
 /// <summary>
 /// kv_b_proj: W [H·(d_n + d_v)][r], per head the d_n rows of W_UK then the d_v rows of W_UV
