@@ -19,7 +19,11 @@ public sealed class MakeTinyCommand : ICliCommand
     public string Usage => $"""
         nativeinfer make-tiny OUT.gguf [--arch {string.Join('|', TinyModel.Architectures)}] [--type TYPE] [--layers N] [--hidden N] [--experts N]
                                        [--vocab FILE.gguf] [--random] [--seed N] [--threads N]
-          --arch     architecture (default deepseek2: MLA, 1 dense + 2 MoE layers, 8 experts top-2, 1 shared)
+          --arch     architecture (default deepseek2: MLA, 1 dense + 2 MoE layers, 8 experts top-2, 1 shared);
+                     deepseek3: DeepSeek-V3's router (sigmoid + selection bias, 2 of 4 groups, renormalised ×2.5,
+                     16 experts top-4) and one multi-token-prediction layer; qwen3moe: q/k norms, head width 64,
+                     16 experts top-4; mixtral: llama with 8 experts top-2. qwen3moe and mixtral have no
+                     dense MLP or shared expert for the demo's lookup: their weights are random
           --type     type of every weight matrix, embedding and head: {string.Join(", ", TinyModel.WeightTypes.Select(t => t.Name().ToLowerInvariant()))} (default q8_0);
                      every row length must be a multiple of the type's block size (256 for q4_k and q6_k)
           --layers   depth (default 3 for deepseek2, 2 otherwise); --hidden width (default 256); --experts routed experts (default 8)

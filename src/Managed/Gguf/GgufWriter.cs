@@ -28,7 +28,7 @@ public sealed class GgufWriter
 
     private sealed record MetadataItem(string Key, byte[] KeyBytes, GgufValueType Type, byte[] Payload);
 
-    private sealed record TensorItem(string Name, byte[] NameBytes, GgmlType Type, long[] Ne, long ByteSize, Action<Stream> WriteData);
+    private sealed record TensorItem(string Name, byte[] NameBytes, GgmlType Type, long[] Ne, long ByteSize, Action<Stream>? WriteData);
 
     /// <summary>Alignment of tensor data in the file written.</summary>
     public int Alignment { get; private set; } = DefaultAlignment;
@@ -163,6 +163,18 @@ public sealed class GgufWriter
         _tensorNames.Add(name);
     }
 
+    /// <summary>
+    /// Adds a tensor whose bytes are all zero. Written to a seekable stream (a file) it is a hole: the file
+    /// is sparse, so a model of real widths (hundreds of GB) takes no disk space — for tests of loading and
+    /// checking real shapes. Zero bytes decode to zero weights in every ggml format with per-block scales.
+    /// </summary>
+    public void AddZeroTensor(string name, GgmlType type, ReadOnlySpan<long> dimensions)
+    {
+        long size = ValidateTensor(name, type, dimensions, out byte[] nameBytes);
+        _tensors.Add(new TensorItem(name, nameBytes, type, dimensions.ToArray(), size, null));
+        _tensorNames.Add(name);
+    }
+
     /// <summary>Adds a tensor of an open GGUF file; its bytes are copied from the mapping at write time (keep the file open until then).</summary>
     public unsafe void AddTensor(GgufTensor source, string? name = null)
     {
@@ -275,6 +287,13 @@ public sealed class GgufWriter
         foreach (TensorItem t in _tensors)
         {
             long start = counted.Position;
+            if (t.WriteData is null)
+            {
+                // A zero tensor: skipped over (a hole) when the output can seek, written out when it cannot.
+                if (output.CanSeek) counted.Skip(Pad(t.ByteSize));
+                else WriteZeros(counted, Pad(t.ByteSize));
+                continue;
+            }
             counted.Limit = start + t.ByteSize;
             t.WriteData(counted);
             counted.Limit = long.MaxValue;
@@ -283,6 +302,8 @@ public sealed class GgufWriter
                 throw new InvalidOperationException($"the data callback of tensor '{t.Name}' wrote {written} bytes; the tensor takes {t.ByteSize}");
             WriteZeros(counted, Pad(t.ByteSize) - t.ByteSize);
         }
+        // Holes at the end only exist once the length covers them.
+        if (output.CanSeek && output.Length < output.Position) output.SetLength(output.Position);
         counted.Flush();
     }
 
@@ -335,6 +356,14 @@ public sealed class GgufWriter
         }
 
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        /// <summary>Moves a seekable output forward without writing (leaves a hole in a file).</summary>
+        public void Skip(long bytes)
+        {
+            inner.Seek(bytes, SeekOrigin.Current);
+            Position += bytes;
+        }
+
         public override void Flush() => inner.Flush();
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();

@@ -3,9 +3,11 @@ using NativeInfer.Gguf;
 namespace NativeInfer.Models.Synthetic;
 
 /// <summary>
-/// A synthetic DeepSeek-V2 (GGUF <c>deepseek2</c>): multi-head latent attention (optional q-LoRA,
+/// A synthetic DeepSeek-V2 or V3 (GGUF <c>deepseek2</c>): multi-head latent attention (optional q-LoRA,
 /// kv-LoRA latent, decoupled RoPE key, YaRN), leading dense blocks, then MoE blocks with routed and
-/// ungated shared experts. Defaults are DeepSeek-V2-Lite's widths.
+/// ungated shared experts. V3's router (<see cref="SigmoidGating"/>, <see cref="SelectionBias"/>, groups,
+/// renormalisation and scale) and multi-token-prediction layers (<see cref="NextNLayers"/>) are options.
+/// Defaults are DeepSeek-V2-Lite's widths.
 /// </summary>
 public sealed record DeepseekV2SyntheticSpec : SyntheticModelSpec
 {
@@ -33,6 +35,47 @@ public sealed record DeepseekV2SyntheticSpec : SyntheticModelSpec
     public int YarnOriginalContext { get; init; } = 4096;
     public float MScaleAllDim { get; init; } = 0.707f;
 
+    /// <summary>expert_gating_func 2 (sigmoid scores, DeepSeek-V3) instead of 1 (softmax).</summary>
+    public bool SigmoidGating { get; init; }
+
+    /// <summary>blk.N.exp_probs_b.bias in every MoE layer (DeepSeek-V3's e_score_correction_bias).</summary>
+    public bool SelectionBias { get; init; }
+
+    /// <summary>expert_group_count / expert_group_used_count; null writes neither (plain top-k, as llama.cpp's converter does).</summary>
+    public int? ExpertGroups { get; init; }
+    public int? ExpertGroupsUsed { get; init; }
+
+    public bool WeightsNorm { get; init; }
+    public float WeightsScale { get; init; } = 1f;
+
+    /// <summary>Multi-token-prediction layers written after the decoder layers (nextn_predict_layers).</summary>
+    public int NextNLayers { get; init; }
+
+    /// <summary>
+    /// A tiny DeepSeek-V3: <see cref="Tiny"/>'s widths with q-LoRA 256, 16 experts of 256 top-4 in 4 groups
+    /// (2 kept), sigmoid scores with the selection bias, renormalised × 2.5, and one MTP layer.
+    /// </summary>
+    public static DeepseekV2SyntheticSpec TinyV3(int vocab) => Tiny(vocab) with
+    {
+        Name = "tiny-deepseek3", QLoraRank = 256, Experts = 16, ExpertsPerToken = 4, SigmoidGating = true, SelectionBias = true,
+        ExpertGroups = 4, ExpertGroupsUsed = 2, WeightsNorm = true, WeightsScale = 2.5f, NextNLayers = 1,
+    };
+
+    /// <summary>
+    /// DeepSeek-V3 / R1 at its published widths (config.json of deepseek-ai/DeepSeek-V3): hidden 7168, 61
+    /// layers (3 dense of 18432), MLA 128 heads (nope 128 + rope 64, v 128), q_lora 1536, kv_lora 512,
+    /// 256 experts of 2048 top-8 in 8 groups (4 kept), 1 shared, sigmoid + bias, renormalised × 2.5,
+    /// vocabulary 129,280, YaRN ×40 over 4096 with mscale_all_dim 1. Hundreds of GB: write it sparse.
+    /// </summary>
+    public static DeepseekV2SyntheticSpec DeepSeekV3(GgmlType weightType) => new()
+    {
+        Name = "deepseek-v3-shape", Hidden = 7168, Layers = 61, Vocab = 129280, Heads = 128, QLoraRank = 1536, KvLoraRank = 512,
+        NopeHeadDim = 128, RopeHeadDim = 64, VHeadDim = 128, DenseIntermediate = 18432, Experts = 256, ExpertsPerToken = 8,
+        ExpertFfn = 2048, SharedExperts = 1, LeadingDenseBlocks = 3, ContextLength = 163840, YarnFactor = 40f,
+        YarnOriginalContext = 4096, MScaleAllDim = 1f, SigmoidGating = true, SelectionBias = true, ExpertGroups = 8,
+        ExpertGroupsUsed = 4, WeightsNorm = true, WeightsScale = 2.5f, WeightType = weightType, EmbeddingType = weightType,
+        OutputType = weightType,
+    };
     /// <summary>DeepSeek-V2-Lite at full widths (hidden 2048, 16 heads, kv_lora 512, 64 experts of 1408, top-6, 2 shared), `layers` deep.</summary>
     public static DeepseekV2SyntheticSpec Lite(int layers, GgmlType weightType) => new()
     {
@@ -57,8 +100,13 @@ public sealed record DeepseekV2SyntheticSpec : SyntheticModelSpec
         int dense = Math.Min(LeadingDenseBlocks, Layers);
         string q = QLoraRank is int qr ? $", q_lora {qr}" : "";
         string moe = dense < Layers ? $"; {Experts} experts of {ExpertFfn}, top-{ExpertsPerToken}, {SharedExperts} shared" : "";
+        string router = dense < Layers && (SigmoidGating || SelectionBias || ExpertGroups is not null)
+            ? $"; router {(SigmoidGating ? "sigmoid" : "softmax")}{(SelectionBias ? " + bias" : "")}" +
+              (ExpertGroups is int g ? $", {ExpertGroupsUsed} of {g} groups" : "") + (WeightsNorm ? ", renormalised" : "") + $" ×{WeightsScale:0.##}"
+            : "";
+        string mtp = NextNLayers > 0 ? $"; {NextNLayers} MTP layer(s)" : "";
         return $"hidden {Hidden}, {Layers} layers ({dense} dense of {DenseIntermediate} + {Layers - dense} MoE); " +
-               $"MLA {Heads} heads (nope {NopeHeadDim} + rope {RopeHeadDim}, v {VHeadDim}), kv_lora {KvLoraRank}{q}, YaRN ×{YarnFactor:0.##}{moe}";
+               $"MLA {Heads} heads (nope {NopeHeadDim} + rope {RopeHeadDim}, v {VHeadDim}), kv_lora {KvLoraRank}{q}, YaRN ×{YarnFactor:0.##}{moe}{router}{mtp}";
     }
 
     public override void Validate()
@@ -80,7 +128,14 @@ public sealed record DeepseekV2SyntheticSpec : SyntheticModelSpec
             AtLeast(SharedExperts, 0, nameof(SharedExperts), "shared experts");
             if (ExpertsPerToken < 1 || ExpertsPerToken > Experts)
                 throw new SyntheticModelException($"{nameof(ExpertsPerToken)} is {ExpertsPerToken}; it must be between 1 and {nameof(Experts)} = {Experts}");
+            if (ExpertGroups is int g)
+            {
+                Divides(g, Experts, nameof(ExpertGroups), nameof(Experts));
+                if (ExpertGroupsUsed is not int used || used < 1 || used > g)
+                    throw new SyntheticModelException($"{nameof(ExpertGroupsUsed)} must be between 1 and {nameof(ExpertGroups)} = {g}");
+            }
         }
+        AtLeast(NextNLayers, 0, nameof(NextNLayers), "multi-token-prediction layers");
     }
 
     internal override int FirstLayerFfnWidth => LeadingDenseBlocks > 0 ? DenseIntermediate : SharedExperts * ExpertFfn;
@@ -98,6 +153,10 @@ public sealed record DeepseekV2SyntheticSpec : SyntheticModelSpec
     {
         const string a = "deepseek2.";
         AddCommonMetadata(w, DenseIntermediate);
+        // llama.cpp counts the MTP layers in block_count.
+        w.Remove(a + "block_count");
+        w.AddUInt32(a + "block_count", (uint)(Layers + NextNLayers));
+        if (NextNLayers > 0) w.AddUInt32(a + "nextn_predict_layers", (uint)NextNLayers);
         w.AddUInt32(a + "attention.head_count", (uint)Heads);
         w.AddUInt32(a + "attention.head_count_kv", (uint)Heads);
         w.AddUInt32(a + "attention.key_length", (uint)(NopeHeadDim + RopeHeadDim));
@@ -109,9 +168,14 @@ public sealed record DeepseekV2SyntheticSpec : SyntheticModelSpec
         w.AddUInt32(a + "expert_count", (uint)Experts);
         w.AddUInt32(a + "expert_used_count", (uint)ExpertsPerToken);
         w.AddUInt32(a + "expert_shared_count", (uint)SharedExperts);
-        w.AddFloat32(a + "expert_weights_scale", 1f);
-        w.AddBool(a + "expert_weights_norm", false);
-        w.AddUInt32(a + "expert_gating_func", 1); // softmax
+        w.AddFloat32(a + "expert_weights_scale", WeightsScale);
+        w.AddBool(a + "expert_weights_norm", WeightsNorm);
+        w.AddUInt32(a + "expert_gating_func", SigmoidGating ? 2u : 1u);
+        if (ExpertGroups is int groups)
+        {
+            w.AddUInt32(a + "expert_group_count", (uint)groups);
+            w.AddUInt32(a + "expert_group_used_count", (uint)ExpertGroupsUsed!.Value);
+        }
         w.AddUInt32(a + "rope.dimension_count", (uint)RopeHeadDim);
         w.AddString(a + "rope.scaling.type", "yarn");
         w.AddFloat32(a + "rope.scaling.factor", YarnFactor);
@@ -125,7 +189,7 @@ public sealed record DeepseekV2SyntheticSpec : SyntheticModelSpec
         AddEmbeddingAndHead(s);
         GgmlType t = WeightType;
         int qWidth = Heads * (NopeHeadDim + RopeHeadDim);
-        for (int l = 0; l < Layers; l++)
+        for (int l = 0; l < Layers + NextNLayers; l++)
         {
             string b = $"blk.{l}.";
             s.Vector(b + "attn_norm.weight", SyntheticTensorRole.Norm, l, Hidden);
@@ -149,14 +213,28 @@ public sealed record DeepseekV2SyntheticSpec : SyntheticModelSpec
                 continue;
             }
             s.Matrix(b + "ffn_gate_inp.weight", SyntheticTensorRole.Router, l, GgmlType.F32, Hidden, Experts);
+            if (SelectionBias) s.Vector(b + "exp_probs_b.bias", SyntheticTensorRole.RouterBias, l, Experts);
             s.Matrix(b + "ffn_gate_exps.weight", SyntheticTensorRole.ExpertGate, l, t, Hidden, ExpertFfn, Experts);
             s.Matrix(b + "ffn_up_exps.weight", SyntheticTensorRole.ExpertUp, l, t, Hidden, ExpertFfn, Experts);
             s.Matrix(b + "ffn_down_exps.weight", SyntheticTensorRole.ExpertDown, l, t, ExpertFfn, Hidden, Experts);
-            if (SharedExperts == 0) continue;
-            int shared = SharedExperts * ExpertFfn;
-            s.Matrix(b + "ffn_gate_shexp.weight", SyntheticTensorRole.SharedGate, l, t, Hidden, shared);
-            s.Matrix(b + "ffn_up_shexp.weight", SyntheticTensorRole.SharedUp, l, t, Hidden, shared);
-            s.Matrix(b + "ffn_down_shexp.weight", SyntheticTensorRole.SharedDown, l, t, shared, Hidden);
+            if (SharedExperts > 0)
+            {
+                int shared = SharedExperts * ExpertFfn;
+                s.Matrix(b + "ffn_gate_shexp.weight", SyntheticTensorRole.SharedGate, l, t, Hidden, shared);
+                s.Matrix(b + "ffn_up_shexp.weight", SyntheticTensorRole.SharedUp, l, t, Hidden, shared);
+                s.Matrix(b + "ffn_down_shexp.weight", SyntheticTensorRole.SharedDown, l, t, shared, Hidden);
+            }
+            if (l >= Layers) AddNextN(s, l);
         }
+    }
+
+    /// <summary>What llama.cpp's converter adds to a multi-token-prediction layer besides an ordinary layer's tensors.</summary>
+    private void AddNextN(SyntheticTensorSink s, int l)
+    {
+        string b = $"blk.{l}.nextn.";
+        s.Matrix(b + "eh_proj.weight", SyntheticTensorRole.NextN, l, WeightType, 2L * Hidden, Hidden);
+        s.Vector(b + "enorm.weight", SyntheticTensorRole.Norm, l, Hidden);
+        s.Vector(b + "hnorm.weight", SyntheticTensorRole.Norm, l, Hidden);
+        s.Vector(b + "shared_head_norm.weight", SyntheticTensorRole.Norm, l, Hidden);
     }
 }

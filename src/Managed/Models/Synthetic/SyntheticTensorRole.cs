@@ -17,6 +17,8 @@ public enum SyntheticTensorRole
     /// <summary>A dense MLP's down projection: what it adds to the residual stream.</summary>
     FfnDown,
     Router,
+    /// <summary>DeepSeek-V3's per-expert selection bias (exp_probs_b, e_score_correction_bias).</summary>
+    RouterBias,
     ExpertGate,
     ExpertUp,
     ExpertDown,
@@ -25,4 +27,6 @@ public enum SyntheticTensorRole
     SharedDown,
     /// <summary>Qwen2-MoE's shared-expert gate: one output, passed through a sigmoid.</summary>
     SharedExpertGate,
+    /// <summary>A multi-token-prediction layer's own tensors (nextn.eh_proj ...): written, never run.</summary>
+    NextN,
 }

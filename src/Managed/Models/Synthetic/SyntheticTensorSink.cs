@@ -38,6 +38,9 @@ internal sealed class SyntheticTensorSink
         _progress = progress;
     }
 
+    /// <summary>Matrices are written as zero tensors (holes in the file) instead of values.</summary>
+    public bool ZeroMatrices { get; init; }
+
     /// <summary>Every tensor declared so far, in file order.</summary>
     public IReadOnlyList<SyntheticTensor> Tensors => _tensors;
 
@@ -68,6 +71,11 @@ internal sealed class SyntheticTensorSink
         _tensors.Add(t);
         long bytes = t.Type.ByteSize(t.ElementCount);
         TotalBytes += bytes;
+        if (ZeroMatrices && t.Ne.Length > 1)
+        {
+            _writer.AddZeroTensor(t.Name, t.Type, t.Ne);
+            return;
+        }
         _writer.AddTensor(t.Name, t.Type, t.Ne, stream =>
         {
             WriteData(t, stream);

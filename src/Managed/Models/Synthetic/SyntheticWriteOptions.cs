@@ -14,6 +14,12 @@ public sealed record SyntheticWriteOptions
     /// <summary>Kernel threads for quantizing (0 = all CPUs).</summary>
     public int Threads { get; init; }
 
+    /// <summary>
+    /// Every matrix all zeros, written as holes (a sparse file): a model of real widths — hundreds of GB —
+    /// that takes no disk space, for checking and loading real shapes. Vectors (norms, biases) keep their values.
+    /// </summary>
+    public bool ZeroMatrices { get; init; }
+
     /// <summary>Where the numbers come from (default: random weights).</summary>
     internal ISyntheticWeights Weights { get; init; } = RandomSyntheticWeights.Instance;
 }

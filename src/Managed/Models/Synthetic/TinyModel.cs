@@ -11,7 +11,10 @@ namespace NativeInfer.Models.Synthetic;
 /// </summary>
 public static class TinyModel
 {
-    public static IReadOnlyList<string> Architectures { get; } = ["deepseek2", "qwen2moe", "llama"];
+    public static IReadOnlyList<string> Architectures { get; } = ["deepseek2", "deepseek3", "qwen2moe", "qwen3moe", "qwen3", "llama", "mixtral"];
+
+    /// <summary>Architectures whose layer 0 has a dense MLP or a shared expert to hold the demo's lookup table; the others are written with random weights.</summary>
+    public static IReadOnlyList<string> DemoArchitectures { get; } = ["deepseek2", "deepseek3", "qwen2moe", "qwen3", "llama"];
 
     /// <summary>The types the weight matrices may be written in.</summary>
     public static IReadOnlyList<GgmlType> WeightTypes => SyntheticTensorSink.MatrixTypes;
@@ -29,7 +32,7 @@ public static class TinyModel
         SyntheticModelSpec spec = Shape(options, tokenizer.VocabSize);
 
         DemoWeights? demo = null;
-        if (!options.RandomWeights)
+        if (!options.RandomWeights && DemoArchitectures.Contains(options.Architecture))
         {
             TokenStatistics statistics = TokenStatistics.Count(DemoCorpus.Paragraphs.Select(p => Sequence(tokenizer, p)));
             (spec, demo) = DemoWeights.Build(spec, statistics, options.Seed);
@@ -60,7 +63,14 @@ public static class TinyModel
         SyntheticModelSpec spec = o.Architecture switch
         {
             "deepseek2" => WithExperts(DeepseekV2SyntheticSpec.Tiny(vocab), o.Experts),
+            "deepseek3" => WithV3Experts(DeepseekV2SyntheticSpec.TinyV3(vocab), o.Experts),
             "qwen2moe" => WithExperts(Qwen2MoeSyntheticSpec.Tiny(vocab), o.Experts),
+            "qwen3moe" => o.Experts is int q3 ? Qwen3SyntheticSpec.Tiny(vocab) with { Experts = q3, ExpertsPerToken = Math.Clamp(q3, 1, 4) }
+                : Qwen3SyntheticSpec.Tiny(vocab),
+            "qwen3" => o.Experts is null ? Qwen3SyntheticSpec.TinyDense(vocab)
+                : throw new SyntheticModelException("dense Qwen3 has no experts; qwen3moe has"),
+            "mixtral" => o.Experts is int mx ? LlamaSyntheticSpec.TinyMixtral(vocab) with { Experts = mx, ExpertsPerToken = Math.Clamp(mx, 1, 2) }
+                : LlamaSyntheticSpec.TinyMixtral(vocab),
             _ => o.Experts is null ? LlamaSyntheticSpec.Tiny(vocab)
                 : throw new SyntheticModelException("llama models are dense: the number of experts does not apply"),
         };
@@ -73,6 +83,14 @@ public static class TinyModel
     // Top-2 routing unless there are fewer experts than that.
     private static DeepseekV2SyntheticSpec WithExperts(DeepseekV2SyntheticSpec s, int? experts) =>
         experts is int n ? s with { Experts = n, ExpertsPerToken = Math.Clamp(n, 1, s.ExpertsPerToken) } : s;
+
+    // V3's groups need experts to split into them: 4 groups (2 kept) when they do, none otherwise.
+    private static DeepseekV2SyntheticSpec WithV3Experts(DeepseekV2SyntheticSpec s, int? experts) => experts is not int n ? s
+        : s with
+        {
+            Experts = n, ExpertsPerToken = Math.Clamp(n / 2, 1, s.ExpertsPerToken),
+            ExpertGroups = n % 4 == 0 && n >= 8 ? 4 : null, ExpertGroupsUsed = n % 4 == 0 && n >= 8 ? 2 : null,
+        };
 
     private static Qwen2MoeSyntheticSpec WithExperts(Qwen2MoeSyntheticSpec s, int? experts) =>
         experts is int n ? s with { Experts = n, ExpertsPerToken = Math.Clamp(n, 1, s.ExpertsPerToken) } : s;

@@ -6,7 +6,7 @@ namespace NativeInfer.Models.Synthetic;
 /// <summary>What <see cref="TinyModel.Write"/> makes; unset widths keep the architecture's tiny defaults.</summary>
 public sealed record TinyModelOptions
 {
-    /// <summary>"deepseek2", "qwen2moe" or "llama" (<see cref="TinyModel.Architectures"/>).</summary>
+    /// <summary>One of <see cref="TinyModel.Architectures"/>: deepseek2, deepseek3, qwen2moe, qwen3moe, qwen3, llama, mixtral.</summary>
     public string Architecture { get; init; } = "deepseek2";
 
     /// <summary>Storage type of every weight matrix, the embedding and the head (norms, biases and routers stay F32).</summary>
@@ -21,7 +21,10 @@ public sealed record TinyModelOptions
     /// <summary>A GGUF file whose tokenizer.* metadata the model takes (its vocabulary size follows); null = train one on the demo text.</summary>
     public string? VocabPath { get; init; }
 
-    /// <summary>Purely random weights (shapes for benchmarks) instead of the constructed demo weights.</summary>
+    /// <summary>
+    /// Purely random weights (shapes for benchmarks) instead of the constructed demo weights. Architectures
+    /// outside <see cref="TinyModel.DemoArchitectures"/> always get random weights.
+    /// </summary>
     public bool RandomWeights { get; init; }
 
     public int Seed { get; init; } = 1;
