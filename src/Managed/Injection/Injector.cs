@@ -65,7 +65,7 @@ public static class Injector
             {
                 InjectionRule? rule = rules.FirstOrDefault(r => r.Matches(module));
                 if (rule is not null) used.Add(rule);
-                PlannedOperator planned = PlanModule(root, module, rule, options);
+                PlannedOperator planned = PlanModule(root, module, rule, options, warnings);
                 if (planned.FallbackFrom is { } asked && rule is not null)
                     fallbacks[rule] = (fallbacks.GetValueOrDefault(rule).Count + 1, asked, fallbacks.GetValueOrDefault(rule).Reason ?? planned.FallbackReason);
                 // The parent of such a module reads its weights itself (kv_b_proj, the DeepSeek router): an
@@ -79,7 +79,7 @@ public static class Injector
         }
     }
 
-    private static PlannedOperator PlanModule(CausalLM root, Module module, InjectionRule? rule, InjectionOptions options)
+    private static PlannedOperator PlanModule(CausalLM root, Module module, InjectionRule? rule, InjectionOptions options, List<string> warnings)
     {
         OperatorDescriptor? op;
         if (rule is null || rule.ReplaceClass == "default") op = options.Operators.DefaultFor(module);
@@ -156,8 +156,14 @@ public static class Injector
         if (bound is Operators.DecoderStackOptions stack)
             foreach (var (layer, device) in stack.TransferMap)
             {
-                if (layer < 0 || layer >= root.Config.NumLayers)
-                    throw new InjectionException($"{rule.Location}: transfer_map names layer {layer}, but the model has layers 0 to {root.Config.NumLayers - 1}");
+                if (layer < 0) throw new InjectionException($"{rule.Location}: transfer_map names layer {layer}; layers are numbered from 0");
+                // KTransformers' loop never reaches such a layer, so its files (written for 61 layers) work on
+                // smaller models of the architecture: a warning, not an error.
+                if (layer >= root.Config.NumLayers)
+                {
+                    warnings.Add($"{rule.Location}: transfer_map names layer {layer}, but the model has layers 0 to {root.Config.NumLayers - 1}: it never applies");
+                    continue;
+                }
                 if (!Device.TryParse(device, out Device d))
                     throw new InjectionException($"{rule.Location}: transfer_map layer {layer} names unknown device '{device}' (cpu, cuda, cuda:N)");
                 if (!d.IsCpu && !options.FallbackToCpu && Probe(options, d) is (false, var why))

@@ -319,8 +319,7 @@ public class RuleErrorTests
     }
 
     [TestCase("{ 2: cpu, 1: tpu }", "transfer_map layer 1 names unknown device 'tpu'")]
-    [TestCase("{ 2: cpu, 9: cpu }", "transfer_map names layer 9, but the model has layers 0 to 3")]
-    [TestCase("{ -1: cpu }", "transfer_map names layer -1, but the model has layers 0 to 3")]
+    [TestCase("{ -1: cpu }", "transfer_map names layer -1; layers are numbered from 0")]
     [TestCase("{ 2: cuda }", "transfer_map layer 2 moves to cuda:0, which is not available")]
     public void BadTransferMap_NamesTheRuleAndLayer(string map, string expected)
     {
@@ -332,6 +331,21 @@ public class RuleErrorTests
                   transfer_map: {map}
             """);
         Assert.That(m, Does.StartWith($"bad.yaml:1 (rule 1): {expected}"));
+    }
+
+    [Test]
+    public void TransferMapBeyondTheLastLayer_IsAWarning_AsItNeverApplies()
+    {
+        // KTransformers' multi-GPU files name layer 30 of DeepSeek-V3's 61; on a smaller model of the
+        // architecture the entry never applies (KTransformers' loop never reaches it).
+        InjectionPlan plan = Injector.Plan(InjectionTrees.DeepseekV2Lite(), RuleFile.Parse("""
+            - match: { name: "^model$" }
+              replace:
+                class: KDeepseekV2Model
+                kwargs:
+                  transfer_map: { 2: cpu, 9: cpu }
+            """, "map.yaml"));
+        Assert.That(plan.Warnings, Has.One.EqualTo("map.yaml:1 (rule 1): transfer_map names layer 9, but the model has layers 0 to 3: it never applies"));
     }
 
     [TestCase("[cpu, cuda]", "must be a mapping of layer index to device (got a list)")]
