@@ -58,10 +58,10 @@ public static class ChatTemplates
             DeepSeek("deepseek-v3", "deepseek-ai/DeepSeek-V3-0324 (a user turn ends with <｜Assistant｜>)", KnownChatTemplates.DeepSeekV3_0324, DeepSeekV3Format.V3March2025)),
         new("deepseek-r1", ["deepseek-r1-distill"],
             "DeepSeek-R1 and its distills: the DeepSeek-V3 format, earlier reasoning removed, the generation prompt opens <think>",
-            DeepSeek("deepseek-r1", "deepseek-ai/DeepSeek-R1 (February 2025: the generation prompt opens <think>)", KnownChatTemplates.DeepSeekR1, DeepSeekV3Format.R1),
+            DeepSeek("deepseek-r1", "deepseek-ai/DeepSeek-R1 (updated: the generation prompt opens <think>)", KnownChatTemplates.DeepSeekR1, DeepSeekV3Format.R1),
             DeepSeek("deepseek-r1", "deepseek-ai/DeepSeek-R1, first release (January 2025)", KnownChatTemplates.DeepSeekR1Original, DeepSeekV3Format.R1Original),
             DeepSeek("deepseek-r1", "deepseek-ai/DeepSeek-R1-0528, DeepSeek-R1-0528-Qwen3-8B", KnownChatTemplates.DeepSeekR1_0528, DeepSeekV3Format.R1May2025),
-            DeepSeek("deepseek-r1", "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B/7B/14B/32B, -Llama-8B/70B (February 2025)", KnownChatTemplates.DeepSeekR1Distill, DeepSeekV3Format.R1Distill),
+            DeepSeek("deepseek-r1", "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B/7B/14B/32B, -Llama-8B/70B (updated: the generation prompt opens <think>)", KnownChatTemplates.DeepSeekR1Distill, DeepSeekV3Format.R1Distill),
             DeepSeek("deepseek-r1", "deepseek-ai/DeepSeek-R1-Distill-*, first release (January 2025)", KnownChatTemplates.DeepSeekR1DistillOriginal, DeepSeekV3Format.R1DistillOriginal)),
         new("qwen3", ["qwen3-moe"],
             "Qwen3 (dense and MoE): ChatML without a default system prompt, earlier reasoning removed, the enable_thinking switch",
@@ -93,6 +93,7 @@ public static class ChatTemplates
     }
 
     /// <summary>The supported family's renderer for <paramref name="jinja"/>, or false (no exception) when none matches.</summary>
+    /// <exception cref="ChatTemplateException">One matches, but <see cref="ChatTemplateOptions.EnableThinking"/> is set and it has no thinking switch.</exception>
     public static bool TryDetect(string jinja, [NotNullWhen(true)] out IChatTemplate? template, ChatTemplateOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(jinja);

@@ -9,7 +9,7 @@ namespace NativeInfer.Chat;
 /// </code>
 /// System messages, wherever they occur, make the system prompt in front (joined by a blank line, or the last
 /// one for the distills). R1's templates drop an earlier reply's reasoning (everything up to its last
-/// <c>&lt;/think&gt;</c>) and, since February 2025, end the generation prompt with <c>&lt;think&gt;\n</c>.
+/// <c>&lt;/think&gt;</c>) and, since an update after their first release, end the generation prompt with <c>&lt;think&gt;\n</c>.
 /// The tool-call parts of the Jinja are not rendered: a <see cref="ChatMessage"/> has no tool role or tool calls.
 /// </summary>
 internal sealed class DeepSeekV3ChatTemplate(string name, string bos, DeepSeekV3Format format) : IChatTemplate

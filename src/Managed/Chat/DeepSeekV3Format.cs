@@ -26,7 +26,7 @@ internal sealed record DeepSeekV3Format(bool KeepsOnlyLastSystemPrompt, bool Use
     /// <summary>DeepSeek-V3-0324.</summary>
     public static readonly DeepSeekV3Format V3March2025 = new(false, true, false, AssistantTag);
 
-    /// <summary>DeepSeek-R1 (February 2025).</summary>
+    /// <summary>DeepSeek-R1 as updated after its first release.</summary>
     public static readonly DeepSeekV3Format R1 = new(false, false, true, OpenThinking);
 
     /// <summary>DeepSeek-R1 as first published (January 2025).</summary>
@@ -35,7 +35,7 @@ internal sealed record DeepSeekV3Format(bool KeepsOnlyLastSystemPrompt, bool Use
     /// <summary>DeepSeek-R1-0528 and its Qwen3-8B distill.</summary>
     public static readonly DeepSeekV3Format R1May2025 = new(false, true, true, AssistantTag);
 
-    /// <summary>The R1 distills (February 2025).</summary>
+    /// <summary>The R1 distills as updated after their first release.</summary>
     public static readonly DeepSeekV3Format R1Distill = new(true, false, true, OpenThinking);
 
     /// <summary>The R1 distills as first published (January 2025).</summary>

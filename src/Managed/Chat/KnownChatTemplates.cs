@@ -146,7 +146,7 @@ internal static class KnownChatTemplates
         + "{%- endif %}{%- endfor -%}{% if ns.is_tool %}{{'<｜tool▁outputs▁end｜>'}}{% endif %}"
         + "{% if add_generation_prompt and not ns.is_last_user and not ns.is_tool %}{{'<｜Assistant｜>'}}{% endif %}";
 
-    /// <summary>deepseek-ai/DeepSeek-R1 as updated in February 2025: the generation prompt opens the reasoning (<c>&lt;｜Assistant｜&gt;&lt;think&gt;\n</c>). <c>\n</c> escapes.</summary>
+    /// <summary>deepseek-ai/DeepSeek-R1 as updated after its first release: the generation prompt opens the reasoning (<c>&lt;｜Assistant｜&gt;&lt;think&gt;\n</c>). <c>\n</c> escapes.</summary>
     public const string DeepSeekR1 =
         "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}"
         + "{% set ns = namespace(is_first=false, is_tool=false, is_output_first=true, system_prompt='', is_first_sp=true) %}"
@@ -226,7 +226,7 @@ internal static class KnownChatTemplates
         + "{%- endfor -%}{% if ns.is_tool %}{{'<｜tool▁outputs▁end｜>'}}{% endif %}"
         + "{% if add_generation_prompt and not ns.is_last_user and not ns.is_tool %}{{'<｜Assistant｜>'}}{% endif %}";
 
-    /// <summary>deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B/7B/14B/32B and -Llama-8B/70B as updated in February 2025: only the last system message is kept, the generation prompt opens the reasoning. <c>\n</c> escapes.</summary>
+    /// <summary>deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B/7B/14B/32B and -Llama-8B/70B as updated after their first release: only the last system message is kept, the generation prompt opens the reasoning. <c>\n</c> escapes.</summary>
     public const string DeepSeekR1Distill =
         "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}"
         + "{% set ns = namespace(is_first=false, is_tool=false, is_output_first=true, system_prompt='') %}{%- for message in messages %}"

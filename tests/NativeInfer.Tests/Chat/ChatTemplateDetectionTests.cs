@@ -27,10 +27,10 @@ public class ChatTemplateDetectionTests
     [
         (nameof(PublishedTemplates.DeepSeekV3), PublishedTemplates.DeepSeekV3, "deepseek-v3", "DeepSeek-V3 (December 2024)"),
         (nameof(PublishedTemplates.DeepSeekV3_0324), PublishedTemplates.DeepSeekV3_0324, "deepseek-v3", "DeepSeek-V3-0324"),
-        (nameof(PublishedTemplates.DeepSeekR1), PublishedTemplates.DeepSeekR1, "deepseek-r1", "DeepSeek-R1 (February 2025"),
+        (nameof(PublishedTemplates.DeepSeekR1), PublishedTemplates.DeepSeekR1, "deepseek-r1", "DeepSeek-R1 (updated"),
         (nameof(PublishedTemplates.DeepSeekR1Original), PublishedTemplates.DeepSeekR1Original, "deepseek-r1", "DeepSeek-R1, first release"),
         (nameof(PublishedTemplates.DeepSeekR1_0528), PublishedTemplates.DeepSeekR1_0528, "deepseek-r1", "DeepSeek-R1-0528"),
-        (nameof(PublishedTemplates.DeepSeekR1DistillQwen), PublishedTemplates.DeepSeekR1DistillQwen, "deepseek-r1", "Distill-Qwen-1.5B/7B/14B/32B, -Llama-8B/70B (February 2025)"),
+        (nameof(PublishedTemplates.DeepSeekR1DistillQwen), PublishedTemplates.DeepSeekR1DistillQwen, "deepseek-r1", "Distill-Qwen-1.5B/7B/14B/32B, -Llama-8B/70B (updated"),
         (nameof(PublishedTemplates.DeepSeekR1DistillLlama8BOriginal), PublishedTemplates.DeepSeekR1DistillLlama8BOriginal, "deepseek-r1", "Distill-*, first release"),
         (nameof(PublishedTemplates.Qwen3), PublishedTemplates.Qwen3, "qwen3", "hybrid thinking"),
         (nameof(PublishedTemplates.Qwen3Thinking2507), PublishedTemplates.Qwen3Thinking2507, "qwen3", "Thinking-2507"),

@@ -102,7 +102,7 @@ public class ChatTemplateRenderingTests
         yield return Case("deepseek-v3", "user/assistant/user", false, B + U + "Hello" + A + "Hi there" + E + U + "Who are you?");
         yield return Case("deepseek-v3", "system+user/assistant/user", true, B + "You are terse." + U + "Hello" + A + "Hi there" + E + U + "Who are you?" + A);
 
-        // ---- deepseek-r1 (February 2025): as deepseek-v3, add_generation_prompt → '<｜Assistant｜><think>\n'
+        // ---- deepseek-r1 (the updated R1 template): as deepseek-v3, add_generation_prompt → '<｜Assistant｜><think>\n'
         yield return Case("deepseek-r1", "system+user", true, B + "You are terse." + U + "Hello" + A + "<think>\n");
         yield return Case("deepseek-r1", "user", false, B + U + "Hello");
         yield return Case("deepseek-r1", "user/assistant/user", true, B + U + "Hello" + A + "Hi there" + E + U + "Who are you?" + A + "<think>\n");

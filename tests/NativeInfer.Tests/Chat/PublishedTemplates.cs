@@ -128,7 +128,7 @@ internal static class PublishedTemplates
         + "{%- endif %}{%- endfor -%}{% if ns.is_tool %}{{'<｜tool▁outputs▁end｜>'}}{% endif %}"
         + "{% if add_generation_prompt and not ns.is_last_user and not ns.is_tool %}{{'<｜Assistant｜>'}}{% endif %}";
 
-    /// <summary>deepseek-ai/DeepSeek-R1 after its February 2025 update (the generation prompt opens &lt;think&gt;), as copied in MindSpore golden-stick's DeepSeek-V3/R1 example.</summary>
+    /// <summary>deepseek-ai/DeepSeek-R1 after its update (the generation prompt opens &lt;think&gt;), as copied in MindSpore golden-stick's DeepSeek-V3/R1 example.</summary>
     public const string DeepSeekR1 =
         "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}"
         + "{% set ns = namespace(is_first=false, is_tool=false, is_output_first=true, system_prompt='', is_first_sp=true) %}"
@@ -208,7 +208,7 @@ internal static class PublishedTemplates
         + "{%- endfor -%}{% if ns.is_tool %}{{'<｜tool▁outputs▁end｜>'}}{% endif %}"
         + "{% if add_generation_prompt and not ns.is_last_user and not ns.is_tool %}{{'<｜Assistant｜>'}}{% endif %}";
 
-    /// <summary>deepseek-ai/DeepSeek-R1-Distill-Qwen-* after the February 2025 update (the generation prompt opens &lt;think&gt;).</summary>
+    /// <summary>deepseek-ai/DeepSeek-R1-Distill-Qwen-* after their update (the generation prompt opens &lt;think&gt;).</summary>
     public const string DeepSeekR1DistillQwen =
         "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}"
         + "{% set ns = namespace(is_first=false, is_tool=false, is_output_first=true, system_prompt='') %}{%- for message in messages %}"
