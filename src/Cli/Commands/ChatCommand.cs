@@ -1,3 +1,4 @@
+using NativeInfer.Chat;
 using NativeInfer.Cli.CommandLine;
 using NativeInfer.Cli.Generation;
 using NativeInfer.Generation;
@@ -46,7 +47,8 @@ public sealed class ChatCommand : ICliCommand
             Session = lm.Options.Session with { OverflowPolicy = ContextOverflowPolicy.TruncateOldest },
         });
         if (console.Interactive)
-            console.Error.WriteLine($"chat with {lm.Name} ({chat.Template.Name} template, {chat.Session.Capacity} tokens of context). /reset, /exit; Ctrl+C stops a reply.");
+            console.Error.WriteLine($"chat with {lm.Name} ({chat.Template.Name} template{(chat.Template is IThinkingChatTemplate { EnableThinking: false } ? ", thinking off" : "")}, "
+                                    + $"{chat.Session.Capacity} tokens of context). /reset, /exit; Ctrl+C stops a reply.");
         using var ctrlC = new CtrlC();
         while (true)
         {

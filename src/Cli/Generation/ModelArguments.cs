@@ -18,7 +18,8 @@ internal sealed record ModelArguments
           --threads N      kernel threads (default 0 = every CPU)
           --ctx N          context length in tokens (default: the model's, at most 4096)
           --kv-type T      KV cache element type: f32, f16 or bf16 (default f32)
-          --template NAME  chat template family instead of the one detected from the file (deepseek-v2, chatml, llama3, …)
+          --template NAME  chat template family instead of the one detected from the file (deepseek-v2, deepseek-r1, qwen3, …)
+          --think on|off   the chat template's thinking switch (Qwen3's enable_thinking); off: answers without reasoning
         """;
 
     public string? ModelPath { get; init; }
@@ -28,6 +29,7 @@ internal sealed record ModelArguments
     public int? ContextLength { get; init; }
     public NiType KvCacheType { get; init; } = NiType.F32;
     public string? TemplateFamily { get; init; }
+    public bool? EnableThinking { get; init; }
 
     /// <summary>Reads the options above; the model path is the optional first positional.</summary>
     public static ModelArguments Parse(CliArguments args) => new()
@@ -39,6 +41,7 @@ internal sealed record ModelArguments
         ContextLength = args.Option("ctx") is null ? null : args.IntOption("ctx", 0, 1, 1 << 24),
         KvCacheType = ParseKvType(args.Option("kv-type")),
         TemplateFamily = args.Option("template"),
+        EnableThinking = ParseOnOff("think", args.Option("think")),
     };
 
     /// <summary>The switches among these options (for <see cref="Commands.ICliCommand.Switches"/>).</summary>
@@ -50,6 +53,14 @@ internal sealed record ModelArguments
         "f16" => NiType.F16,
         "bf16" => NiType.BF16,
         _ => throw new CliUsageException($"--kv-type must be f32, f16 or bf16 (got '{text}')"),
+    };
+
+    private static bool? ParseOnOff(string option, string? text) => text?.ToLowerInvariant() switch
+    {
+        null => null,
+        "on" => true,
+        "off" => false,
+        _ => throw new CliUsageException($"--{option} must be on or off (got '{text}')"),
     };
 
     /// <summary>Checks the files exist before anything slow happens.</summary>
@@ -65,6 +76,6 @@ internal sealed record ModelArguments
         RulesPath = RulesPath,
         FallbackToCpu = CpuFallback,
         Session = new GenerationSessionOptions { Threads = Threads, ContextLength = ContextLength ?? 0, KvCacheType = KvCacheType },
-        ChatTemplate = TemplateFamily is null ? null : new ChatTemplateOptions { Family = TemplateFamily },
+        ChatTemplate = TemplateFamily is null && EnableThinking is null ? null : new ChatTemplateOptions { Family = TemplateFamily, EnableThinking = EnableThinking },
     };
 }

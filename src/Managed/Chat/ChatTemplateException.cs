@@ -2,7 +2,8 @@ namespace NativeInfer.Chat;
 
 /// <summary>
 /// No chat template could be chosen: the model's <c>tokenizer.chat_template</c> is missing or is not one
-/// of the supported families, or a family name given as an override is unknown. The message names what
+/// of the supported families, a family name given as an override is unknown, or a thinking switch
+/// (<see cref="ChatTemplateOptions.EnableThinking"/>) was asked of a template without one. The message names what
 /// was found (the template's first characters) and the supported families; pass
 /// <see cref="ChatTemplateOptions.Family"/> or <see cref="ChatTemplateOptions.Template"/> to proceed anyway.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace NativeInfer.Chat;
 
-/// <summary>Argument checks shared by the renderers.</summary>
+/// <summary>Argument checks, and the Python string methods the templates call, shared by the renderers.</summary>
 internal static class ChatTemplateGuard
 {
     public static void CheckMessages(IReadOnlyList<ChatMessage> messages)
@@ -21,5 +21,22 @@ internal static class ChatTemplateGuard
         while (start < end && IsSpace(s[start])) start++;
         while (end > start && IsSpace(s[end - 1])) end--;
         return start == 0 && end == s.Length ? s : s[start..end];
+    }
+
+    /// <summary>
+    /// Python's <c>s.split(separator)[-1]</c>: what follows the last <paramref name="separator"/>, or all of <paramref name="s"/>.
+    /// (Equal to Python's only for separators that cannot overlap themselves, such as the tags the templates split on.)
+    /// </summary>
+    public static string PythonSplitLast(string s, string separator)
+    {
+        int at = s.LastIndexOf(separator, StringComparison.Ordinal);
+        return at < 0 ? s : s[(at + separator.Length)..];
+    }
+
+    /// <summary>Python's <c>s.split(separator)[0]</c>: what precedes the first <paramref name="separator"/>, or all of <paramref name="s"/>.</summary>
+    public static string PythonSplitFirst(string s, string separator)
+    {
+        int at = s.IndexOf(separator, StringComparison.Ordinal);
+        return at < 0 ? s : s[..at];
     }
 }

@@ -52,7 +52,29 @@ public static class ChatTemplates
                 t => new MistralLegacyChatTemplate(t.Bos ?? MistralV1ChatTemplate.DefaultBos, t.Eos ?? MistralV1ChatTemplate.DefaultEos, spaceAfterEos: false)),
             new ChatTemplateVersion("mistralai/Mistral-7B-Instruct-v0.1, first release (space after EOS)", KnownChatTemplates.MistralLegacyV01,
                 t => new MistralLegacyChatTemplate(t.Bos ?? MistralV1ChatTemplate.DefaultBos, t.Eos ?? MistralV1ChatTemplate.DefaultEos, spaceAfterEos: true))),
+        new("deepseek-v3", ["deepseek3"],
+            "DeepSeek-V3 / V3-0324: {bos}{system}<｜User｜>…<｜Assistant｜>…<｜end▁of▁sentence｜>",
+            DeepSeek("deepseek-v3", "deepseek-ai/DeepSeek-V3 (December 2024)", KnownChatTemplates.DeepSeekV3, DeepSeekV3Format.V3),
+            DeepSeek("deepseek-v3", "deepseek-ai/DeepSeek-V3-0324 (a user turn ends with <｜Assistant｜>)", KnownChatTemplates.DeepSeekV3_0324, DeepSeekV3Format.V3March2025)),
+        new("deepseek-r1", ["deepseek-r1-distill"],
+            "DeepSeek-R1 and its distills: the DeepSeek-V3 format, earlier reasoning removed, the generation prompt opens <think>",
+            DeepSeek("deepseek-r1", "deepseek-ai/DeepSeek-R1 (updated: the generation prompt opens <think>)", KnownChatTemplates.DeepSeekR1, DeepSeekV3Format.R1),
+            DeepSeek("deepseek-r1", "deepseek-ai/DeepSeek-R1, first release (January 2025)", KnownChatTemplates.DeepSeekR1Original, DeepSeekV3Format.R1Original),
+            DeepSeek("deepseek-r1", "deepseek-ai/DeepSeek-R1-0528, DeepSeek-R1-0528-Qwen3-8B", KnownChatTemplates.DeepSeekR1_0528, DeepSeekV3Format.R1May2025),
+            DeepSeek("deepseek-r1", "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B/7B/14B/32B, -Llama-8B/70B (updated: the generation prompt opens <think>)", KnownChatTemplates.DeepSeekR1Distill, DeepSeekV3Format.R1Distill),
+            DeepSeek("deepseek-r1", "deepseek-ai/DeepSeek-R1-Distill-*, first release (January 2025)", KnownChatTemplates.DeepSeekR1DistillOriginal, DeepSeekV3Format.R1DistillOriginal)),
+        new("qwen3", ["qwen3-moe"],
+            "Qwen3 (dense and MoE): ChatML without a default system prompt, earlier reasoning removed, the enable_thinking switch",
+            new ChatTemplateVersion("Qwen/Qwen3-0.6B … Qwen3-32B, Qwen3-30B-A3B, Qwen3-235B-A22B (hybrid thinking, enable_thinking)", KnownChatTemplates.Qwen3,
+                _ => new Qwen3ChatTemplate(enableThinking: null)),
+            new ChatTemplateVersion("Qwen/Qwen3-*-Thinking-2507, Qwen3-Next-80B-A3B-Thinking (always thinks)", KnownChatTemplates.Qwen3Thinking2507,
+                _ => new Qwen3SingleModeChatTemplate(opensThinking: true)),
+            new ChatTemplateVersion("Qwen/Qwen3-*-Instruct-2507 (never thinks)", KnownChatTemplates.Qwen3Instruct2507,
+                _ => new Qwen3SingleModeChatTemplate(opensThinking: false))),
     ];
+
+    private static ChatTemplateVersion DeepSeek(string family, string origin, string jinja, DeepSeekV3Format format) =>
+        new(origin, jinja, t => new DeepSeekV3ChatTemplate(family, t.Bos ?? DeepSeekV2ChatTemplate.DefaultBos, format));
 
     /// <summary>The supported families, in detection order.</summary>
     public static IReadOnlyList<ChatTemplateFamily> Families { get; } = Array.AsReadOnly(Registry);
@@ -71,10 +93,12 @@ public static class ChatTemplates
     }
 
     /// <summary>The supported family's renderer for <paramref name="jinja"/>, or false (no exception) when none matches.</summary>
+    /// <exception cref="ChatTemplateException">One matches, but <see cref="ChatTemplateOptions.EnableThinking"/> is set and it has no thinking switch.</exception>
     public static bool TryDetect(string jinja, [NotNullWhen(true)] out IChatTemplate? template, ChatTemplateOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(jinja);
         template = Match(jinja, TokensFrom(options, default));
+        if (template is not null) template = WithThinking(template, options?.EnableThinking);
         return template is not null;
     }
 
@@ -83,7 +107,7 @@ public static class ChatTemplates
     public static IChatTemplate ByName(string family, ChatTemplateOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(family);
-        return FindFamily(family).Create(TokensFrom(options, default));
+        return WithThinking(FindFamily(family).Create(TokensFrom(options, default)), options?.EnableThinking);
     }
 
     /// <summary>
@@ -102,13 +126,32 @@ public static class ChatTemplates
     public static IChatTemplate FromMetadata(GgufMetadata metadata, ChatTemplateOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        if (options?.Template is { } custom) return custom;
+        if (options?.Template is { } custom) return WithThinking(custom, options.EnableThinking);
         var vocabTokens = new ChatTemplateTokens(TokenText(metadata, "tokenizer.ggml.bos_token_id"), TokenText(metadata, "tokenizer.ggml.eos_token_id"));
         string? jinja = metadata.TryGetString(MetadataKey, out string value) ? value : null;
         return Resolve(jinja, options, vocabTokens, metadata.Source);
     }
 
-    private static IChatTemplate Resolve(string? jinja, ChatTemplateOptions? options, ChatTemplateTokens modelTokens, string? source)
+    /// <summary>
+    /// <paramref name="template"/> with Jinja's <c>enable_thinking</c> set to <paramref name="enableThinking"/>; null
+    /// returns it unchanged. Only templates with that switch (<see cref="IThinkingChatTemplate"/>) accept a value.
+    /// </summary>
+    /// <exception cref="ChatTemplateException"><paramref name="enableThinking"/> is set and the template has no thinking switch.</exception>
+    public static IChatTemplate WithThinking(IChatTemplate template, bool? enableThinking)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        if (enableThinking is null) return template;
+        if (template is IThinkingChatTemplate thinking) return thinking.WithThinking(enableThinking);
+        throw new ChatTemplateException(
+            $"the {template.Name} chat template has no thinking switch (Jinja's enable_thinking), so thinking cannot be turned "
+            + $"{(enableThinking.Value ? "on" : "off")}; only Qwen3's hybrid-thinking template (qwen3: Qwen3-0.6B … 235B-A22B) has one. "
+            + $"Leave {nameof(ChatTemplateOptions.EnableThinking)} unset for this model.");
+    }
+
+    private static IChatTemplate Resolve(string? jinja, ChatTemplateOptions? options, ChatTemplateTokens modelTokens, string? source) =>
+        WithThinking(Choose(jinja, options, modelTokens, source), options?.EnableThinking);
+
+    private static IChatTemplate Choose(string? jinja, ChatTemplateOptions? options, ChatTemplateTokens modelTokens, string? source)
     {
         if (options?.Template is { } custom) return custom;
         ChatTemplateTokens tokens = TokensFrom(options, modelTokens);

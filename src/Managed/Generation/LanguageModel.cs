@@ -137,12 +137,15 @@ public sealed class LanguageModel : IDisposable
         }
     }
 
-    /// <summary>A multi-turn chat over a new session (<paramref name="options"/> null = defaults; the template from the options, else <see cref="ChatTemplate"/>).</summary>
-    /// <exception cref="ChatTemplateException">No template is given and the model's is unknown.</exception>
+    /// <summary>
+    /// A multi-turn chat over a new session (<paramref name="options"/> null = defaults; the template from the options, else
+    /// <see cref="ChatTemplate"/>, with <see cref="ChatSessionOptions.EnableThinking"/> applied).
+    /// </summary>
+    /// <exception cref="ChatTemplateException">No template is given and the model's is unknown, or a thinking switch is asked of a template without one.</exception>
     public ChatSession CreateChatSession(ChatSessionOptions? options = null)
     {
         options = (options ?? new ChatSessionOptions()).Validate();
-        return new ChatSession(this, options.Template ?? ChatTemplate, options);
+        return new ChatSession(this, ChatTemplates.WithThinking(options.Template ?? ChatTemplate, options.EnableThinking), options);
     }
 
     /// <summary>This model as a Microsoft.Extensions.AI <c>IChatClient</c> (thread-safe; pools sessions).</summary>

@@ -80,5 +80,72 @@ public class ChatPromptEncodingTests
         Assert.That(tok.EncodePrompt(""), Is.EqualTo(new[] { tok.Bos }));
     }
 
+    [Test]
+    public void EncodePrompt_DeepSeekR1_TheChatMarkersAreSingleTokens()
+    {
+        Tokenizer tok = DeepSeekVocabWith(addBos: true, "<｜User｜>", "<｜Assistant｜>", "<think>", "</think>");
+        int user = Id(tok, "<｜User｜>"), assistant = Id(tok, "<｜Assistant｜>"), think = Id(tok, "<think>"), endThink = Id(tok, "</think>");
+        ChatMessage[] conversation =
+        [
+            ChatMessage.System("You are terse."), ChatMessage.User("Hello"), ChatMessage.Assistant("<think>\nGreet back.\n</think>\n\nHi there"), ChatMessage.User("Who are you?"),
+        ];
+        string prompt = ChatTemplates.ByName("deepseek-r1").Render(conversation, addGenerationPrompt: true);
+        int[] ids = tok.EncodePrompt(prompt);
+
+        Assert.That(ids[0], Is.EqualTo(tok.Bos));
+        Assert.That(ids.Count(id => id == tok.Bos), Is.EqualTo(1));
+        Assert.That((ids.Count(id => id == user), ids.Count(id => id == assistant)), Is.EqualTo((2, 2)));
+        Assert.That(ids[^3..], Is.EqualTo(new[] { assistant, think }.Concat(tok.Encode("\n"))), "the prompt ends by opening the reasoning");
+        Assert.That(ids.Count(id => id == endThink), Is.Zero, "the earlier reply's reasoning is not in the prompt");
+        Assert.That(ids.Count(id => id == tok.Eos), Is.EqualTo(1), "the earlier reply ends in EOS");
+        Assert.That(tok.Decode(ids, renderSpecial: true), Is.EqualTo(prompt));
+    }
+
+    [Test]
+    public void EncodePrompt_Qwen3ThinkingOff_TheEmptyThinkingBlockIsTwoTokensAndLineFeeds()
+    {
+        // Qwen3's GGUFs set add_bos_token false: the prompt starts with <|im_start|>.
+        Tokenizer tok = DeepSeekVocabWith(addBos: false, "<|im_start|>", "<|im_end|>", "<think>", "</think>");
+        int start = Id(tok, "<|im_start|>"), end = Id(tok, "<|im_end|>"), think = Id(tok, "<think>"), endThink = Id(tok, "</think>");
+        string prompt = ChatTemplates.ByName("qwen3", new ChatTemplateOptions { EnableThinking = false }).Render([ChatMessage.User("Hello")], addGenerationPrompt: true);
+        int[] ids = tok.EncodePrompt(prompt);
+
+        Assert.That(ids[0], Is.EqualTo(start));
+        Assert.That(ids, Does.Not.Contain(tok.Bos));
+        Assert.That((ids.Count(id => id == start), ids.Count(id => id == end)), Is.EqualTo((2, 1)));
+        int[] block = [think, .. tok.Encode("\n\n"), endThink, .. tok.Encode("\n\n")];
+        Assert.That(ids[^block.Length..], Is.EqualTo(block));
+        Assert.That(tok.Decode(ids, renderSpecial: true), Is.EqualTo(prompt));
+    }
+
+    /// <summary>
+    /// The DeepSeek vocabulary with <paramref name="added"/> appended as control tokens — the chat markers DeepSeek-V3/R1
+    /// and Qwen3 add to their vocabularies, which the reference vocabularies here lack.
+    /// </summary>
+    private static Tokenizer DeepSeekVocabWith(bool addBos, params string[] added)
+    {
+        using GgufFile source = GgufFile.Open(RepoPaths.RequireTestData(Path.Combine("vocab", "ggml-vocab-deepseek-llm.gguf")));
+        string[] tokens = source.Metadata.GetStringArray("tokenizer.ggml.tokens");
+        int[] types = source.Metadata.GetArray<int>("tokenizer.ggml.token_type");
+        Assert.That(added.Where(tokens.Contains), Is.Empty, "the reference vocabulary does not have them yet");
+        var writer = new GgufWriter();
+        foreach (GgufMetadataEntry entry in source.Metadata)
+            if (entry.Key is not ("tokenizer.ggml.tokens" or "tokenizer.ggml.token_type" or "tokenizer.ggml.add_bos_token")) writer.Add(entry);
+        writer.AddStringArray("tokenizer.ggml.tokens", [.. tokens, .. added]);
+        writer.AddArray<int>("tokenizer.ggml.token_type", [.. types, .. added.Select(_ => 3)]);
+        writer.AddBool("tokenizer.ggml.add_bos_token", addBos);
+        var image = new MemoryStream();
+        writer.WriteTo(image);
+        using GgufFile file = GgufFile.FromMemory(image.ToArray(), "deepseek-llm+chat-markers.gguf");
+        return Tokenizer.FromGguf(file);
+    }
+
+    private static int Id(Tokenizer tok, string text)
+    {
+        int[] ids = tok.Encode(text, parseSpecial: true);
+        Assert.That(ids, Has.Length.EqualTo(1), text);
+        return ids[0];
+    }
+
     private static SyntheticVocab ByteLevelVocab() => SyntheticVocab.ByteLevel();
 }

@@ -18,6 +18,69 @@ public class ChatTemplateDetectionTests
         yield return new TestCaseData(PublishedTemplates.MistralV1, "mistral-v1").SetName("Detect_MistralV1");
         yield return new TestCaseData(PublishedTemplates.Mixtral8x7BInstructOriginal, "mistral-legacy").SetName("Detect_Mixtral8x7BInstructOriginal");
         yield return new TestCaseData(PublishedTemplates.Mistral7BInstructV01Original, "mistral-legacy").SetName("Detect_Mistral7BInstructV01Original");
+        foreach ((string name, string jinja, string family, _) in ReasoningFamilies)
+            yield return new TestCaseData(jinja, family).SetName($"Detect_{name}");
+    }
+
+    // The DeepSeek-V3 / R1 and Qwen3 texts, with the version each must select (a phrase of its Origin).
+    private static readonly (string Name, string Jinja, string Family, string Version)[] ReasoningFamilies =
+    [
+        (nameof(PublishedTemplates.DeepSeekV3), PublishedTemplates.DeepSeekV3, "deepseek-v3", "DeepSeek-V3 (December 2024)"),
+        (nameof(PublishedTemplates.DeepSeekV3_0324), PublishedTemplates.DeepSeekV3_0324, "deepseek-v3", "DeepSeek-V3-0324"),
+        (nameof(PublishedTemplates.DeepSeekR1), PublishedTemplates.DeepSeekR1, "deepseek-r1", "DeepSeek-R1 (updated"),
+        (nameof(PublishedTemplates.DeepSeekR1Original), PublishedTemplates.DeepSeekR1Original, "deepseek-r1", "DeepSeek-R1, first release"),
+        (nameof(PublishedTemplates.DeepSeekR1_0528), PublishedTemplates.DeepSeekR1_0528, "deepseek-r1", "DeepSeek-R1-0528"),
+        (nameof(PublishedTemplates.DeepSeekR1DistillQwen), PublishedTemplates.DeepSeekR1DistillQwen, "deepseek-r1", "Distill-Qwen-1.5B/7B/14B/32B, -Llama-8B/70B (updated"),
+        (nameof(PublishedTemplates.DeepSeekR1DistillLlama8BOriginal), PublishedTemplates.DeepSeekR1DistillLlama8BOriginal, "deepseek-r1", "Distill-*, first release"),
+        (nameof(PublishedTemplates.Qwen3), PublishedTemplates.Qwen3, "qwen3", "hybrid thinking"),
+        (nameof(PublishedTemplates.Qwen3Thinking2507), PublishedTemplates.Qwen3Thinking2507, "qwen3", "Thinking-2507"),
+        (nameof(PublishedTemplates.Qwen3Instruct2507), PublishedTemplates.Qwen3Instruct2507, "qwen3", "Instruct-2507"),
+    ];
+
+    private static IEnumerable<TestCaseData> ReasoningVersions() =>
+        ReasoningFamilies.Select(f => new TestCaseData(f.Jinja, f.Family, f.Version).SetName($"Detect_{f.Name}_SelectsItsVersion"));
+
+    [TestCaseSource(nameof(ReasoningVersions))]
+    public void Detect_ReasoningFamilies_EachPublishedTextSelectsItsOwnVersion(string jinja, string family, string version)
+    {
+        string canonical = JinjaCanonicalForm.Of(jinja);
+        ChatTemplateVersion[] matches = ChatTemplates.Families.Single(f => f.Name == family).Versions.Where(v => v.CanonicalForm == canonical).ToArray();
+        Assert.That(matches, Has.Length.EqualTo(1));
+        Assert.That(matches[0].Origin, Does.Contain(version));
+    }
+
+    // GGUF files hold the same template with real line breaks inside the quotes or with \n escapes, depending on
+    // how the converter decoded the JSON; both spellings must select the same version.
+    private static IEnumerable<TestCaseData> ReasoningSpellings()
+    {
+        foreach ((string name, string jinja, string family, _) in ReasoningFamilies)
+        {
+            // The DeepSeek texts are one line, so every line break is inside a literal; Qwen3's are laid out on
+            // lines and use \n escapes only inside literals.
+            string other = jinja.Contains("\\n") ? jinja.Replace("\\n", "\n") : jinja.Replace("\n", "\\n");
+            yield return new TestCaseData(jinja, other, family).SetName($"Detect_{name}_OtherLineBreakSpelling");
+        }
+    }
+
+    [TestCaseSource(nameof(ReasoningSpellings))]
+    public void Detect_ReasoningFamilies_EscapedAndRealLineBreaks_SelectTheSameVersion(string published, string respelled, string family)
+    {
+        Assert.That(respelled, Is.Not.EqualTo(published));
+        Assert.That(JinjaCanonicalForm.Of(respelled), Is.EqualTo(JinjaCanonicalForm.Of(published)));
+        Assert.That(ChatTemplates.Detect(respelled).Name, Is.EqualTo(family));
+    }
+
+    [TestCase(nameof(PublishedTemplates.DeepSeekR1), "'<｜Assistant｜><think>\\n'", "'<｜Assistant｜><think>'")]
+    [TestCase(nameof(PublishedTemplates.DeepSeekV3), "'<｜User｜>' + message['content']", "'<｜User｜>' + message['content'] + '\n'")]
+    [TestCase(nameof(PublishedTemplates.DeepSeekR1_0528), "content.split('</think>')[-1]", "content.split('</think>')[0]")]
+    [TestCase(nameof(PublishedTemplates.Qwen3), "'<think>\\n\\n</think>\\n\\n'", "'<think>\\n</think>\\n\\n'")]
+    [TestCase(nameof(PublishedTemplates.Qwen3), ".lstrip('\\n')", ".strip('\\n')")]
+    [TestCase(nameof(PublishedTemplates.Qwen3Instruct2507), "'<|im_start|>assistant\\n' }}\n{%- endif %}", "'<|im_start|>assistant\\n\\n' }}\n{%- endif %}")]
+    public void Detect_ReasoningTemplateWithDifferentOutput_IsNotRecognised(string which, string original, string changed)
+    {
+        string jinja = (string)typeof(PublishedTemplates).GetField(which)!.GetValue(null)!;
+        Assert.That(jinja, Does.Contain(original));
+        Assert.That(ChatTemplates.TryDetect(jinja.Replace(original, changed), out _), Is.False);
     }
 
     [TestCaseSource(nameof(Published))]
@@ -44,7 +107,7 @@ public class ChatTemplateDetectionTests
         Assert.That(canonical, Is.Unique);
         var names = ChatTemplates.Families.SelectMany(f => f.Aliases.Prepend(f.Name)).Select(n => n.ToLowerInvariant()).ToList();
         Assert.That(names, Is.Unique);
-        Assert.That(ChatTemplates.FamilyNames, Is.EqualTo(new[] { "deepseek-v2", "qwen2", "chatml", "llama3", "mistral-v1", "mistral-legacy" }));
+        Assert.That(ChatTemplates.FamilyNames, Is.EqualTo(new[] { "deepseek-v2", "qwen2", "chatml", "llama3", "mistral-v1", "mistral-legacy", "deepseek-v3", "deepseek-r1", "qwen3" }));
     }
 
     [Test]
@@ -96,6 +159,9 @@ public class ChatTemplateDetectionTests
     [TestCase(nameof(PublishedTemplates.MistralV7))]
     [TestCase(nameof(PublishedTemplates.Gemma7BIt))]
     [TestCase(nameof(PublishedTemplates.Phi3Small))]
+    [TestCase(nameof(PublishedTemplates.DeepSeekV25))]
+    [TestCase(nameof(PublishedTemplates.DeepSeekV31))]
+    [TestCase(nameof(PublishedTemplates.QwQ32B))]
     public void Detect_UnsupportedFamily_NamesWhatWasFoundAndTheSupportedFamilies(string which)
     {
         string jinja = (string)typeof(PublishedTemplates).GetField(which)!.GetValue(null)!;
@@ -137,6 +203,9 @@ public class ChatTemplateDetectionTests
     [TestCase("mixtral", "mistral-v1")]
     [TestCase("mistral-legacy", "mistral-legacy")]
     [TestCase("ChatML", "chatml")]
+    [TestCase("deepseek3", "deepseek-v3")]
+    [TestCase("DeepSeek-R1-Distill", "deepseek-r1")]
+    [TestCase("qwen3-moe", "qwen3")]
     public void ByName_NameOrAlias_GivesTheFamily(string name, string family)
     {
         Assert.That(ChatTemplates.ByName(name).Name, Is.EqualTo(family));

@@ -15,6 +15,7 @@ public class ChatTemplateGgufTests
     private static readonly string[] TinyModels =
     [
         "tiny-deepseek2-f32.gguf", "tiny-deepseek2-lite-f32.gguf", "tiny-deepseek2-q.gguf", "tiny-qwen2moe-f32.gguf", "tiny-qwen2moe-q.gguf",
+        "tiny-deepseek3-q.gguf", "tiny-qwen3moe-q.gguf",
     ];
 
     private static readonly ChatMessage[] Conversation = [ChatMessage.User("Hello"), ChatMessage.Assistant("Hi there"), ChatMessage.User("Who are you?")];
@@ -67,6 +68,30 @@ public class ChatTemplateGgufTests
         Assert.That(template.Name, Is.EqualTo("qwen2"));
         Assert.That(template.Render([ChatMessage.User("Hello")], true),
             Is.EqualTo("<|im_start|>system\nYou are a helpful assistant<|im_end|>\n<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n"));
+    }
+
+    [Test]
+    public void FromGguf_DeepSeekR1TemplateOnTheDeepSeekV3Model_IsDetectedWithTheVocabularysBos()
+    {
+        using GgufFile file = CopyWithTemplate("tiny-deepseek3-q.gguf", PublishedTemplates.DeepSeekR1);
+        IChatTemplate template = ChatTemplates.FromGguf(file);
+        Assert.That(template.Name, Is.EqualTo("deepseek-r1"));
+        Assert.That(template.Render(Conversation, true),
+            Is.EqualTo("<｜begin▁of▁sentence｜><｜User｜>Hello<｜Assistant｜>Hi there<｜end▁of▁sentence｜><｜User｜>Who are you?<｜Assistant｜><think>\n"));
+    }
+
+    [Test]
+    public void FromGguf_Qwen3TemplateOnTheQwen3MoeModel_TakesTheThinkingSwitch()
+    {
+        using GgufFile file = CopyWithTemplate("tiny-qwen3moe-q.gguf", PublishedTemplates.Qwen3);
+        Assert.That(ChatTemplates.FromGguf(file).Render([ChatMessage.User("Hello")], true),
+            Is.EqualTo("<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n"));
+        Assert.That(ChatTemplates.FromGguf(file, new ChatTemplateOptions { EnableThinking = false }).Render([ChatMessage.User("Hello")], true),
+            Is.EqualTo("<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"));
+        // The switch applies to a forced family or a custom template with one too, and is an error for one without.
+        Assert.That(ChatTemplates.FromGguf(file, new ChatTemplateOptions { Family = "qwen3", EnableThinking = false }).Render([ChatMessage.User("Hello")], true),
+            Does.EndWith("<think>\n\n</think>\n\n"));
+        Assert.Throws<ChatTemplateException>(() => ChatTemplates.FromGguf(file, new ChatTemplateOptions { Family = "chatml", EnableThinking = false }));
     }
 
     [Test]

@@ -90,6 +90,39 @@ public class ChatTemplateRenderingTests
         yield return Case("mistral-legacy", "user", true, "<s>[INST] Hello [/INST]");
         yield return Case("mistral-legacy", "user/assistant/user", true, "<s>[INST] Hello [/INST]Hi there</s>[INST] Who are you? [/INST]");
         yield return Case("mistral-legacy", "user/assistant/user", false, "<s>[INST] Hello [/INST]Hi there</s>[INST] Who are you? [/INST]");
+
+        // ---- deepseek-v3: {{ bos_token }}{{ ns.system_prompt }} (the system messages); user → '<｜User｜>' + content;
+        //      assistant → '<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>'; add_generation_prompt → '<｜Assistant｜>'
+        const string U = "<｜User｜>", A = "<｜Assistant｜>";
+        yield return Case("deepseek-v3", "system+user", true, B + "You are terse." + U + "Hello" + A);
+        yield return Case("deepseek-v3", "system+user", false, B + "You are terse." + U + "Hello");
+        yield return Case("deepseek-v3", "user", true, B + U + "Hello" + A);
+        yield return Case("deepseek-v3", "user", false, B + U + "Hello");
+        yield return Case("deepseek-v3", "user/assistant/user", true, B + U + "Hello" + A + "Hi there" + E + U + "Who are you?" + A);
+        yield return Case("deepseek-v3", "user/assistant/user", false, B + U + "Hello" + A + "Hi there" + E + U + "Who are you?");
+        yield return Case("deepseek-v3", "system+user/assistant/user", true, B + "You are terse." + U + "Hello" + A + "Hi there" + E + U + "Who are you?" + A);
+
+        // ---- deepseek-r1 (the updated R1 template): as deepseek-v3, add_generation_prompt → '<｜Assistant｜><think>\n'
+        yield return Case("deepseek-r1", "system+user", true, B + "You are terse." + U + "Hello" + A + "<think>\n");
+        yield return Case("deepseek-r1", "user", false, B + U + "Hello");
+        yield return Case("deepseek-r1", "user/assistant/user", true, B + U + "Hello" + A + "Hi there" + E + U + "Who are you?" + A + "<think>\n");
+        yield return Case("deepseek-r1", "system+user/assistant/user", true,
+            B + "You are terse." + U + "Hello" + A + "Hi there" + E + U + "Who are you?" + A + "<think>\n");
+
+        // ---- qwen3: a first system message → '<|im_start|>system\n' + content + '<|im_end|>\n'; user (and later system)
+        //      messages '<|im_start|>' + role + '\n' + content + '<|im_end|>\n'; an assistant message before the last user
+        //      query '<|im_start|>assistant\n' + content + '<|im_end|>\n'; add_generation_prompt → '<|im_start|>assistant\n'.
+        //      No default system prompt.
+        const string Q3System = "<|im_start|>system\nYou are terse.<|im_end|>\n";
+        yield return Case("qwen3", "system+user", true, Q3System + "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n");
+        yield return Case("qwen3", "system+user", false, Q3System + "<|im_start|>user\nHello<|im_end|>\n");
+        yield return Case("qwen3", "user", true, "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n");
+        yield return Case("qwen3", "user/assistant/user", true,
+            "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\nHi there<|im_end|>\n<|im_start|>user\nWho are you?<|im_end|>\n<|im_start|>assistant\n");
+        yield return Case("qwen3", "user/assistant/user", false,
+            "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\nHi there<|im_end|>\n<|im_start|>user\nWho are you?<|im_end|>\n");
+        yield return Case("qwen3", "system+user/assistant/user", true,
+            Q3System + "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\nHi there<|im_end|>\n<|im_start|>user\nWho are you?<|im_end|>\n<|im_start|>assistant\n");
     }
 
     [TestCaseSource(nameof(Cases))]

@@ -142,6 +142,27 @@ public class GenerationCommandTests
     }
 
     [Test]
+    public void Think_SwitchesQwen3sThinking_AndIsAnErrorForATemplateWithoutTheSwitch()
+    {
+        string tiny = RepoPaths.RequireTestData("models/tiny-deepseek2-q.gguf");
+        string[] common = ["generate", tiny, "--template", "qwen3", "--chat", "--prompt", "Hello", "--max-tokens", "1", "--threads", "1"];
+        var thinking = Run(common);
+        var quiet = Run([.. common, "--think", "off"]);
+        Assert.That((thinking.Code, quiet.Code), Is.EqualTo((0, 0)), thinking.Err + quiet.Err);
+
+        using GgufFile file = GgufFile.Open(tiny);
+        Tokenizer tok = Tokenizer.FromGguf(file);
+        static int PromptTokens((int Code, string Out, string Err) run) => int.Parse(Statistics.Match(run.Err).Groups[1].Value);
+        Assert.That(PromptTokens(thinking), Is.EqualTo(tok.EncodePrompt("<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n").Length));
+        Assert.That(PromptTokens(quiet), Is.EqualTo(tok.EncodePrompt("<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n").Length));
+        Assert.That(PromptTokens(Run([.. common, "--think", "on"])), Is.EqualTo(PromptTokens(thinking)));
+
+        AssertOneLineError(Run("generate", tiny, "--template", "deepseek-r1", "--think", "off", "--chat", "--prompt", "a"), 1,
+                           "the deepseek-r1 chat template has no thinking switch");
+        AssertOneLineError(Run("generate", "--think", "maybe"), 2, "--think must be on or off (got 'maybe')");
+    }
+
+    [Test]
     public void Chat_KeepsTheCacheAcrossTurns_ResetForgets_AndAnswersLikeGenerate()
     {
         string question = DemoModel.Prompt;

@@ -239,4 +239,36 @@ public class ChatClientTests
         Assert.That(chat.GetService(typeof(ChatClientMetadata), "key"), Is.Null);
         Assert.That(chat.GetService(typeof(string)), Is.Null);
     }
+
+    [Test]
+    public async Task EnableThinking_PerRequestOrPerClient_SwitchesQwen3sThinking()
+    {
+        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatTemplate = new NativeInfer.Chat.ChatTemplateOptions { Family = "qwen3" } });
+        int thinkingPrompt = NativeInfer.Chat.ChatPromptExtensions.EncodePrompt(model.Tokenizer, "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n").Length;
+        int quietPrompt = NativeInfer.Chat.ChatPromptExtensions.EncodePrompt(model.Tokenizer, "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n").Length;
+        Assert.That(quietPrompt, Is.GreaterThan(thinkingPrompt));
+        ChatMessage[] messages = [new(ChatRole.User, "Hi")];
+        ChatOptions Quiet(bool? thinking)
+        {
+            ChatOptions o = Sampled(1, 2);
+            if (thinking is { } t) o.AdditionalProperties![ChatOptionsMapper.EnableThinking] = t;
+            return o;
+        }
+
+        using (NativeInferChatClient client = model.AsChatClient(new NativeInferChatClientOptions { Session = TokenByToken }))
+        {
+            Assert.That((await client.GetResponseAsync(messages, Quiet(null))).Usage!.InputTokenCount, Is.EqualTo(thinkingPrompt));
+            Assert.That((await client.GetResponseAsync(messages, Quiet(false))).Usage!.InputTokenCount, Is.EqualTo(quietPrompt));
+        }
+        using (NativeInferChatClient client = model.AsChatClient(new NativeInferChatClientOptions { Session = TokenByToken, EnableThinking = false }))
+        {
+            Assert.That((await client.GetResponseAsync(messages, Quiet(null))).Usage!.InputTokenCount, Is.EqualTo(quietPrompt));
+            Assert.That((await client.GetResponseAsync(messages, Quiet(true))).Usage!.InputTokenCount, Is.EqualTo(thinkingPrompt), "the request wins");
+        }
+
+        // The test template has no switch: asking for one is an error, before anything is generated.
+        using NativeInferChatClient plain = Client();
+        Assert.ThrowsAsync<NativeInfer.Chat.ChatTemplateException>(() => plain.GetResponseAsync(messages, Quiet(false)));
+        Assert.Throws<NativeInfer.Chat.ChatTemplateException>(() => _model.AsChatClient(new NativeInferChatClientOptions { EnableThinking = true }));
+    }
 }

@@ -218,6 +218,40 @@ public class ChatSessionTests
         Assert.That(chat.Session.Tokens[..expected.Length].ToArray(), Is.EqualTo(expected));
     }
 
+    [Test]
+    public void ThinkingOff_ThePromptEndsWithQwen3sEmptyThinkingBlock()
+    {
+        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatTemplate = new ChatTemplateOptions { Family = "qwen3" } });
+        using ChatSession chat = model.CreateChatSession(new ChatSessionOptions { Session = TokenByToken, EnableThinking = false });
+        Assert.That(chat.Template, Is.InstanceOf<IThinkingChatTemplate>().With.Property(nameof(IThinkingChatTemplate.EnableThinking)).EqualTo(false));
+        GenerationResult r = chat.Send("Hello", TestModels.Sampled(5, 3));
+        // Qwen3's prompt with enable_thinking false: '<|im_start|>assistant\n' then '<think>\n\n</think>\n\n'.
+        int[] expected = model.Tokenizer.EncodePrompt("<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n");
+        Assert.That(r.PromptTokens, Is.EqualTo(expected.Length));
+        Assert.That(chat.Session.Tokens[..expected.Length].ToArray(), Is.EqualTo(expected));
+
+        // The model's own template is unchanged: another chat without the option thinks.
+        using ChatSession thinking = model.CreateChatSession(new ChatSessionOptions { Session = TokenByToken });
+        Assert.That(thinking.Template.Render([ChatMessage.User("Hello")], true), Does.EndWith("<|im_start|>assistant\n"));
+    }
+
+    [Test]
+    public void ThinkingSwitch_ForATemplateWithoutOne_IsAClearError_GenerationStillWorks()
+    {
+        using LanguageModel model = TestModels.Load(TestModels.DeepseekQ, TestModels.Options() with { ChatTemplate = new ChatTemplateOptions { Family = "deepseek-r1" } });
+        var e = Assert.Throws<ChatTemplateException>(() => model.CreateChatSession(new ChatSessionOptions { EnableThinking = false }))!;
+        Assert.That(e.Message, Does.Contain("deepseek-r1 chat template has no thinking switch"));
+        using ChatSession chat = model.CreateChatSession(new ChatSessionOptions { Session = TokenByToken });
+        Assert.That(chat.Send("Hello", TestModels.Sampled(1, 2)).Tokens, Has.Count.EqualTo(2));
+
+        // Set when the model is loaded, the error comes when a chat asks for the template; plain generation is unaffected.
+        using LanguageModel loaded = TestModels.Load(TestModels.DeepseekQ,
+            TestModels.Options() with { ChatTemplate = new ChatTemplateOptions { Family = "deepseek-r1", EnableThinking = false } });
+        Assert.Throws<ChatTemplateException>(() => loaded.CreateChatSession());
+        using GenerationSession session = loaded.CreateSession();
+        Assert.That(session.Generate("Hello", TestModels.Sampled(1, 2)).Tokens, Has.Count.EqualTo(2));
+    }
+
     /// <summary>A template that trims assistant messages: the next rendering does not continue the reply as generated.</summary>
     private sealed class TrimmingTemplate : IChatTemplate
     {

@@ -12,6 +12,13 @@ public sealed record ChatSessionOptions
     /// <summary>Renders the conversation (null = <see cref="LanguageModel.ChatTemplate"/>, the model's own). Default null.</summary>
     public IChatTemplate? Template { get; init; }
 
+    /// <summary>
+    /// Jinja's <c>enable_thinking</c> for this chat (false: Qwen3 answers without reasoning); null = the template as it is
+    /// (<see cref="ChatTemplateOptions.EnableThinking"/> of the model's). Only templates with that switch
+    /// (<see cref="IThinkingChatTemplate"/>) accept a value: for others creating the session is a <see cref="ChatTemplateException"/>. Default null.
+    /// </summary>
+    public bool? EnableThinking { get; init; }
+
     /// <summary>A system message the history starts with, kept by <see cref="ChatSession.Clear"/> and never dropped. Default none.</summary>
     public string? SystemPrompt { get; init; }
 

@@ -22,6 +22,16 @@ public static class ChatOptionsMapper
     public const string PenaltyLastN = "penalty_last_n";
 
     /// <summary>
+    /// AdditionalProperties key for the chat template's thinking switch (a boolean: Jinja's <c>enable_thinking</c>, see
+    /// <see cref="NativeInfer.Chat.IThinkingChatTemplate"/>), as transformers' <c>apply_chat_template(enable_thinking=…)</c> takes it.
+    /// </summary>
+    public const string EnableThinking = "enable_thinking";
+
+    /// <summary>The request's <see cref="EnableThinking"/> value, or null when it sets none.</summary>
+    public static bool? ThinkingOf(ChatOptions? options) =>
+        options?.AdditionalProperties is { } extra && extra.TryGetValue(EnableThinking, out bool enabled) ? enabled : null;
+
+    /// <summary>
     /// <paramref name="defaults"/> with what <paramref name="options"/> sets: Temperature, TopP, TopK, Seed (as its 64 bits),
     /// FrequencyPenalty, PresencePenalty, MaxOutputTokens → MaxTokens, StopSequences added to the stop strings, and the
     /// AdditionalProperties "min_p", "repetition_penalty", "penalty_last_n". Validated.

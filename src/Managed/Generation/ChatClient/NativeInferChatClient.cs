@@ -36,7 +36,7 @@ public sealed class NativeInferChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
         _options = (options ?? new NativeInferChatClientOptions()).Validate();
-        _template = _options.Template ?? model.ChatTemplate;
+        _template = NativeInfer.Chat.ChatTemplates.WithThinking(_options.Template ?? model.ChatTemplate, _options.EnableThinking);
         GenerationSessionOptions session = _options.Session ?? model.Options.Session;
         _dropTurns = session.OverflowPolicy == ContextOverflowPolicy.TruncateOldest;
         _sessionOptions = _dropTurns ? session with { OverflowPolicy = ContextOverflowPolicy.StopGeneration } : session;
@@ -70,13 +70,14 @@ public sealed class NativeInferChatClient : IChatClient
         GenerationOptions generation = ChatOptionsMapper.ToGenerationOptions(options, _options.Generation ?? _model.Options.Generation);
         if (options?.Tools is { Count: > 0 }) GenerationLog.ToolsIgnored(_model.Logger);
         List<NativeInfer.Chat.ChatMessage> turns = ChatOptionsMapper.ToTurns(messages, options?.Instructions);
+        NativeInfer.Chat.IChatTemplate template = NativeInfer.Chat.ChatTemplates.WithThinking(_template, ChatOptionsMapper.ThinkingOf(options));
 
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         GenerationSession? session = null;
         try
         {
             int capacity = Capacity();
-            var (_, tokens, dropped) = ChatPromptBuilder.Build(_template, _model.Tokenizer, turns, capacity,
+            var (_, tokens, dropped) = ChatPromptBuilder.Build(template, _model.Tokenizer, turns, capacity,
                                                                ChatPromptBuilder.Reserve(capacity, generation.MaxTokens), _dropTurns);
             if (dropped > 0) GenerationLog.TurnsDropped(_model.Logger, capacity, dropped);
             session = Rent(tokens);

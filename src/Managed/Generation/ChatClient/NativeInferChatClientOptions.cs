@@ -19,6 +19,13 @@ public sealed record NativeInferChatClientOptions
     /// <summary>Renders the messages (null = <see cref="LanguageModel.ChatTemplate"/>, the model's own). Default null.</summary>
     public IChatTemplate? Template { get; init; }
 
+    /// <summary>
+    /// Jinja's <c>enable_thinking</c> for requests that do not set <see cref="ChatOptionsMapper.EnableThinking"/> (false: Qwen3
+    /// answers without reasoning); null = the template as it is. Only templates with that switch (<see cref="IThinkingChatTemplate"/>)
+    /// accept a value: for others creating the client is a <see cref="ChatTemplateException"/>. Default null.
+    /// </summary>
+    public bool? EnableThinking { get; init; }
+
     public NativeInferChatClientOptions Validate()
     {
         if (MaxConcurrentRequests <= 0)
