@@ -54,13 +54,15 @@ public sealed class CheckCommand : ICliCommand
 
     internal static void Print(ModelCheckReport r, bool listTensors, TextWriter o)
     {
-        o.WriteLine($"model: {r.Model} ({(r.Format == Config.Builders.ModelFormat.Gguf ? "GGUF" : "config.json + safetensors")})");
+        o.WriteLine($"model: {r.Model} ({(r.Format == Config.Builders.ModelFormat.Gguf ? "GGUF" : r.AssumedStorageType is null ? "config.json + safetensors" : "config.json only")})");
         o.WriteLine($"architecture: {r.Architecture} → {r.DefinitionType.Name} ({r.ModelClass})");
         o.WriteLine($"config builder: {r.BuilderName}");
         o.WriteLine("config:");
         foreach ((string name, object? value) in ModelConfigFields.Flatten(r.Config))
             if (name != "BuiltBy") o.WriteLine($"  {name,-40} {ModelConfigFields.Format(value)}");
 
+        if (r.AssumedStorageType is string assumed)
+            o.WriteLine($"no checkpoint beside the config.json: tensors, parameters and decode bytes are the architecture's, stored as {assumed} (its torch_dtype)");
         int missing = r.Tensors.Count(t => t.Status == TensorStatus.Missing);
         int shape = r.Tensors.Count(t => t.Status == TensorStatus.WrongShape);
         int type = r.Tensors.Count(t => t.Status == TensorStatus.WrongType);

@@ -37,7 +37,7 @@ public static class ModelCheck
         }
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file or directory", path);
         if (IsGguf(path)) return CheckGguf(path, options);
-        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return CheckHuggingFace(path, options);
+        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return CheckHuggingFace(path, options, architectureOnly: true);
         throw new ModelConfigException($"{path}: not a GGUF file (no GGUF magic), a config.json or a model directory");
     }
 
@@ -73,7 +73,13 @@ public static class ModelCheck
 
     // ------------------------------------------------------------------ Hugging Face
 
-    public static ModelCheckReport CheckHuggingFace(string configPath, ModelCheckOptions options)
+    /// <summary>
+    /// A config.json and the checkpoint beside it. With <paramref name="architectureOnly"/> and no checkpoint,
+    /// the report is the architecture's: every expected tensor counted as present in the config's
+    /// torch_dtype (parameters, active parameters, decode bytes), and it passes — what `check config.json`
+    /// tells about a model before it is downloaded. A model directory without weights fails.
+    /// </summary>
+    public static ModelCheckReport CheckHuggingFace(string configPath, ModelCheckOptions options, bool architectureOnly = false)
     {
         if (options.CompanionConfig is not null)
             throw new ArgumentException("a companion config.json is for GGUF models; this model is a config.json already");
@@ -94,8 +100,29 @@ public static class ModelCheck
         ModelConfig config = builders.Build(source, out IModelConfigBuilder builder);
         IModelDefinition definition = map.Resolve(source.Architecture);
         CausalLM tree = definition.BuildModuleTree(config);
+        string? assumedType = null;
+        if (checkpoint is null && architectureOnly)
+        {
+            assumedType = StorageTypeOf(hf);
+            int bytes = SafetensorsDTypes.TryParse(assumedType, out SafetensorsDType dtype) ? dtype.ElementBytes() : 2;
+            foreach (TensorCheck expected in ExpectedHuggingFace(tree, inventory))
+            {
+                ExpectedTensor e = expected.Expected;
+                long elements = e.Ne.Aggregate(1L, (a, b) => a * b);
+                inventory[e.Name] = new PresentTensor(e.Name, assumedType, e.Ne, elements, elements * bytes);
+            }
+            noWeights = null;
+        }
         List<TensorCheck> checks = ExpectedHuggingFace(tree, inventory);
-        return Assemble(directory, ModelFormat.HuggingFace, source.Architecture, builder, config, definition, tree, checks, inventory, null, options, noWeights);
+        return Assemble(directory, ModelFormat.HuggingFace, source.Architecture, builder, config, definition, tree, checks, inventory, null, options, noWeights)
+            with { AssumedStorageType = assumedType };
+    }
+
+    /// <summary>The safetensors dtype of a config's torch_dtype ("bfloat16" → BF16); BF16 when it names none the checker knows.</summary>
+    private static string StorageTypeOf(HuggingFaceConfig config)
+    {
+        string? dtype = config.TryGetString("torch_dtype", out string d) ? d : config.TryGetString("dtype", out string d2) ? d2 : null;
+        return dtype switch { "float32" => "F32", "float16" => "F16", _ => "BF16" };
     }
 
     /// <summary>model.safetensors.index.json, model.safetensors, or the directory's only .safetensors file.</summary>

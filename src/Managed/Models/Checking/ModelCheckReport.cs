@@ -8,7 +8,7 @@ namespace NativeInfer.Models.Checking;
 /// tensors against the file's, sizes, decode traffic, and (GGUF + config.json) the cross-check.
 /// <see cref="FailureReason"/> is one line, or null when the model passes.
 /// </summary>
-public sealed class ModelCheckReport
+public sealed record ModelCheckReport
 {
     public required string Model { get; init; }
     public required ModelFormat Format { get; init; }
@@ -71,6 +71,12 @@ public sealed class ModelCheckReport
     public string? FailureReason { get; init; }
 
     public bool Passed => FailureReason is null;
+
+    /// <summary>
+    /// Set when a config.json was checked without a checkpoint: the tensors are the architecture's, counted
+    /// as stored in this safetensors type (the config's torch_dtype), not read from files.
+    /// </summary>
+    public string? AssumedStorageType { get; init; }
 
     public IEnumerable<TensorCheck> Problems => Tensors.Where(t => t.IsProblem);
 
