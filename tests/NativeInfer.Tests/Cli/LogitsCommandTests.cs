@@ -38,9 +38,20 @@ public class LogitsCommandTests
         return rows;
     }
 
+    // Rules: null = none; "shipped:NAME" = rules/NAME of this repository; anything else = a KTransformers file of
+    // ../shared/testdata/rules (run with --cpu-fallback, as its CUDA placements need).
     [TestCase("tiny-deepseek2-lite-f32", null)]
     [TestCase("tiny-qwen2moe-q", null)]
     [TestCase("tiny-qwen2moe-f32", "ktransformers-Qwen2-57B-A14B-Instruct.yaml")]
+    [TestCase("tiny-deepseek3-f32", "shipped:deepseek-v3-cpu.yaml")]
+    [TestCase("tiny-deepseek3-q", "shipped:deepseek-v3-cpu.yaml")]
+    [TestCase("tiny-qwen3moe-f32", "shipped:qwen3-moe-cpu.yaml")]
+    [TestCase("tiny-qwen3moe-q", "shipped:qwen3-moe-cpu.yaml")]
+    [TestCase("tiny-deepseek3-f32", "ktransformers-2026/DeepSeek-V3-Chat.yaml")]
+    [TestCase("tiny-deepseek3-q", "ktransformers-2026/DeepSeek-V3-Chat-multi-gpu.yaml")]
+    [TestCase("tiny-deepseek3-f32", "ktransformers-2026/Moonlight-16B-A3B.yaml")]
+    [TestCase("tiny-qwen3moe-f32", "ktransformers-2026/Qwen3Moe-serve.yaml")]
+    [TestCase("tiny-qwen3moe-q", "ktransformers-2026/Qwen3Moe-serve.yaml")]
     public void Logits_ReferenceProtocol_FileRowsMatchLlamaCpp(string model, string? ktRules)
     {
         var reference = ReferenceLogits.Load(RepoPaths.RequireTestData($"models/{model}.reference.json"));
@@ -51,7 +62,9 @@ public class LogitsCommandTests
             "logits", RepoPaths.RequireTestData($"models/{model}.gguf"), "--tokens", string.Join(",", tokens),
             "--prefill", reference.PromptTokens.Length.ToString(), "--threads", "2", "--out", outPath,
         };
-        if (ktRules is not null) args.AddRange(["--rules", RepoPaths.RequireTestData("rules/" + ktRules), "--cpu-fallback"]);
+        if (ktRules is not null && ktRules.StartsWith("shipped:", StringComparison.Ordinal))
+            args.AddRange(["--rules", Path.Combine(RepoPaths.Root, "rules", ktRules["shipped:".Length..])]);
+        else if (ktRules is not null) args.AddRange(["--rules", RepoPaths.RequireTestData("rules/" + ktRules), "--cpu-fallback"]);
         var (code, output, error) = Run([.. args]);
         Assert.That(code, Is.EqualTo(0), error);
         Assert.That(error, Is.Empty);
