@@ -1,5 +1,7 @@
 using NativeInfer.Cli.CommandLine;
 using NativeInfer.Cli.Commands;
+using NativeInfer.Cuda;
+using NativeInfer.Interop;
 
 namespace NativeInfer.Cli;
 
@@ -70,9 +72,20 @@ public static class Program
         catch (Exception e)
         {
             error.WriteLine($"nativeinfer: {e.Message}");
-            if (verbose) error.WriteLine(e);
+            if (verbose) PrintDetails(e, error);
             return 1;
         }
+    }
+
+    /// <summary>--verbose: the exception with its stack, and what the one-line message leaves out (where native libraries were looked for).</summary>
+    private static void PrintDetails(Exception e, TextWriter error)
+    {
+        error.WriteLine(e);
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is NativeLibraryNotFoundException missing) error.WriteLine(missing.Details);
+        // A rule that asked for CUDA reports the probe's one-line reason; its details are here.
+        if (CudaDevice.ProbedAvailability is { IsAvailable: false, Details.Length: > 0 } cuda)
+            error.WriteLine($"CUDA: {cuda.Reason}{Environment.NewLine}{cuda.Details}");
     }
 
     private static void PrintHelp(TextWriter output)

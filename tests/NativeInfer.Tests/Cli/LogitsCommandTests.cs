@@ -127,6 +127,7 @@ public class LogitsCommandTests
     [Test]
     public void RuleError_IsOneLine()
     {
+        CudaRequirement.NoUsableDevice();
         string model = RepoPaths.RequireTestData("models/tiny-qwen2moe-f32.gguf");
         string rules = RepoPaths.RequireTestData("rules/ktransformers-Qwen2-57B-A14B-Instruct.yaml");
         var (code, _, error) = Run("logits", model, "--tokens", "1,2", "--rules", rules, "--out", Path.Combine(_dir, "x.f32"));

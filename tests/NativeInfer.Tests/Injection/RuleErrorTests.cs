@@ -1,5 +1,6 @@
 using NativeInfer.Injection;
 using NativeInfer.Runtime;
+using NativeInfer.Tests.Support;
 using static NativeInfer.Tests.Injection.InjectionTrees;
 
 namespace NativeInfer.Tests.Injection;
@@ -121,6 +122,7 @@ public class RuleErrorTests
     [Test]
     public void CudaWithoutFallback_FailsNamingModuleAndTheWayOut()
     {
+        CudaRequirement.NoUsableDevice();
         string m = Fails("""
             - match: { name: "\\.experts$" }
               replace: { class: default }
@@ -324,6 +326,7 @@ public class RuleErrorTests
     [TestCase("{ 2: cuda }", "transfer_map layer 2 moves to cuda:0, which is not available")]
     public void BadTransferMap_NamesTheRuleAndLayer(string map, string expected)
     {
+        if (map.Contains("cuda")) CudaRequirement.NoUsableDevice();
         string m = Fails($"""
             - match: {"{"} name: "^model$" {"}"}
               replace:
