@@ -106,7 +106,9 @@ public static class ModelCheck
             Array.Reverse(ne);
             inventory[t.Name] = new PresentTensor(t.Name, t.DType.HeaderName(), ne, t.ElementCount, t.ByteSize);
         }
-        ModelSource source = ModelSource.FromConfig(hf, checkpoint is null ? null : inventory.Keys, configPath);
+        ModelSource source = checkpoint is null
+            ? ModelSource.FromConfig(hf, null, configPath)
+            : ModelSource.FromCheckpoint(hf, inventory.Values.Select(t => (t.Name, (IReadOnlyList<long>)t.Ne)).ToList(), configPath);
         ModelConfigBuilders builders = options.Builders ?? new ModelConfigBuilders();
         ModuleMap map = options.ModuleMap ?? new ModuleMap();
         ModelConfig config = builders.Build(source, out IModelConfigBuilder builder);
