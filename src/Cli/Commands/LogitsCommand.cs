@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using NativeInfer.Cli.CommandLine;
+using NativeInfer.Formats;
 using NativeInfer.Injection;
 using NativeInfer.Runtime;
 
@@ -41,35 +42,14 @@ public sealed class LogitsCommand : ICliCommand
         args.EnsureAllConsumed();
         if (rules is not null && !File.Exists(rules)) throw new FileNotFoundException($"rule file not found: {rules}", rules);
 
-        // Written to a temporary file beside the target and moved at the end: an unwritable --out fails
-        // before any work, and a failed run leaves an existing file untouched.
-        string full = Path.GetFullPath(outPath);
-        string temp = full + ".partial";
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"cannot write --out {outPath}: {e.Message}", e);
-        }
-        try
-        {
-            string summary;
-            using (stream)
-            {
-                summary = Compute(modelPath, tokens, prefill, rules, fallback, threads, stream, outPath);
-            }
-            File.Move(temp, full, overwrite: true);
-            output.WriteLine(summary);
-            return 0;
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+        // Through OutputFile: a regular file is written beside the target and renamed at the end (an unwritable
+        // --out fails before any work, a failed run leaves an existing file untouched); the model or rule file
+        // itself is refused; /dev/null or a pipe is written in place.
+        using OutputFile file = OutputFile.Create(outPath, rules is null ? [modelPath] : [modelPath, rules], name: $"--out {outPath}");
+        string summary = Compute(modelPath, tokens, prefill, rules, fallback, threads, file.Stream, outPath);
+        file.Commit();
+        output.WriteLine(summary);
+        return 0;
     }
 
     private static string Compute(string modelPath, int[] tokens, int prefill, string? rules, bool fallback, int threads, Stream stream, string outPath)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using NativeInfer.Cli.CommandLine;
 using NativeInfer.Cli.Progress;
+using NativeInfer.Formats;
 using NativeInfer.Gguf;
 using NativeInfer.Models.Synthetic;
 
@@ -53,7 +54,7 @@ public sealed class MakeTinyCommand : ICliCommand
         };
         args.EnsureAllConsumed();
         if (options.VocabPath is { } vocab && !File.Exists(vocab)) throw new FileNotFoundException($"--vocab file not found: {vocab}", vocab);
-        EnsureWritable(path);
+        EnsureWritable(path, options.VocabPath);
 
         TinyModelSummary summary;
         using (ConsoleProgress progress = ConsoleProgress.ForStandardError())
@@ -62,21 +63,8 @@ public sealed class MakeTinyCommand : ICliCommand
         return 0;
     }
 
-    /// <summary>Fails before any work when OUT cannot be written: creates and removes the .partial file the writer will use.</summary>
-    private static void EnsureWritable(string path)
-    {
-        if (Directory.Exists(path)) throw new IOException($"cannot write {path}: it is a directory");
-        string partial = Path.GetFullPath(path) + ".partial";
-        try
-        {
-            using (File.Create(partial)) { }
-            File.Delete(partial);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"cannot write {path}: {e.Message}", e);
-        }
-    }
+    /// <summary>Fails before any work when OUT cannot or must not be written (see <see cref="OutputFile"/>).</summary>
+    private static void EnsureWritable(string path, string? vocab) => OutputFile.Validate(path, vocab is null ? null : [vocab]);
 
     internal static GgmlType ParseType(string name)
     {

@@ -36,6 +36,7 @@ public static class ModelCheck
             return CheckHuggingFace(config, options);
         }
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file or directory", path);
+        FileNode.RequireRegular(path, "a model is a GGUF file, a config.json or a model directory");
         if (IsGguf(path)) return CheckGguf(path, options);
         if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return CheckHuggingFace(path, options);
         throw new ModelConfigException($"{path}: not a GGUF file (no GGUF magic), a config.json or a model directory");

@@ -29,7 +29,7 @@ public static class SyntheticModelWriter
         var sink = new SyntheticTensorSink(writer, pool, spec.Seed, options.Weights, options.Progress);
         // Every tensor is declared (and its type checked) before a byte is written.
         spec.AddTensors(sink);
-        writer.WriteTo(path);
+        writer.WriteTo(path, options.InputPaths);
         string full = Path.GetFullPath(path);
         return new SyntheticModelSummary(full, new FileInfo(full).Length, sink.Tensors, clock.Elapsed);
     }

@@ -41,6 +41,7 @@ public static class TinyModel
             Progress = options.Progress,
             Threads = options.Threads,
             Weights = demo ?? (ISyntheticWeights)RandomSyntheticWeights.Instance,
+            InputPaths = options.VocabPath is { } vocab ? [vocab] : [],
         });
         return new TinyModelSummary(file, spec, tokenizer.Description, demo is not null, demo?.LookupNeurons ?? 0, demo?.UsesPreviousToken ?? false);
     }
