@@ -22,7 +22,7 @@ public sealed unsafe class InferenceSession : IDisposable
         options.Validate();
         _model = model;
         _options = options;
-        int capacity = options.ContextLength > 0 ? options.ContextLength : Math.Min(model.Config.ContextLength, 4096);
+        int capacity = options.ContextLength > 0 ? options.ContextLength : Math.Min(model.Config.ContextLength, SessionOptions.DefaultContextCap);
         _pool = KernelPool.Create(options.Threads, options.Isa);
         try
         {
