@@ -1,6 +1,7 @@
 using NativeInfer.Cli.CommandLine;
 using NativeInfer.Cli.Commands;
 using NativeInfer.Cuda;
+using NativeInfer.Diagnostics;
 using NativeInfer.Interop;
 
 namespace NativeInfer.Cli;
@@ -66,12 +67,13 @@ public static class Program
         }
         catch (CliUsageException e)
         {
-            error.WriteLine($"nativeinfer: {e.Message} (see `nativeinfer help`)");
+            error.WriteLine($"nativeinfer: {DisplayText.Escape(e.Message)} (see `nativeinfer help`)");
             return 2;
         }
         catch (Exception e)
         {
-            error.WriteLine($"nativeinfer: {e.Message}");
+            // Messages quote paths, arguments and file contents: escaped, the error stays one line and inert.
+            error.WriteLine($"nativeinfer: {DisplayText.Escape(e.Message)}");
             if (verbose) PrintDetails(e, error);
             return 1;
         }

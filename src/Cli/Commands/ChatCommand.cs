@@ -1,5 +1,6 @@
 using NativeInfer.Cli.CommandLine;
 using NativeInfer.Cli.Generation;
+using NativeInfer.Diagnostics;
 using NativeInfer.Generation;
 using NativeInfer.Generation.Chat;
 using NativeInfer.Runtime;
@@ -91,5 +92,5 @@ public sealed class ChatCommand : ICliCommand
 
     /// <summary>One line on stderr; the message is not part of the conversation and the session continues.</summary>
     private static void TurnFailed(CliConsole console, Exception e) =>
-        console.Error.WriteLine($"nativeinfer: message not sent: {e.Message}");
+        console.Error.WriteLine($"nativeinfer: message not sent: {DisplayText.Escape(e.Message)}");
 }

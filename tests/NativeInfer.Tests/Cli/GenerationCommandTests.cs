@@ -142,6 +142,16 @@ public class GenerationCommandTests
     }
 
     [Test]
+    public void Generate_FailingMidStream_PrintsTheErrorOnly_NoStatistics()
+    {
+        // The default overflow policy throws when the reply fills an 8-token context.
+        string tiny = RepoPaths.RequireTestData("models/tiny-deepseek2-q.gguf");
+        var run = Run("generate", tiny, "--prompt", "The capital of", "--ctx", "8", "--max-tokens", "64", "--ignore-eos", "--temperature", "0");
+        AssertOneLineError(run, 1, "cannot take 1 more: its context length is 8");
+        Assert.That(Statistics.IsMatch(run.Err), Is.False);
+    }
+
+    [Test]
     public void Chat_KeepsTheCacheAcrossTurns_ResetForgets_AndAnswersLikeGenerate()
     {
         string question = DemoModel.Prompt;
