@@ -72,6 +72,6 @@ public sealed record MoeConfig
             require(ExpertsPerToken <= TopKGroups * (NumExperts / NumGroups),
                 $"top-{ExpertsPerToken} cannot be taken from {TopKGroups} groups of {NumExperts / NumGroups}");
         }
-        require(float.IsFinite(RoutedScalingFactor) && RoutedScalingFactor > 0, $"routed scaling factor must be positive (got {RoutedScalingFactor})");
+        require(RoutedScalingFactor is > 0 and <= 1000, $"routed scaling factor must be in (0, 1000] (got {RoutedScalingFactor})");
     }
 }

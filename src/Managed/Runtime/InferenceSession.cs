@@ -94,8 +94,16 @@ public sealed unsafe class InferenceSession : IDisposable
                     float* h = _scratch.Alloc<float>((long)count * hidden);
                     _model.Stack.Forward(_ctx, ids + start, count, h);
                     _cache.Length += count;
-                    if (allPositions) _model.LmHead.Forward(_ctx, h, count, outLogits + (long)start * vocab);
-                    else if (start + count == n) _model.LmHead.Forward(_ctx, h + (long)(count - 1) * hidden, 1, outLogits);
+                    if (allPositions)
+                    {
+                        _model.LmHead.Forward(_ctx, h, count, outLogits + (long)start * vocab);
+                        ThrowIfNonFinite(new ReadOnlySpan<float>(outLogits + (long)start * vocab, count * vocab), before + start, tokens[start..]);
+                    }
+                    else if (start + count == n)
+                    {
+                        _model.LmHead.Forward(_ctx, h + (long)(count - 1) * hidden, 1, outLogits);
+                        ThrowIfNonFinite(new ReadOnlySpan<float>(outLogits, vocab), before + n - 1, tokens[(n - 1)..]);
+                    }
                 }
             }
         }
@@ -105,6 +113,19 @@ public sealed unsafe class InferenceSession : IDisposable
             _cache.Length = before;
             throw;
         }
+    }
+
+    /// <summary>
+    /// NaN or infinite logits are never handed on (sampling them is garbage): <see cref="NonFiniteLogitsException"/>
+    /// naming the first bad position and, from the checks the decoder stack made, the first stage that went
+    /// non-finite. <paramref name="logits"/> is [positions][vocab] from <paramref name="firstPosition"/>.
+    /// </summary>
+    private void ThrowIfNonFinite(ReadOnlySpan<float> logits, int firstPosition, ReadOnlySpan<int> tokens)
+    {
+        int bad = Finite.IndexOfNonFinite(logits);
+        if (bad < 0) return;
+        int row = bad / VocabSize;
+        throw new NonFiniteLogitsException(firstPosition + row, tokens[row], _ctx.FirstNonFiniteStage, _model.Config.NumLayers, logits[bad]);
     }
 
     public void Dispose()

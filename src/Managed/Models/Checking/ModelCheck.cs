@@ -61,7 +61,8 @@ public static class ModelCheck
         List<TensorCheck> checks = ExpectedGguf(tree, inventory);
         ConfigCrossCheck? cross = companion is null ? null : CrossCheck(config, source.Architecture, companion, builders, map);
         string? noWeights = inventory.Count == 0 ? $"{Path.GetFileName(path)} has no tensors (a vocabulary-only file?)" : null;
-        return Assemble(path, ModelFormat.Gguf, source.Architecture, builder, config, definition, tree, checks, inventory, cross, options, noWeights);
+        var scan = Scan(file, options);
+        return Assemble(path, ModelFormat.Gguf, source.Architecture, builder, config, definition, tree, checks, inventory, cross, options, noWeights, scan);
     }
 
     private static List<TensorCheck> ExpectedGguf(CausalLM tree, Dictionary<string, PresentTensor> inventory)
@@ -116,7 +117,8 @@ public static class ModelCheck
         IModelDefinition definition = map.Resolve(source.Architecture);
         CausalLM tree = definition.BuildModuleTree(config);
         List<TensorCheck> checks = ExpectedHuggingFace(tree, inventory);
-        return Assemble(directory, ModelFormat.HuggingFace, source.Architecture, builder, config, definition, tree, checks, inventory, null, options, noWeights);
+        var scan = Scan(checkpoint, options);
+        return Assemble(directory, ModelFormat.HuggingFace, source.Architecture, builder, config, definition, tree, checks, inventory, null, options, noWeights, scan);
     }
 
     /// <summary>model.safetensors.index.json, model.safetensors, or the directory's only .safetensors file.</summary>
@@ -222,12 +224,42 @@ public static class ModelCheck
         return WeightCategory.Other;
     }
 
+    // ------------------------------------------------------------------ NaN and infinity
+
+    /// <summary>Scans 1-D float tensors (all float tensors with ScanAllWeights) for NaN and infinity.</summary>
+    private static unsafe (List<NonFiniteTensor> Found, int Scanned) Scan(GgufFile file, ModelCheckOptions options)
+    {
+        var scan = (Found: new List<NonFiniteTensor>(), Scanned: 0);
+        foreach (GgufTensor t in file.Tensors)
+            ScanOne(t.Name, t.Type.ToString(), t.Dimensions, t.ElementCount, t.Pointer, options, ref scan);
+        return scan;
+    }
+
+    private static unsafe (List<NonFiniteTensor> Found, int Scanned) Scan(SafetensorsCheckpoint? checkpoint, ModelCheckOptions options)
+    {
+        var scan = (Found: new List<NonFiniteTensor>(), Scanned: 0);
+        foreach (SafetensorsTensor t in checkpoint?.Tensors ?? [])
+            ScanOne(t.Name, t.DType.HeaderName(), t.Shape, t.ElementCount, t.Pointer, options, ref scan);
+        return scan;
+    }
+
+    private static unsafe void ScanOne(string name, string type, ReadOnlySpan<long> shape, long elements, void* data, ModelCheckOptions options,
+                                       ref (List<NonFiniteTensor> Found, int Scanned) scan)
+    {
+        int dims = 0;
+        foreach (long d in shape) if (d > 1) dims++;
+        if (!WeightScan.Scans(type) || (!options.ScanAllWeights && dims > 1)) return;
+        scan.Scanned++;
+        long index = WeightScan.FirstNonFinite(type, data, elements);
+        if (index >= 0) scan.Found.Add(new NonFiniteTensor(name, type, index));
+    }
+
     // ------------------------------------------------------------------ totals and the report
 
     private static ModelCheckReport Assemble(
         string model, ModelFormat format, string architecture, IModelConfigBuilder builder, ModelConfig config, IModelDefinition definition,
         CausalLM tree, List<TensorCheck> checks, Dictionary<string, PresentTensor> inventory, ConfigCrossCheck? cross,
-        ModelCheckOptions options, string? noWeights)
+        ModelCheckOptions options, string? noWeights, (List<NonFiniteTensor> Found, int Scanned) scan)
     {
         var used = new HashSet<string>(checks.Where(c => c.Actual is not null).Select(c => c.Actual!.Name), StringComparer.Ordinal);
         var unexpected = inventory.Values.Where(t => !used.Contains(t.Name)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
@@ -251,7 +283,9 @@ public static class ModelCheck
             ByType = byType,
             Decode = Traffic(checks, config),
             CrossCheck = cross,
-            FailureReason = Failure(checks, unexpected, cross, options, noWeights, tree.ClassName),
+            NonFinite = scan.Found,
+            ScannedTensors = scan.Scanned,
+            FailureReason = Failure(checks, unexpected, cross, options, noWeights, tree.ClassName, scan.Found),
         };
     }
 
@@ -294,13 +328,17 @@ public static class ModelCheck
     }
 
     private static string? Failure(
-        List<TensorCheck> checks, List<PresentTensor> unexpected, ConfigCrossCheck? cross, ModelCheckOptions options, string? noWeights, string modelClass)
+        List<TensorCheck> checks, List<PresentTensor> unexpected, ConfigCrossCheck? cross, ModelCheckOptions options, string? noWeights, string modelClass,
+        List<NonFiniteTensor> nonFinite)
     {
         int expected = checks.Count(c => c.Status != TensorStatus.OptionalAbsent);
         if (noWeights is not null) return $"{noWeights}; the {modelClass} model expects {expected} tensors";
         var problems = checks.Where(c => c.IsProblem).ToList();
         if (problems.Count > 0)
             return problems[0].Describe() + (problems.Count > 1 ? $" (and {problems.Count - 1} more tensor problem(s))" : "");
+        if (nonFinite.Count > 0)
+            return $"{nonFinite[0].Name}: {nonFinite[0].TypeName} value {nonFinite[0].Index} is NaN or infinite"
+                   + (nonFinite.Count > 1 ? $" (and {nonFinite.Count - 1} more tensor(s) with non-finite values)" : "");
         if (options.FailOnUnexpected && unexpected.Count > 0)
             return $"unexpected tensor {unexpected[0].Name} {unexpected[0].TypeName} {unexpected[0].ShapeText}"
                    + (unexpected.Count > 1 ? $" (and {unexpected.Count - 1} more)" : "");

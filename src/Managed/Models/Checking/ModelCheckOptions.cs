@@ -15,4 +15,10 @@ public sealed class ModelCheckOptions
 
     /// <summary>Fail on tensors the architecture does not use (by default they are only reported).</summary>
     public bool FailOnUnexpected { get; init; }
+
+    /// <summary>
+    /// Scan every F32/F16/BF16 tensor for NaN and infinity (reads all their bytes). 1-D tensors — norms and
+    /// biases, where one NaN poisons every token — are always scanned.
+    /// </summary>
+    public bool ScanAllWeights { get; init; }
 }
