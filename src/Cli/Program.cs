@@ -34,7 +34,7 @@ public static class Program
     public static int Run(string[] args, TextWriter output, TextWriter error, TextReader? input = null) =>
         Run(args, new CliConsole(input ?? TextReader.Null, output, error, Interactive: false));
 
-    /// <summary>Runs a command line; exit codes: 0 ok, 1 failure, 2 usage error, 130 cancelled (Ctrl+C).</summary>
+    /// <summary>Runs a command line; exit codes: 0 ok, 1 failure, 2 usage error, 130 cancelled (Ctrl+C, SIGINT), 143 SIGTERM (logits, make-tiny).</summary>
     public static int Run(string[] args, CliConsole console)
     {
         TextWriter output = console.Out, error = console.Error;
@@ -59,6 +59,11 @@ public static class Program
             }
             parsed.Flag("verbose");
             return command.Run(parsed, console);
+        }
+        catch (CommandInterruptedException e)
+        {
+            error.WriteLine($"nativeinfer: {e.Message}");
+            return e.ExitCode;
         }
         catch (OperationCanceledException)
         {

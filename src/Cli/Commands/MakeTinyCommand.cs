@@ -1,6 +1,7 @@
 using System.Globalization;
 using NativeInfer.Cli.CommandLine;
 using NativeInfer.Cli.Progress;
+using NativeInfer.Diagnostics;
 using NativeInfer.Formats;
 using NativeInfer.Gguf;
 using NativeInfer.Models.Synthetic;
@@ -33,8 +34,11 @@ public sealed class MakeTinyCommand : ICliCommand
 
     public IReadOnlyList<string> Switches => ["random"];
 
-    public int Run(CliArguments args, TextWriter output)
+    public int Run(CliArguments args, TextWriter output) => Run(args, new CliConsole(TextReader.Null, output, TextWriter.Null, false));
+
+    public int Run(CliArguments args, CliConsole console)
     {
+        TextWriter output = console.Out;
         string path = args.RequiredPositional("output file (OUT.gguf)");
         string arch = args.Option("arch") ?? "deepseek2";
         if (!TinyModel.Architectures.Contains(arch))
@@ -56,11 +60,37 @@ public sealed class MakeTinyCommand : ICliCommand
         if (options.VocabPath is { } vocab && !File.Exists(vocab)) throw new FileNotFoundException($"--vocab file not found: {vocab}", vocab);
         EnsureWritable(path, options.VocabPath);
 
+        // SIGINT / SIGTERM stop the write before the next tensor; the partial file is removed on the way out.
+        using var interruption = new Interruption();
         TinyModelSummary summary;
-        using (ConsoleProgress progress = ConsoleProgress.ForStandardError())
-            summary = TinyModel.Write(path, options with { Progress = progress });
+        try
+        {
+            using ConsoleProgress progress = ConsoleProgress.ForStandardError();
+            var reported = new PausingProgress(progress, path, console.Error, interruption.Token);
+            summary = TinyModel.Write(path, options with { Progress = reported, Cancellation = interruption.Token });
+        }
+        catch (OperationCanceledException) when (interruption.Signal is not null)
+        {
+            throw interruption.Exception();
+        }
         Print(summary, output);
         return 0;
+    }
+
+    /// <summary>Forwards progress; at the first report (data is being written) gives <see cref="TestHooks"/> its pause.</summary>
+    private sealed class PausingProgress(IProgress<OperationProgress> inner, string path, TextWriter error, CancellationToken cancellation)
+        : IProgress<OperationProgress>
+    {
+        private bool _paused;
+
+        public void Report(OperationProgress value)
+        {
+            inner.Report(value);
+            if (_paused) return;
+            _paused = true;
+            TestHooks.PauseWhileWriting(path, error, cancellation);
+            cancellation.ThrowIfCancellationRequested();
+        }
     }
 
     /// <summary>Fails before any work when OUT cannot or must not be written (see <see cref="OutputFile"/>).</summary>

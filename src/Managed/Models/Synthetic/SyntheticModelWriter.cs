@@ -26,7 +26,7 @@ public static class SyntheticModelWriter
         var writer = new GgufWriter();
         spec.AddMetadata(writer);
         options.Tokenizer?.AddTo(writer);
-        var sink = new SyntheticTensorSink(writer, pool, spec.Seed, options.Weights, options.Progress);
+        var sink = new SyntheticTensorSink(writer, pool, spec.Seed, options.Weights, options.Progress, options.Cancellation);
         // Every tensor is declared (and its type checked) before a byte is written.
         spec.AddTensors(sink);
         writer.WriteTo(path, options.InputPaths);

@@ -40,6 +40,7 @@ public static class TinyModel
             Tokenizer = tokenizer,
             Progress = options.Progress,
             Threads = options.Threads,
+            Cancellation = options.Cancellation,
             Weights = demo ?? (ISyntheticWeights)RandomSyntheticWeights.Instance,
             InputPaths = options.VocabPath is { } vocab ? [vocab] : [],
         });
