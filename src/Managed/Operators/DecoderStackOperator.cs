@@ -57,7 +57,7 @@ public sealed unsafe class DecoderStackOperator : InjectedOperator, IDecoderStac
         ctx.CheckFinite(-1, hidden, values);
         for (int i = 0; i < _layers.Length; i++)
         {
-            ctx.Cancellation.ThrowIfCancellationRequested();
+            ctx.ThrowIfCancelled();
             _layers[i].Forward(ctx, hidden, n);
             ctx.CheckFinite(i, hidden, values);
         }

@@ -35,6 +35,16 @@ public sealed unsafe class ForwardContext(KernelPool pool, ScratchArena scratch,
     /// <summary>Checked between layers: a long prefill stops within one layer's time of a cancel request.</summary>
     public CancellationToken Cancellation { get; internal set; }
 
+    /// <summary>Cancelled when the session is disposed (from another thread): checked with <see cref="Cancellation"/>.</summary>
+    public CancellationToken Lifetime { get; internal set; }
+
+    /// <summary>Throws <see cref="OperationCanceledException"/> when the caller cancelled or the session is being disposed.</summary>
+    public void ThrowIfCancelled()
+    {
+        Cancellation.ThrowIfCancellationRequested();
+        Lifetime.ThrowIfCancellationRequested();
+    }
+
     /// <summary>Tokens the cache holds once this pass has written its own.</summary>
     public int TotalLength => StartPosition + Tokens;
 

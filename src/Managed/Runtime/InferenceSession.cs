@@ -8,6 +8,11 @@ namespace NativeInfer.Runtime;
 /// kernel pool and position. Not thread-safe (use one session per concurrent request); after the first
 /// pass of a given size, a forward pass allocates nothing, managed or native.
 /// </summary>
+/// <remarks>
+/// <see cref="Dispose"/> may come from another thread while a pass runs: it cancels the pass (checked
+/// between layers), waits for it to leave the native buffers, then frees them; the pass ends with
+/// <see cref="ObjectDisposedException"/>, as does every later call.
+/// </remarks>
 public sealed unsafe class InferenceSession : IDisposable
 {
     private readonly InferenceModel _model;
@@ -16,6 +21,9 @@ public sealed unsafe class InferenceSession : IDisposable
     private readonly ScratchArena _scratch;
     private readonly KvCache _cache;
     private readonly ForwardContext _ctx;
+    private readonly object _gate = new();                         // guards _running and _disposed
+    private readonly CancellationTokenSource _lifetime = new();    // cancelled by Dispose
+    private bool _running, _disposed;
 
     internal InferenceSession(InferenceModel model, SessionOptions options)
     {
@@ -28,7 +36,7 @@ public sealed unsafe class InferenceSession : IDisposable
         {
             _cache = new KvCache(model.Config, capacity, options.KvCacheType);
             _scratch = new ScratchArena(8L << 20);
-            _ctx = new ForwardContext(_pool, _scratch, _cache);
+            _ctx = new ForwardContext(_pool, _scratch, _cache) { Lifetime = _lifetime.Token };
         }
         catch
         {
@@ -63,12 +71,17 @@ public sealed unsafe class InferenceSession : IDisposable
     /// <summary>Forgets everything after the first <paramref name="length"/> tokens (rewind for regeneration or a new turn).</summary>
     public void Truncate(int length)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if ((uint)length > (uint)_cache.Length)
             throw new ArgumentOutOfRangeException(nameof(length), length, $"the session holds {_cache.Length} tokens");
         _cache.Length = length;
     }
 
-    public void Reset() => _cache.Length = 0;
+    public void Reset()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _cache.Length = 0;
+    }
 
     private void Run(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions, CancellationToken cancellation)
     {
@@ -81,6 +94,12 @@ public sealed unsafe class InferenceSession : IDisposable
             if ((uint)tokens[i] >= (uint)vocab)
                 throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"token {i} is outside the vocabulary [0, {vocab})");
 
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_running) throw new InvalidOperationException("a forward pass is already running on this session (a session serves one caller at a time)");
+            _running = true;
+        }
         int before = _cache.Length;
         try
         {
@@ -107,11 +126,21 @@ public sealed unsafe class InferenceSession : IDisposable
                 }
             }
         }
-        catch
+        catch (Exception e)
         {
             // Whatever this call wrote past `before` is ignored from now on: the session is as it was.
             _cache.Length = before;
+            if (e is OperationCanceledException && _lifetime.IsCancellationRequested)
+                throw new ObjectDisposedException(nameof(InferenceSession), "the session was disposed while a forward pass ran on it");
             throw;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _running = false;
+                Monitor.PulseAll(_gate);
+            }
         }
     }
 
@@ -128,10 +157,19 @@ public sealed unsafe class InferenceSession : IDisposable
         throw new NonFiniteLogitsException(firstPosition + row, tokens[row], _ctx.FirstNonFiniteStage, _model.Config.NumLayers, logits[bad]);
     }
 
+    /// <summary>Frees the cache, scratch and pool; a pass running on another thread is cancelled and waited for first.</summary>
     public void Dispose()
     {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _lifetime.Cancel();
+            while (_running) Monitor.Wait(_gate);
+        }
         _cache.Dispose();
         _scratch.Dispose();
         _pool.Dispose();
+        _lifetime.Dispose();
     }
 }
