@@ -127,9 +127,9 @@ public class LogitsCommandTests
     [Test]
     public void ManyPositions_AreStreamedToTheFile_NotHeld_AndMatchOneForwardAll()
     {
-        // 1 100 positions: three prefill batches (512, 512, 76). Holding them all would be n × vocab floats.
+        // 1 030 positions: prefill batches of 512, 512 and 6. Holding them all would be 1 030 × vocab floats.
         string model = RepoPaths.RequireTestData("models/tiny-qwen2moe-f32.gguf");
-        int[] tokens = Enumerable.Range(0, 1100).Select(i => (i * 37 + 11) % 1000).ToArray();
+        int[] tokens = Enumerable.Range(0, 1030).Select(i => (i * 37 + 11) % 1000).ToArray();
         string outPath = Path.Combine(_dir, "many.f32");
         long before = GC.GetAllocatedBytesForCurrentThread();
         var (code, _, error) = Run("logits", model, "--tokens", string.Join(',', tokens), "--out", outPath, "--threads", "1");
