@@ -1,5 +1,8 @@
 using NativeInfer.Cli.CommandLine;
 using NativeInfer.Cli.Commands;
+using NativeInfer.Cuda;
+using NativeInfer.Diagnostics;
+using NativeInfer.Interop;
 
 namespace NativeInfer.Cli;
 
@@ -31,7 +34,7 @@ public static class Program
     public static int Run(string[] args, TextWriter output, TextWriter error, TextReader? input = null) =>
         Run(args, new CliConsole(input ?? TextReader.Null, output, error, Interactive: false));
 
-    /// <summary>Runs a command line; exit codes: 0 ok, 1 failure, 2 usage error, 130 cancelled (Ctrl+C).</summary>
+    /// <summary>Runs a command line; exit codes: 0 ok, 1 failure, 2 usage error, 130 cancelled (Ctrl+C, SIGINT), 143 SIGTERM (logits, make-tiny).</summary>
     public static int Run(string[] args, CliConsole console)
     {
         TextWriter output = console.Out, error = console.Error;
@@ -57,6 +60,11 @@ public static class Program
             parsed.Flag("verbose");
             return command.Run(parsed, console);
         }
+        catch (CommandInterruptedException e)
+        {
+            error.WriteLine($"nativeinfer: {e.Message}");
+            return e.ExitCode;
+        }
         catch (OperationCanceledException)
         {
             error.WriteLine("nativeinfer: cancelled");
@@ -64,15 +72,27 @@ public static class Program
         }
         catch (CliUsageException e)
         {
-            error.WriteLine($"nativeinfer: {e.Message} (see `nativeinfer help`)");
+            error.WriteLine($"nativeinfer: {DisplayText.Escape(e.Message)} (see `nativeinfer help`)");
             return 2;
         }
         catch (Exception e)
         {
-            error.WriteLine($"nativeinfer: {e.Message}");
-            if (verbose) error.WriteLine(e);
+            // Messages quote paths, arguments and file contents: escaped, the error stays one line and inert.
+            error.WriteLine($"nativeinfer: {DisplayText.Escape(e.Message)}");
+            if (verbose) PrintDetails(e, error);
             return 1;
         }
+    }
+
+    /// <summary>--verbose: the exception with its stack, and what the one-line message leaves out (where native libraries were looked for).</summary>
+    private static void PrintDetails(Exception e, TextWriter error)
+    {
+        error.WriteLine(e);
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is NativeLibraryNotFoundException missing) error.WriteLine(missing.Details);
+        // A rule that asked for CUDA reports the probe's one-line reason; its details are here.
+        if (CudaDevice.ProbedAvailability is { IsAvailable: false, Details.Length: > 0 } cuda)
+            error.WriteLine($"CUDA: {cuda.Reason}{Environment.NewLine}{cuda.Details}");
     }
 
     private static void PrintHelp(TextWriter output)

@@ -14,7 +14,7 @@ namespace NativeInfer.Interop;
 ///   <item>runtimes/&lt;rid&gt;/native under both;</item>
 ///   <item>the CMake build folder this assembly was built against (a development checkout).</item>
 /// </list>
-/// When every candidate fails, the exception lists each path and why it was rejected.
+/// When every candidate fails, the exception lists each path and why it was rejected (in its Details, not its message).
 /// </summary>
 public static class NativeLibraryResolver
 {
@@ -118,16 +118,21 @@ public static class NativeLibraryResolver
         libraryName is NativeMethods.LibraryName or CudaNativeMethods.LibraryName ? Load(libraryName) : nint.Zero;
 }
 
-/// <summary>The native library could not be loaded; <see cref="Attempts"/> says where it was looked for.</summary>
+/// <summary>
+/// The native library could not be loaded. The message is one line (it ends up inside other one-line errors);
+/// <see cref="Attempts"/> and <see cref="Details"/> say where it was looked for and why each place failed.
+/// </summary>
 public sealed class NativeLibraryNotFoundException(string library, IReadOnlyList<string> attempts)
     : DllNotFoundException(
-        $"Could not load the native library '{library}'. Build it with `cmake -S . -B build/native && cmake --build build/native` " +
-        $"(dotnet build does this), or point {NativeLibraryResolver.PathVariable} at it." +
+        $"Could not load the native library '{library}' ({attempts.Count} places tried; the exception's Details, or the CLI's --verbose, list them). " +
+        $"Build it with `cmake -S . -B build/native && cmake --build build/native` (dotnet build does this), or point {NativeLibraryResolver.PathVariable} at it." +
         (library == CudaNativeMethods.LibraryName
             ? " libnativeinfer_cuda is built only when CMake finds a CUDA toolkit (nvcc); see docs/cuda.md."
-            : "") +
-        $" Tried:{Environment.NewLine}  " +
-        string.Join(Environment.NewLine + "  ", attempts))
+            : ""))
 {
+    /// <summary>Each path tried, with why it failed ("…/libnativeinfer_cuda.so: not found").</summary>
     public IReadOnlyList<string> Attempts { get; } = attempts;
+
+    /// <summary>The attempts as lines, for a verbose report.</summary>
+    public string Details => "tried:" + string.Concat(Attempts.Select(a => Environment.NewLine + "  " + a));
 }

@@ -1,8 +1,10 @@
 using NativeInfer.Chat;
 using NativeInfer.Cli.CommandLine;
 using NativeInfer.Cli.Generation;
+using NativeInfer.Diagnostics;
 using NativeInfer.Generation;
 using NativeInfer.Generation.Chat;
+using NativeInfer.Runtime;
 
 namespace NativeInfer.Cli.Commands;
 
@@ -50,10 +52,20 @@ public sealed class ChatCommand : ICliCommand
             console.Error.WriteLine($"chat with {lm.Name} ({chat.Template.Name} template{(chat.Template is IThinkingChatTemplate { EnableThinking: false } ? ", thinking off" : "")}, "
                                     + $"{chat.Session.Capacity} tokens of context). /reset, /exit; Ctrl+C stops a reply.");
         using var ctrlC = new CtrlC();
+        int limit = PromptReader.Limit(chat.Session.Capacity);
         while (true)
         {
             if (console.Interactive) console.Out.Write("> ");
-            string? line = console.In.ReadLine();
+            string? line;
+            try
+            {
+                line = PromptReader.ReadLine(console.In, limit, chat.Session.Capacity);
+            }
+            catch (PromptTooLongException e)
+            {
+                TurnFailed(console, e);
+                continue;
+            }
             if (line is null || line.Trim() == "/exit") break;
             if (line.Trim() == "/reset")
             {
@@ -71,7 +83,16 @@ public sealed class ChatCommand : ICliCommand
                 console.Error.WriteLine("(reply stopped; it is not part of the conversation)");
                 ctrlC.Renew();
             }
+            catch (ContextLengthExceededException e)
+            {
+                // Even with the oldest exchanges dropped the message does not fit: the turn fails, the chat goes on.
+                TurnFailed(console, e);
+            }
         }
         return 0;
     }
+
+    /// <summary>One line on stderr; the message is not part of the conversation and the session continues.</summary>
+    private static void TurnFailed(CliConsole console, Exception e) =>
+        console.Error.WriteLine($"nativeinfer: message not sent: {DisplayText.Escape(e.Message)}");
 }

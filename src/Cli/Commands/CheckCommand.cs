@@ -18,16 +18,19 @@ public sealed class CheckCommand : ICliCommand
     public string Name => "check";
     public string Summary => "check a model (GGUF, or a directory with config.json + safetensors): config, tensors, sizes, decode bytes";
     public string Usage => """
-        nativeinfer check MODEL [--config CONFIG.json|DIR] [--module-map MAP.yaml] [--tensors]
+        nativeinfer check MODEL [--config CONFIG.json|DIR] [--module-map MAP.yaml] [--tensors] [--scan-weights]
           MODEL is a .gguf file, a directory with config.json (+ model.safetensors or an index), or a config.json.
           A tensor no module uses, unless the architecture declares it ignorable (listed as "ignored: why"),
           fails the check: running the file would leave out what it computes.
           --config      cross-check a GGUF against the config.json of the checkpoint it came from
           --module-map  YAML file mapping architecture names to your IModelDefinition types
           --tensors     list every expected tensor with its type and shape
+          --scan-weights  scan every F32/F16/BF16 tensor for NaN and infinity (1-D ones — norms, biases — are always
+                        scanned); reads all their bytes: about 0.1 s per GB from the page cache (docs/benchmarks.md),
+                        otherwise the time the disk takes to read them
         """;
 
-    public IReadOnlyList<string> Switches => ["tensors"];
+    public IReadOnlyList<string> Switches => ["tensors", "scan-weights"];
 
     public int Run(CliArguments args, TextWriter output)
     {
@@ -35,6 +38,7 @@ public sealed class CheckCommand : ICliCommand
         string? config = args.Option("config");
         string? moduleMap = args.Option("module-map");
         bool listTensors = args.Flag("tensors");
+        bool scanWeights = args.Flag("scan-weights");
         args.EnsureAllConsumed();
 
         var mapOptions = new ModuleMapOptions();
@@ -46,6 +50,7 @@ public sealed class CheckCommand : ICliCommand
         {
             ModuleMap = new ModuleMap(mapOptions),
             CompanionConfig = config,
+            ScanAllWeights = scanWeights,
         });
         Print(report, listTensors, output);
         if (report.FailureReason is string reason) throw new CheckFailedException($"check failed: {reason}");
@@ -83,6 +88,9 @@ public sealed class CheckCommand : ICliCommand
                 foreach (IgnoredPresentTensor i in group) o.WriteLine($"      {i.Tensor.Name} {i.Tensor.TypeName} {i.Tensor.ShapeText}");
         }
 
+        o.WriteLine($"values: {r.ScannedTensors} float tensors scanned for NaN and infinity{(r.NonFinite.Count == 0 ? ", all finite" : $", {r.NonFinite.Count} hold non-finite values")}");
+        foreach (NonFiniteTensor t in r.NonFinite.Take(ListedProblems))
+            o.WriteLine($"  ✗ {t.Name}: {t.TypeName} value {t.Index} is NaN or infinite");
         o.WriteLine($"parameters: {r.ParameterCount} ({Count(r.ParameterCount)}); active per token {r.ActiveParameterCount} ({Count(r.ActiveParameterCount)}), "
                     + "counted as model cards do: all but the routed experts a token does not select"
                     + (r.UnexpectedParameterCount > 0 ? $"; plus {r.UnexpectedParameterCount} in unexpected tensors" : "")

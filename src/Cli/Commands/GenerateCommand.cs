@@ -45,7 +45,11 @@ public sealed class GenerateCommand : ICliCommand
         bool chat = chatFlag || (!raw && model.ModelPath is null);
         if (system is not null && !chat) throw new CliUsageException("--system needs --chat");
         if (file is not null && !File.Exists(file)) throw new FileNotFoundException($"prompt file not found: {file}", file);
-        string prompt = promptOption ?? (file is not null ? File.ReadAllText(file) : model.ModelPath is null ? DemoModel.Prompt : ReadStdin(console));
+        // Read before the model loads, so at most the largest context a session can get by default (or --ctx).
+        int context = model.ContextLength ?? NativeInfer.Runtime.SessionOptions.DefaultContextCap;
+        int limit = PromptReader.Limit(context);
+        string prompt = promptOption ?? (file is not null ? PromptReader.ReadFile(file, limit, context)
+                                         : model.ModelPath is null ? DemoModel.Prompt : ReadStdin(console, limit, context));
         if (prompt.Length == 0) throw new CliUsageException("the prompt is empty: give --prompt TEXT, --file FILE or text on stdin");
 
         ModelLoading.Loaded loaded = ModelLoading.Load(model, console);
@@ -64,6 +68,7 @@ public sealed class GenerateCommand : ICliCommand
         return 0;
     }
 
-    private static string ReadStdin(CliConsole console) =>
-        console.Interactive ? throw new CliUsageException("no prompt: give --prompt TEXT or --file FILE (or pipe the text to stdin)") : console.In.ReadToEnd();
+    private static string ReadStdin(CliConsole console, int limit, int context) =>
+        console.Interactive ? throw new CliUsageException("no prompt: give --prompt TEXT or --file FILE (or pipe the text to stdin)")
+                            : PromptReader.ReadToEnd(console.In, limit, context, "the prompt on stdin");
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using NativeInfer.Cli.CommandLine;
+using NativeInfer.Formats;
 using NativeInfer.Injection;
 using NativeInfer.Runtime;
 
@@ -29,7 +30,9 @@ public sealed class LogitsCommand : ICliCommand
 
     public IReadOnlyList<string> Switches => ["cpu-fallback"];
 
-    public int Run(CliArguments args, TextWriter output)
+    public int Run(CliArguments args, TextWriter output) => Run(args, new CliConsole(TextReader.Null, output, TextWriter.Null, false));
+
+    public int Run(CliArguments args, CliConsole console)
     {
         string modelPath = args.RequiredPositional("model (a .gguf file)");
         int[] tokens = ParseTokens(args.Option("tokens") ?? throw new CliUsageException("--tokens is required (comma-separated token ids)"));
@@ -41,38 +44,32 @@ public sealed class LogitsCommand : ICliCommand
         args.EnsureAllConsumed();
         if (rules is not null && !File.Exists(rules)) throw new FileNotFoundException($"rule file not found: {rules}", rules);
 
-        // Written to a temporary file beside the target and moved at the end: an unwritable --out fails
-        // before any work, and a failed run leaves an existing file untouched.
-        string full = Path.GetFullPath(outPath);
-        string temp = full + ".partial";
-        FileStream stream;
+        // Through OutputFile: a regular file is written beside the target and renamed at the end (an unwritable
+        // --out fails before any work, a failed or interrupted run leaves an existing file untouched and no partial
+        // file); the model or rule file itself is refused; /dev/null or a pipe is written in place.
+        using var interruption = new Interruption();
         try
         {
-            stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"cannot write --out {outPath}: {e.Message}", e);
-        }
-        try
-        {
-            string summary;
-            using (stream)
-            {
-                summary = Compute(modelPath, tokens, prefill, rules, fallback, threads, stream, outPath);
-            }
-            File.Move(temp, full, overwrite: true);
-            output.WriteLine(summary);
+            using OutputFile file = OutputFile.Create(outPath, rules is null ? [modelPath] : [modelPath, rules], name: $"--out {outPath}");
+            string summary = Compute(modelPath, tokens, prefill, rules, fallback, threads, file.Stream, outPath, console.Error, interruption.Token);
+            interruption.Token.ThrowIfCancellationRequested();
+            file.Commit();
+            console.Out.WriteLine(summary);
             return 0;
         }
-        catch
+        catch (OperationCanceledException) when (interruption.Signal is not null)
         {
-            File.Delete(temp);
-            throw;
+            throw interruption.Exception();
         }
     }
 
-    private static string Compute(string modelPath, int[] tokens, int prefill, string? rules, bool fallback, int threads, Stream stream, string outPath)
+    /// <summary>
+    /// Runs the protocol and streams the rows to <paramref name="stream"/> as they are computed: at most one
+    /// prefill batch of logits (SessionOptions.MaxBatchTokens rows) is held, however many tokens there are —
+    /// the session splits a prefill into batches of that size anyway, so the rows are the same.
+    /// </summary>
+    private static string Compute(string modelPath, int[] tokens, int prefill, string? rules, bool fallback, int threads, Stream stream, string outPath,
+                                  TextWriter error, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
         using InferenceModel model = InferenceModel.Load(modelPath, new ModelOptions
@@ -86,16 +83,31 @@ public sealed class LogitsCommand : ICliCommand
         double loadMs = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
-        var logits = new float[(long)n * vocab];
-        using (InferenceSession session = model.CreateSession(new SessionOptions { Threads = threads, ContextLength = n }))
+        var options = new SessionOptions { Threads = threads, ContextLength = n };
+        int batch = Math.Min(options.MaxBatchTokens, prefill);
+        var rows = new float[(long)batch * vocab];
+        var bytes = new byte[1 << 16];
+        int lastRow = 0;
+        using (InferenceSession session = model.CreateSession(options))
         {
-            session.ForwardAll(tokens.AsSpan(0, prefill), logits.AsSpan(0, prefill * vocab));
-            for (int i = prefill; i < n; i++) session.Forward(tokens.AsSpan(i, 1), logits.AsSpan(i * vocab, vocab));
+            for (int start = 0, count; start < n; start += count)
+            {
+                count = start < prefill ? Math.Min(batch, prefill - start) : 1;
+                Span<float> logits = rows.AsSpan(0, count * vocab);
+                if (start < prefill) session.ForwardAll(tokens.AsSpan(start, count), logits, cancellation);
+                else session.Forward(tokens.AsSpan(start, 1), logits, cancellation);
+                WriteLittleEndian(stream, logits, bytes);
+                lastRow = count - 1;
+                if (start == 0)
+                {
+                    stream.Flush();
+                    TestHooks.PauseWhileWriting(outPath, error, cancellation);
+                }
+            }
         }
         double runMs = clock.Elapsed.TotalMilliseconds;
 
-        WriteLittleEndian(stream, logits);
-        ReadOnlySpan<float> last = logits.AsSpan((n - 1) * vocab, vocab);
+        ReadOnlySpan<float> last = rows.AsSpan(lastRow * vocab, vocab);
         int top = 0;
         for (int i = 1; i < vocab; i++) if (last[i] > last[top]) top = i;
         return string.Create(CultureInfo.InvariantCulture,
@@ -103,9 +115,8 @@ public sealed class LogitsCommand : ICliCommand
             $"{n - prefill} decode step(s) in {runMs:0.#} ms (load {loadMs:0.#} ms); last position's top-1: {top} ({last[top]:0.####})");
     }
 
-    private static void WriteLittleEndian(Stream stream, float[] values)
+    private static void WriteLittleEndian(Stream stream, ReadOnlySpan<float> values, byte[] buffer)
     {
-        var buffer = new byte[1 << 16];
         for (int start = 0; start < values.Length; start += buffer.Length / 4)
         {
             int count = Math.Min(buffer.Length / 4, values.Length - start);

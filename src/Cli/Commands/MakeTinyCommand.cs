@@ -1,6 +1,8 @@
 using System.Globalization;
 using NativeInfer.Cli.CommandLine;
 using NativeInfer.Cli.Progress;
+using NativeInfer.Diagnostics;
+using NativeInfer.Formats;
 using NativeInfer.Gguf;
 using NativeInfer.Models.Synthetic;
 
@@ -36,8 +38,11 @@ public sealed class MakeTinyCommand : ICliCommand
 
     public IReadOnlyList<string> Switches => ["random"];
 
-    public int Run(CliArguments args, TextWriter output)
+    public int Run(CliArguments args, TextWriter output) => Run(args, new CliConsole(TextReader.Null, output, TextWriter.Null, false));
+
+    public int Run(CliArguments args, CliConsole console)
     {
+        TextWriter output = console.Out;
         string path = args.RequiredPositional("output file (OUT.gguf)");
         string arch = args.Option("arch") ?? "deepseek2";
         if (!TinyModel.Architectures.Contains(arch))
@@ -57,30 +62,43 @@ public sealed class MakeTinyCommand : ICliCommand
         };
         args.EnsureAllConsumed();
         if (options.VocabPath is { } vocab && !File.Exists(vocab)) throw new FileNotFoundException($"--vocab file not found: {vocab}", vocab);
-        EnsureWritable(path);
+        EnsureWritable(path, options.VocabPath);
 
+        // SIGINT / SIGTERM stop the write before the next tensor; the partial file is removed on the way out.
+        using var interruption = new Interruption();
         TinyModelSummary summary;
-        using (ConsoleProgress progress = ConsoleProgress.ForStandardError())
-            summary = TinyModel.Write(path, options with { Progress = progress });
+        try
+        {
+            using ConsoleProgress progress = ConsoleProgress.ForStandardError();
+            var reported = new PausingProgress(progress, path, console.Error, interruption.Token);
+            summary = TinyModel.Write(path, options with { Progress = reported, Cancellation = interruption.Token });
+        }
+        catch (OperationCanceledException) when (interruption.Signal is not null)
+        {
+            throw interruption.Exception();
+        }
         Print(summary, output);
         return 0;
     }
 
-    /// <summary>Fails before any work when OUT cannot be written: creates and removes the .partial file the writer will use.</summary>
-    private static void EnsureWritable(string path)
+    /// <summary>Forwards progress; at the first report (data is being written) gives <see cref="TestHooks"/> its pause.</summary>
+    private sealed class PausingProgress(IProgress<OperationProgress> inner, string path, TextWriter error, CancellationToken cancellation)
+        : IProgress<OperationProgress>
     {
-        if (Directory.Exists(path)) throw new IOException($"cannot write {path}: it is a directory");
-        string partial = Path.GetFullPath(path) + ".partial";
-        try
+        private bool _paused;
+
+        public void Report(OperationProgress value)
         {
-            using (File.Create(partial)) { }
-            File.Delete(partial);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"cannot write {path}: {e.Message}", e);
+            inner.Report(value);
+            if (_paused) return;
+            _paused = true;
+            TestHooks.PauseWhileWriting(path, error, cancellation);
+            cancellation.ThrowIfCancellationRequested();
         }
     }
+
+    /// <summary>Fails before any work when OUT cannot or must not be written (see <see cref="OutputFile"/>).</summary>
+    private static void EnsureWritable(string path, string? vocab) => OutputFile.Validate(path, vocab is null ? null : [vocab]);
 
     internal static GgmlType ParseType(string name)
     {

@@ -7,25 +7,35 @@ namespace NativeInfer.Cli.Generation;
 internal static class TokenPrinter
 {
     /// <summary>
-    /// Streams <paramref name="stream"/> to <see cref="CliConsole.Out"/>. On cancellation (Ctrl+C) the text so far
-    /// stays printed and the statistics still follow, then the cancellation propagates. Disposes the stream.
+    /// Streams <paramref name="stream"/> to <see cref="CliConsole.Out"/>, then the statistics line. On cancellation
+    /// (Ctrl+C) the text so far stays printed and the statistics still follow, then the cancellation propagates;
+    /// on an error only the error is reported (by the caller), no statistics. Disposes the stream.
     /// </summary>
     public static void Print(GenerationStream stream, CliConsole console, bool statistics)
     {
         using (stream)
-        try
         {
-            foreach (GeneratedToken token in stream)
+            bool report = false;
+            try
             {
-                console.Out.Write(token.Text.Span);
-                console.Out.Flush(); // a token at a time, also through a pipe
+                foreach (GeneratedToken token in stream)
+                {
+                    console.Out.Write(token.Text.Span);
+                    console.Out.Flush(); // a token at a time, also through a pipe
+                }
+                report = true;
             }
-        }
-        finally
-        {
-            console.Out.WriteLine();
-            console.Out.Flush();
-            if (statistics) console.Error.WriteLine(GenerationReport.Format(stream));
+            catch (OperationCanceledException)
+            {
+                report = true;
+                throw;
+            }
+            finally
+            {
+                console.Out.WriteLine();
+                console.Out.Flush();
+                if (report && statistics) console.Error.WriteLine(GenerationReport.Format(stream));
+            }
         }
     }
 }

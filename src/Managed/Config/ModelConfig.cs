@@ -52,7 +52,7 @@ public sealed record ModelConfig
         Require(NumLayers > 0, $"layer count must be > 0 (got {NumLayers})");
         Require(VocabSize > 0, $"vocabulary size must be > 0 (got {VocabSize})");
         Require(IntermediateSize > 0 || (Moe is not null && Moe.LeadingDenseBlocks == 0), $"intermediate size must be > 0 (got {IntermediateSize})");
-        Require(NormEps > 0 && float.IsFinite(NormEps), $"norm epsilon must be a positive number (got {NormEps})");
+        Require(NormEps is >= 1e-30f and <= 1f, $"norm epsilon must be in [1e-30, 1] (got {NormEps})");
         Attention.Validate(HiddenSize, Require);
         Rope.Validate(Attention, Require);
         Moe?.Validate(NumLayers, Require);

@@ -115,6 +115,6 @@ public sealed record MoeConfig
             require(Routing != RoutingMethod.NoAuxTopKGroups || NumGroups == 1 || NumExperts / NumGroups >= 2,
                 $"noaux_tc scores a group by its two best experts; groups of {NumExperts / NumGroups} cannot");
         }
-        require(float.IsFinite(RoutedScalingFactor) && RoutedScalingFactor > 0, $"routed scaling factor must be positive (got {RoutedScalingFactor})");
+        require(RoutedScalingFactor is > 0 and <= 1000, $"routed scaling factor must be in (0, 1000] (got {RoutedScalingFactor})");
     }
 }

@@ -43,16 +43,25 @@ public sealed record RopeConfig
     public required RopeStyle Style { get; init; }
     public RopeScaling? Scaling { get; init; }
 
+    /// <summary>Sane bounds for the floats RoPE reads: outside them a file is broken, not a model (real bases are 10⁴…10⁷, factors ≤ 64).</summary>
+    public const float MinBase = 1.0001f, MaxBase = 1e12f, MaxFactor = 65536f, MaxBeta = 65536f, MaxMScale = 1000f;
+
     internal void Validate(AttentionConfig attention, Action<bool, string> require)
     {
-        require(Base > 0 && float.IsFinite(Base), $"RoPE base must be a positive number (got {Base})");
+        require(Base is >= MinBase and <= MaxBase, $"RoPE base must be in [{MinBase}, {MaxBase:0e0}] (got {Base})");
         require(Dimensions > 0 && Dimensions % 2 == 0, $"RoPE dimensions must be positive and even (got {Dimensions})");
         int limit = attention.Kind == AttentionKind.MultiHeadLatent ? attention.QkRopeHeadDim : attention.HeadDim;
         require(Dimensions <= limit, $"RoPE dimensions {Dimensions} exceed the rotated head width {limit}");
+        if (Scaling is { Type: RopeScalingType.Linear } l)
+            require(l.Factor is > 0 and <= MaxFactor, $"linear RoPE scaling factor must be in (0, {MaxFactor}] (got {l.Factor})");
         if (Scaling is { Type: RopeScalingType.Yarn } y)
         {
-            require(y.Factor >= 1, $"YaRN factor must be ≥ 1 (got {y.Factor})");
+            require(y.Factor is >= 1 and <= MaxFactor, $"YaRN factor must be in [1, {MaxFactor}] (got {y.Factor})");
             require(y.OriginalContextLength > 0, $"YaRN original context length must be > 0 (got {y.OriginalContextLength})");
+            require(y.BetaFast is > 0 and <= MaxBeta && y.BetaSlow is > 0 and <= MaxBeta,
+                    $"YaRN beta_fast and beta_slow must be in (0, {MaxBeta}] (got {y.BetaFast}, {y.BetaSlow})");
+            require(y.MScale is >= 0 and <= MaxMScale && y.MScaleAllDim is >= 0 and <= MaxMScale,
+                    $"YaRN mscale and mscale_all_dim must be in [0, {MaxMScale}] (got {y.MScale}, {y.MScaleAllDim})");
         }
     }
 }

@@ -47,6 +47,9 @@ public sealed class CudaDevice
     /// <summary>Whether CUDA can be used in this process, and the reason when it cannot. Probed once.</summary>
     public static CudaAvailability Availability => LazyAvailability.Value;
 
+    /// <summary>The availability when something has probed it already, else null (does not probe: for reports after a failure).</summary>
+    public static CudaAvailability? ProbedAvailability => LazyAvailability.IsValueCreated ? LazyAvailability.Value : null;
+
     /// <summary>Every device; empty when CUDA is unavailable (see <see cref="Availability"/> for why).</summary>
     public static IReadOnlyList<CudaDevice> All =>
         Availability.IsAvailable ? Enumerable.Range(0, Availability.DeviceCount).Select(Get).ToList() : [];
@@ -78,9 +81,11 @@ public sealed class CudaDevice
         }
         catch (NativeLibraryNotFoundException e)
         {
+            // One line: the reason ends up inside rule errors, which are one line; the searched paths go to Details.
             return new CudaAvailability(false,
                 "libnativeinfer_cuda is not available: it is built only when CMake finds a CUDA toolkit (nvcc), " +
-                $"and none was found when native/ was built (see docs/cuda.md). {e.Message}", 0, 0, 0);
+                $"and none was found when native/ was built (see docs/cuda.md; {e.Attempts.Count} places searched, listed by --verbose)",
+                0, 0, 0, e.Details);
         }
         int runtime, driver, count;
         NiException.ThrowIfCudaFailed(CudaNativeMethods.GetVersions(&runtime, &driver));

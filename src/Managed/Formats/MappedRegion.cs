@@ -46,6 +46,7 @@ internal sealed unsafe class MappedRegion : IDisposable
     public static MappedRegion MapFile(string path)
     {
         string full = Path.GetFullPath(path);
+        FileNode.RequireRegular(full, "model files and checkpoints are memory-mapped");
         var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
         var region = new MappedRegion(full, stream.Length);
         if (region.Length == 0)

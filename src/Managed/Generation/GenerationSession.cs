@@ -32,7 +32,7 @@ public sealed class GenerationSession : IDisposable
     private int _count;
     private int _keepTokens;
     private GenerationStream? _active;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     internal GenerationSession(LanguageModel model, GenerationSessionOptions options, int id)
     {
@@ -229,7 +229,7 @@ public sealed class GenerationSession : IDisposable
     internal void TruncateContext(int count)
     {
         _count = count;
-        if (_inference.Length > count) _inference.Truncate(count);
+        if (!_disposed && _inference.Length > count) _inference.Truncate(count);
     }
 
     internal StreamingDecoder Decoder(bool renderSpecial) => renderSpecial
@@ -301,6 +301,11 @@ public sealed class GenerationSession : IDisposable
             throw new InvalidOperationException($"session {Id} is generating: the context cannot change until that stream ends or is disposed");
     }
 
+    /// <summary>
+    /// Closes the session. Safe while another thread generates on it: a running forward pass is cancelled and
+    /// waited for before the cache is freed, and the generating thread's stream ends with
+    /// <see cref="ObjectDisposedException"/> (from its current or next step); nothing else is thrown.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed) return;

@@ -7,7 +7,7 @@ namespace NativeInfer.Gguf;
 public sealed class GgufFormatException : Exception
 {
     public GgufFormatException(string source, long offset, string problem)
-        : base($"{source}: invalid GGUF at byte {offset}: {problem}")
+        : base(Diagnostics.DisplayText.Escape($"{source}: invalid GGUF at byte {offset}: {problem}"))
     {
         Source = source;
         Offset = offset;

@@ -7,9 +7,9 @@ namespace NativeInfer.Gguf;
 public sealed class GgufMetadataException : Exception
 {
     public GgufMetadataException(string source, string key, string expected, string? actual)
-        : base(actual is null
+        : base(Diagnostics.DisplayText.Escape(actual is null
             ? $"{source}: metadata key '{key}' is missing (expected {expected})"
-            : $"{source}: metadata key '{key}' is {actual}, expected {expected}")
+            : $"{source}: metadata key '{key}' is {actual}, expected {expected}"))
     {
         Source = source;
         Key = key;

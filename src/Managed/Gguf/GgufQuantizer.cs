@@ -60,12 +60,10 @@ public static class GgufQuantizer
 
     /// <summary>
     /// Writes the quantized model to <paramref name="outputPath"/> (through a ".partial" file renamed
-    /// when complete). <paramref name="progress"/> is called on this thread after every chunk.
+    /// when complete; the input file itself, by any path, is refused). <paramref name="progress"/> is called on this thread after every chunk.
     /// </summary>
     public static GgufQuantizeSummary Quantize(GgufFile source, string outputPath, GgufQuantizeOptions options, Action<GgufQuantizeProgress>? progress = null)
     {
-        if (string.Equals(Path.GetFullPath(outputPath), Path.GetFullPath(source.Source), StringComparison.Ordinal))
-            throw new ArgumentException($"the output {outputPath} is the input file; write to another path", nameof(outputPath));
         IReadOnlyList<GgufTensorPlan> plans = Plan(source, options);
         using KernelPool pool = KernelPool.Create(options.Threads);
 
@@ -96,7 +94,7 @@ public static class GgufQuantizer
             else
                 writer.AddTensor(tensor.Name, tensor.Type, tensor.Dimensions, output => Copy(tensor, options.ChunkValues, output, Report));
         }
-        writer.WriteTo(outputPath);
+        writer.WriteTo(outputPath, inputs: [source.Source]);
 
         long inputBytes = 0, outputBytes = 0;
         foreach (GgufTensorPlan p in plans)

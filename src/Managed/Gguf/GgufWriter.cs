@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using NativeInfer.Formats;
 
 namespace NativeInfer.Gguf;
 
@@ -221,22 +222,16 @@ public sealed class GgufWriter
 
     // ------------------------------------------------------------------ output
 
-    /// <summary>Writes the file to a path: first to "PATH.partial" beside it, renamed over PATH only when complete.</summary>
-    public void WriteTo(string path)
+    /// <summary>
+    /// Writes the file to a path through <see cref="OutputFile"/>: first to "PATH.partial" beside it, renamed
+    /// over PATH only when complete (a device or FIFO is written in place). PATH must not be one of
+    /// <paramref name="inputs"/> (the files the data is read from, which may be mapped while this writes).
+    /// </summary>
+    public void WriteTo(string path, IEnumerable<string>? inputs = null)
     {
-        string full = Path.GetFullPath(path);
-        string partial = full + ".partial";
-        try
-        {
-            using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-                WriteTo(stream);
-            File.Move(partial, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(partial);
-            throw;
-        }
+        using OutputFile output = OutputFile.Create(path, inputs, bufferSize: 1 << 20);
+        WriteTo(output.Stream);
+        output.Commit();
     }
 
     /// <summary>Writes the file to a stream (which need not be seekable).</summary>

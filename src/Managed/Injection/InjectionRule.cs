@@ -29,8 +29,21 @@ public sealed class InjectionRule
 
     public bool Recursive { get; init; } = true;
 
-    public bool Matches(Models.Modules.Module module) =>
-        (Name is null || Name.IsMatch(module.Path)) && (ModuleType is null || ModuleType.IsInstanceOfType(module));
+    /// <summary>Whether the rule selects <paramref name="module"/>; a name pattern that runs past its time limit is an <see cref="InjectionException"/> at the rule.</summary>
+    public bool Matches(Models.Modules.Module module)
+    {
+        if (ModuleType is not null && !ModuleType.IsInstanceOfType(module)) return false;
+        if (Name is null) return true;
+        try
+        {
+            return Name.IsMatch(module.Path);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            throw new InjectionException($"{Location}: match.name '{NamePattern}' ran past its {Name.MatchTimeout.TotalSeconds:0.###} s limit on " +
+                                         $"'{module.Path}' (catastrophic backtracking, e.g. a nested quantifier); simplify the regular expression");
+        }
+    }
 
     public override string ToString() => $"{Location}: {NamePattern ?? "*"} / {ClassName ?? "*"} → {ReplaceClass}";
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using NativeInfer.Formats;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -7,10 +8,32 @@ namespace NativeInfer.Injection;
 /// <summary>Parses a KTransformers-style rule file (a YAML list of rules) with line numbers for every error.</summary>
 public static class RuleFile
 {
-    public static IReadOnlyList<InjectionRule> Load(string path) => Parse(File.ReadAllText(path), Path.GetFileName(path));
+    /// <summary>Reads and parses a rule file (at most <see cref="YamlLimits.MaxBytes"/>; a pipe or device is read up to that).</summary>
+    public static IReadOnlyList<InjectionRule> Load(string path)
+    {
+        string fileName = Path.GetFileName(path);
+        string text;
+        try
+        {
+            text = YamlLimits.ReadFile(path);
+        }
+        catch (YamlLimitException e)
+        {
+            throw new InjectionException($"{fileName}:{e.Line}: {e.Message}", e);
+        }
+        return Parse(text, fileName);
+    }
 
     public static IReadOnlyList<InjectionRule> Parse(string yaml, string fileName = "rules.yaml")
     {
+        try
+        {
+            YamlLimits.CheckText(yaml);
+        }
+        catch (YamlLimitException e)
+        {
+            throw new InjectionException($"{fileName}:{e.Line}: {e.Message}", e);
+        }
         var stream = new YamlStream();
         var parser = new Parser(new StringReader(yaml));
         try
@@ -29,6 +52,9 @@ public static class RuleFile
             throw new InjectionException($"{fileName}:{line}: malformed YAML: unexpected content after this point (an unclosed [ or {{?)", e);
         }
         if (stream.Documents.Count == 0) return [];
+        if (stream.Documents.Count > 1)
+            throw new InjectionException($"{fileName}:{YamlLimits.SecondDocumentLine(yaml) ?? stream.Documents[1].RootNode.Start.Line}: " +
+                                         "a rule file holds one YAML document; a second one starts here");
         if (stream.Documents[0].RootNode is not YamlSequenceNode list)
             throw new InjectionException($"{fileName}:{stream.Documents[0].RootNode.Start.Line}: a rule file is a list of rules (- match: … replace: …)");
         var rules = new List<InjectionRule>();

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.Loader;
+using NativeInfer.Formats;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -85,11 +86,15 @@ public sealed class ModuleMap
         string text;
         try
         {
-            text = System.IO.File.ReadAllText(full);
+            text = YamlLimits.ReadFile(full);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ModuleMapException($"{full}: cannot read the module map file: {e.Message}", e) { File = full };
+        }
+        catch (YamlLimitException e)
+        {
+            throw new ModuleMapException($"{full}:{e.Line}: {e.Message}", e) { File = full, Line = e.Line };
         }
         var parsed = new List<(string Name, Type Type, int Line)>();
         foreach ((string name, string typeName, int line) in ParseYaml(text, full))
@@ -102,6 +107,14 @@ public sealed class ModuleMap
 
     private static List<(string Name, string TypeName, int Line)> ParseYaml(string text, string file)
     {
+        try
+        {
+            YamlLimits.CheckText(text);
+        }
+        catch (YamlLimitException e)
+        {
+            throw new ModuleMapException($"{file}:{e.Line}: {e.Message}", e) { File = file, Line = e.Line };
+        }
         var stream = new YamlStream();
         try
         {
@@ -114,7 +127,11 @@ public sealed class ModuleMap
         }
         var result = new List<(string, string, int)>();
         if (stream.Documents.Count == 0) return result;
-        if (stream.Documents.Count > 1) throw At(file, stream.Documents[1].RootNode, "expected one YAML document");
+        if (stream.Documents.Count > 1)
+        {
+            int line = YamlLimits.SecondDocumentLine(text) ?? (int)stream.Documents[1].RootNode.Start.Line;
+            throw new ModuleMapException($"{file}:{line}: a module map holds one YAML document; a second one starts here") { File = file, Line = line };
+        }
         YamlNode root = stream.Documents[0].RootNode;
         if (root is YamlScalarNode { Value: null or "" }) return result; // an empty file maps nothing
         if (root is not YamlMappingNode map)

@@ -3,9 +3,10 @@ namespace NativeInfer.Models;
 /// <summary>
 /// The module map cannot give a definition: an unknown architecture, or an override that cannot be used
 /// (a YAML file that does not parse, a type that does not load or is not an <see cref="IModelDefinition"/>).
-/// File and line are set for problems in an override file.
+/// File and line are set for problems in an override file. The message is one line (text quoted from the
+/// file has its control characters escaped, <see cref="Diagnostics.DisplayText"/>).
 /// </summary>
-public sealed class ModuleMapException(string message, Exception? inner = null) : Exception(message, inner)
+public sealed class ModuleMapException(string message, Exception? inner = null) : Exception(Diagnostics.DisplayText.Escape(message), inner)
 {
     /// <summary>The architecture name involved, when there is one.</summary>
     public string? Architecture { get; init; }

@@ -52,12 +52,16 @@ public sealed unsafe class DecoderStackOperator : InjectedOperator, IDecoderStac
 
     public void Forward(ForwardContext ctx, int* tokens, int n, float* hidden)
     {
+        long values = (long)n * _model.Norm.Dim;
         _embed.Forward(ctx, tokens, n, hidden);
-        foreach (DecoderLayerOperator layer in _layers)
+        ctx.CheckFinite(-1, hidden, values);
+        for (int i = 0; i < _layers.Length; i++)
         {
-            ctx.Cancellation.ThrowIfCancellationRequested();
-            layer.Forward(ctx, hidden, n);
+            ctx.ThrowIfCancelled();
+            _layers[i].Forward(ctx, hidden, n);
+            ctx.CheckFinite(i, hidden, values);
         }
         _norm.Forward(ctx, hidden, n, hidden);
+        ctx.CheckFinite(_layers.Length, hidden, values);
     }
 }

@@ -22,6 +22,8 @@ public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperat
     private readonly Linear _linear;
     private WeightTensor _w;
     private WeightTensor? _bias;
+    private float* _biasValues;        // the bias as float32: in the file (F32) or _convertedBias
+    private float[]? _convertedBias;   // an F16/BF16 bias converted at bind time (pinned)
     private float[]? _dense;  // KLinearManaged: [Out][In]
     private bool _generateManaged, _prefillManaged;
     private readonly bool _generateMarlin, _prefillMarlin;
@@ -61,7 +63,7 @@ public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperat
         if (_linear.HasBias)
         {
             _bias = binder.Tensor(_linear, "bias");
-            if (_bias.Value.Type != NiType.F32) throw new ModelLoadException($"{Key}: bias {_bias.Value.Name} must be F32 (is {_bias.Value.Type})");
+            _biasValues = VectorWeight.Bind(_bias.Value, Key, "bias", ref _convertedBias);
         }
         if (_generateManaged || _prefillManaged) _dense = Dequantize(_w);
         if (_generateMarlin || _prefillMarlin) _marlin = UploadMarlin();
@@ -91,9 +93,9 @@ public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperat
         }
         else if (managed) ForwardManaged(x, n, y);
         else ctx.Pool.MatMul(_w.Type, _w.Pointer, (nuint)_w.RowBytes, x, (nuint)(In * 4), y, (nuint)(Out * 4), n, Out, In);
-        if (_bias is { } b)
+        if (_bias is not null)
         {
-            var bias = new ReadOnlySpan<float>(b.Pointer, Out);
+            var bias = new ReadOnlySpan<float>(_biasValues, Out);
             for (int t = 0; t < n; t++)
             {
                 var row = new Span<float>(y + (long)t * Out, Out);

@@ -10,6 +10,7 @@ public sealed unsafe class RmsNormOperator : InjectedOperator, INormOperator
 {
     private readonly RMSNorm _norm;
     private float* _weight;
+    private float[]? _converted; // an F16/BF16 weight as float32 (pinned), kept as long as the operator
 
     public RmsNormOperator(OperatorContext context) : base(context) =>
         _norm = context.Module as RMSNorm ?? throw new ModelLoadException($"{Key}: RmsNormOperator needs an RMSNorm module");
@@ -19,8 +20,7 @@ public sealed unsafe class RmsNormOperator : InjectedOperator, INormOperator
     public override void Bind(OperatorBinder binder)
     {
         WeightTensor w = binder.Tensor(_norm, "weight");
-        if (w.Type != NiType.F32) throw new ModelLoadException($"{Key}: norm weight {w.Name} must be F32 (is {w.Type})");
-        _weight = (float*)w.Pointer;
+        _weight = VectorWeight.Bind(w, Key, "norm weight", ref _converted);
     }
 
     public override long DecodeBytes => Dim * 4L;

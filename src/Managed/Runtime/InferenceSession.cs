@@ -8,6 +8,11 @@ namespace NativeInfer.Runtime;
 /// kernel pool and position. Not thread-safe (use one session per concurrent request); after the first
 /// pass of a given size, a forward pass allocates nothing, managed or native.
 /// </summary>
+/// <remarks>
+/// <see cref="Dispose"/> may come from another thread while a pass runs: it cancels the pass (checked
+/// between layers), waits for it to leave the native buffers, then frees them; the pass ends with
+/// <see cref="ObjectDisposedException"/>, as does every later call.
+/// </remarks>
 public sealed unsafe class InferenceSession : IDisposable
 {
     private readonly InferenceModel _model;
@@ -16,19 +21,22 @@ public sealed unsafe class InferenceSession : IDisposable
     private readonly ScratchArena _scratch;
     private readonly KvCache _cache;
     private readonly ForwardContext _ctx;
+    private readonly object _gate = new();                         // guards _running and _disposed
+    private readonly CancellationTokenSource _lifetime = new();    // cancelled by Dispose
+    private bool _running, _disposed;
 
     internal InferenceSession(InferenceModel model, SessionOptions options)
     {
         options.Validate();
         _model = model;
         _options = options;
-        int capacity = options.ContextLength > 0 ? options.ContextLength : Math.Min(model.Config.ContextLength, 4096);
+        int capacity = options.ContextLength > 0 ? options.ContextLength : Math.Min(model.Config.ContextLength, SessionOptions.DefaultContextCap);
         _pool = KernelPool.Create(options.Threads, options.Isa);
         try
         {
             _cache = new KvCache(model.Config, capacity, options.KvCacheType);
             _scratch = new ScratchArena(8L << 20);
-            _ctx = new ForwardContext(_pool, _scratch, _cache);
+            _ctx = new ForwardContext(_pool, _scratch, _cache) { Lifetime = _lifetime.Token };
         }
         catch
         {
@@ -63,12 +71,17 @@ public sealed unsafe class InferenceSession : IDisposable
     /// <summary>Forgets everything after the first <paramref name="length"/> tokens (rewind for regeneration or a new turn).</summary>
     public void Truncate(int length)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if ((uint)length > (uint)_cache.Length)
             throw new ArgumentOutOfRangeException(nameof(length), length, $"the session holds {_cache.Length} tokens");
         _cache.Length = length;
     }
 
-    public void Reset() => _cache.Length = 0;
+    public void Reset()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _cache.Length = 0;
+    }
 
     private void Run(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions, CancellationToken cancellation)
     {
@@ -81,6 +94,12 @@ public sealed unsafe class InferenceSession : IDisposable
             if ((uint)tokens[i] >= (uint)vocab)
                 throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"token {i} is outside the vocabulary [0, {vocab})");
 
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_running) throw new InvalidOperationException("a forward pass is already running on this session (a session serves one caller at a time)");
+            _running = true;
+        }
         int before = _cache.Length;
         try
         {
@@ -94,23 +113,63 @@ public sealed unsafe class InferenceSession : IDisposable
                     float* h = _scratch.Alloc<float>((long)count * hidden);
                     _model.Stack.Forward(_ctx, ids + start, count, h);
                     _cache.Length += count;
-                    if (allPositions) _model.LmHead.Forward(_ctx, h, count, outLogits + (long)start * vocab);
-                    else if (start + count == n) _model.LmHead.Forward(_ctx, h + (long)(count - 1) * hidden, 1, outLogits);
+                    if (allPositions)
+                    {
+                        _model.LmHead.Forward(_ctx, h, count, outLogits + (long)start * vocab);
+                        ThrowIfNonFinite(new ReadOnlySpan<float>(outLogits + (long)start * vocab, count * vocab), before + start, tokens[start..]);
+                    }
+                    else if (start + count == n)
+                    {
+                        _model.LmHead.Forward(_ctx, h + (long)(count - 1) * hidden, 1, outLogits);
+                        ThrowIfNonFinite(new ReadOnlySpan<float>(outLogits, vocab), before + n - 1, tokens[(n - 1)..]);
+                    }
                 }
             }
         }
-        catch
+        catch (Exception e)
         {
             // Whatever this call wrote past `before` is ignored from now on: the session is as it was.
             _cache.Length = before;
+            if (e is OperationCanceledException && _lifetime.IsCancellationRequested)
+                throw new ObjectDisposedException(nameof(InferenceSession), "the session was disposed while a forward pass ran on it");
             throw;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _running = false;
+                Monitor.PulseAll(_gate);
+            }
         }
     }
 
+    /// <summary>
+    /// NaN or infinite logits are never handed on (sampling them is garbage): <see cref="NonFiniteLogitsException"/>
+    /// naming the first bad position and, from the checks the decoder stack made, the first stage that went
+    /// non-finite. <paramref name="logits"/> is [positions][vocab] from <paramref name="firstPosition"/>.
+    /// </summary>
+    private void ThrowIfNonFinite(ReadOnlySpan<float> logits, int firstPosition, ReadOnlySpan<int> tokens)
+    {
+        int bad = Finite.IndexOfNonFinite(logits);
+        if (bad < 0) return;
+        int row = bad / VocabSize;
+        throw new NonFiniteLogitsException(firstPosition + row, tokens[row], _ctx.FirstNonFiniteStage, _model.Config.NumLayers, logits[bad]);
+    }
+
+    /// <summary>Frees the cache, scratch and pool; a pass running on another thread is cancelled and waited for first.</summary>
     public void Dispose()
     {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _lifetime.Cancel();
+            while (_running) Monitor.Wait(_gate);
+        }
         _cache.Dispose();
         _scratch.Dispose();
         _pool.Dispose();
+        _lifetime.Dispose();
     }
 }

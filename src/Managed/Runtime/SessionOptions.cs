@@ -11,7 +11,10 @@ public sealed record SessionOptions
     /// <summary>Instruction set of the session's kernels (Auto = the best the CPU has).</summary>
     public NiIsa Isa { get; init; } = NiIsa.Auto;
 
-    /// <summary>Cache capacity in tokens; 0 = the model's context length, capped at 4096.</summary>
+    /// <summary>The most tokens a session gets when <see cref="ContextLength"/> is 0 (the model's may be more).</summary>
+    public const int DefaultContextCap = 4096;
+
+    /// <summary>Cache capacity in tokens; 0 = the model's context length, capped at <see cref="DefaultContextCap"/>.</summary>
     public int ContextLength { get; init; }
 
     /// <summary>Element type of the KV cache: F32 (default; what the reference logits use), F16 or BF16.</summary>

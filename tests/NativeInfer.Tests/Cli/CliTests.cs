@@ -33,6 +33,20 @@ public class CliTests
     }
 
     [Test]
+    public void ArgumentsWithLineBreaksAndEscapeSequences_AreEscapedInTheOneLineError()
+    {
+        var command = Run("frob\nnicate\u001b[31m");
+        Assert.That(command.Code, Is.EqualTo(2));
+        Assert.That(command.Err, Does.StartWith(@"nativeinfer: unknown command 'frob\nnicate\x1b[31m'"));
+        Assert.That(command.Err.TrimEnd('\n').Any(char.IsControl), Is.False, command.Err);
+
+        var path = Run("check", "/no/such\r\nmodel\u001b]0;title\u0007.gguf");
+        Assert.That(path.Code, Is.EqualTo(1));
+        Assert.That(path.Err.TrimEnd('\n').Any(char.IsControl), Is.False, path.Err);
+        Assert.That(path.Err, Does.Contain(@"/no/such\r\nmodel\x1b]0;title\x07.gguf"));
+    }
+
+    [Test]
     public void UnknownOption_IsRejected()
     {
         var (code, _, error) = Run("cpu", "--fast");

@@ -163,6 +163,16 @@ public class GenerationCommandTests
     }
 
     [Test]
+    public void Generate_FailingMidStream_PrintsTheErrorOnly_NoStatistics()
+    {
+        // The default overflow policy throws when the reply fills an 8-token context.
+        string tiny = RepoPaths.RequireTestData("models/tiny-deepseek2-q.gguf");
+        var run = Run("generate", tiny, "--prompt", "The capital of", "--ctx", "8", "--max-tokens", "64", "--ignore-eos", "--temperature", "0");
+        AssertOneLineError(run, 1, "cannot take 1 more: its context length is 8");
+        Assert.That(Statistics.IsMatch(run.Err), Is.False);
+    }
+
+    [Test]
     public void Chat_KeepsTheCacheAcrossTurns_ResetForgets_AndAnswersLikeGenerate()
     {
         string question = DemoModel.Prompt;
@@ -180,6 +190,60 @@ public class GenerationCommandTests
         Assert.That(int.Parse(stats[1].Groups[2].Value), Is.EqualTo(prompt1 + generated1 - 1),
                     "turn 2 reuses everything turn 1 evaluated (the last sampled token was never fed)");
         Assert.That(stats[2].Groups[1].Value, Is.EqualTo(stats[0].Groups[1].Value));
+    }
+
+    /// <summary>An input that never ends: 'a' forever (a pipe from `yes | tr -d '\n'`, /dev/zero read as text).</summary>
+    private sealed class EndlessReader : TextReader
+    {
+        public override int Peek() => 'a';
+        public override int Read() => 'a';
+        public override int Read(char[] buffer, int index, int count)
+        {
+            Array.Fill(buffer, 'a', index, count);
+            return count;
+        }
+    }
+
+    private static (int Code, string Out, string Err) RunWithReader(TextReader input, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = NativeInfer.Cli.Program.Run(args, new NativeInfer.Cli.CommandLine.CliConsole(input, output, error, Interactive: false));
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Test]
+    public void Generate_EndlessPromptFromFileOrStdin_StopsAtAContextsWorth_OneLine()
+    {
+        string tiny = RepoPaths.RequireTestData("models/tiny-deepseek2-q.gguf");
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        AssertOneLineError(Run("generate", tiny, "--file", "/dev/zero"), 1,
+                           "--file /dev/zero is longer than 262144 characters, more than a 4096-token context can hold (at 64 characters per token)");
+        AssertOneLineError(RunWithReader(new EndlessReader(), "generate", tiny, "--ctx", "16"), 1,
+                           "the prompt on stdin is longer than 1024 characters, more than a 16-token context can hold");
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.LessThan(64L << 20), "read up to the bound, not until memory runs out");
+
+        string file = Path.Combine(_cache, "prompt.txt");
+        File.WriteAllText(file, new string('x', 1025));
+        AssertOneLineError(Run("generate", tiny, "--file", file, "--ctx", "16"), 1, $"--file {file} is longer than 1024 characters");
+    }
+
+    [Test]
+    public void Chat_EndlessLineOrMessageLongerThanTheContext_FailsThatTurnOnly_TheChatContinues()
+    {
+        string question = DemoModel.Prompt;
+        var alone = RunWithInput($"{question}\n", "chat", "--temperature", "0", "--max-tokens", "8", "--threads", "1", "--ctx", "256");
+        Assert.That(alone.Code, Is.EqualTo(0), alone.Err);
+
+        // 20 000 characters: over the line bound of a 256-token context (16 384); then 2 000 words: under it, but far more than 256 tokens.
+        string endless = new('a', 20_000), wordy = string.Join(' ', Enumerable.Repeat("engine", 2_000));
+        var run = RunWithInput($"{endless}\n{wordy}\n{question}\n", "chat", "--temperature", "0", "--max-tokens", "8", "--threads", "1", "--ctx", "256");
+        Assert.That(run.Code, Is.EqualTo(0), run.Err);
+        string[] errors = run.Err.TrimEnd().Split('\n');
+        Assert.That(errors, Has.Length.EqualTo(2), run.Err);
+        Assert.That(errors[0], Does.StartWith("nativeinfer: message not sent: the message is longer than 16384 characters, more than a 256-token context can hold"));
+        Assert.That(errors[1], Does.StartWith("nativeinfer: message not sent: the session holds 0 tokens and cannot take"));
+        Assert.That(run.Out, Is.EqualTo(alone.Out), "the failed turns left nothing behind: the question is answered as in a fresh chat");
     }
 
     [Test]

@@ -107,6 +107,7 @@ public class InspectCommandTests
     [Test]
     public void RuleError_IsOneLine_AndNothingElseIsPrinted()
     {
+        CudaRequirement.NoUsableDevice();
         string rules = RepoPaths.RequireTestData("rules/ktransformers-Qwen2-57B-A14B-Instruct.yaml");
         var (code, output, error) = Run("inspect", RepoPaths.RequireTestData("models/tiny-qwen2moe-f32.gguf"), "--rules", rules);
         Assert.That(code, Is.EqualTo(1));

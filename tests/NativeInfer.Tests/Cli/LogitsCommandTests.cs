@@ -138,8 +138,33 @@ public class LogitsCommandTests
     }
 
     [Test]
+    public void ManyPositions_AreStreamedToTheFile_NotHeld_AndMatchOneForwardAll()
+    {
+        // 1 030 positions: prefill batches of 512, 512 and 6. Holding them all would be 1 030 × vocab floats.
+        string model = RepoPaths.RequireTestData("models/tiny-qwen2moe-f32.gguf");
+        int[] tokens = Enumerable.Range(0, 1030).Select(i => (i * 37 + 11) % 1000).ToArray();
+        string outPath = Path.Combine(_dir, "many.f32");
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var (code, _, error) = Run("logits", model, "--tokens", string.Join(',', tokens), "--out", outPath, "--threads", "1");
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(code, Is.EqualTo(0), error);
+
+        using NativeInfer.Runtime.InferenceModel m = NativeInfer.Runtime.InferenceModel.Load(model);
+        int vocab = m.Config.VocabSize;
+        var reference = new float[tokens.Length * vocab];
+        using (var session = m.CreateSession(new NativeInfer.Runtime.SessionOptions { Threads = 1, ContextLength = tokens.Length }))
+            session.ForwardAll(tokens, reference);
+        float[][] rows = ReadRows(outPath, vocab);
+        Assert.That(rows, Has.Length.EqualTo(tokens.Length));
+        for (int p = 0; p < rows.Length; p++)
+            Assert.That(rows[p], Is.EqualTo(reference.AsSpan(p * vocab, vocab).ToArray()), $"position {p}");
+        Assert.That(allocated, Is.LessThan((long)tokens.Length * vocab * 4 * 3 / 4), "one batch of rows at a time, not every position");
+    }
+
+    [Test]
     public void RuleError_IsOneLine()
     {
+        CudaRequirement.NoUsableDevice();
         string model = RepoPaths.RequireTestData("models/tiny-qwen2moe-f32.gguf");
         string rules = RepoPaths.RequireTestData("rules/ktransformers-Qwen2-57B-A14B-Instruct.yaml");
         var (code, _, error) = Run("logits", model, "--tokens", "1,2", "--rules", rules, "--out", Path.Combine(_dir, "x.f32"));

@@ -37,6 +37,7 @@ public class RulesCommandTests
     [Test]
     public void Explain_KTransformersDeepseekRules_WithFallback_ListsEveryModule()
     {
+        CudaRequirement.NoUsableDevice();
         string model = RepoPaths.RequireTestData("models/tiny-deepseek2-lite-f32.gguf");
         string rules = RepoPaths.RequireTestData("rules/ktransformers-DeepSeek-V2-Lite-Chat.yaml");
         var (code, output, error) = Run("rules", "explain", model, rules, "--cpu-fallback");
@@ -56,8 +57,30 @@ public class RulesCommandTests
     }
 
     [Test]
+    public void CudaRule_WithoutTheCudaLibrary_IsOneLine_VerboseListsWhereItWasSearched()
+    {
+        CudaRequirement.NoLibrary();
+        string model = RepoPaths.RequireTestData("models/tiny-qwen2moe-f32.gguf");
+        string rules = Write("gpu.yaml", """
+            - match: { name: "^lm_head$" }
+              replace: { class: KTransformersLinear, kwargs: { generate_device: cuda } }
+            """);
+        var (code, output, error) = Run("rules", "explain", model, rules);
+        AssertOneLineError(code, error, 1, "gpu.yaml:1 (rule 1): lm_head is placed on cuda:0 (generate_device), but cuda:0 is not available: " +
+                                            "libnativeinfer_cuda is not available");
+        Assert.That(output, Is.Empty);
+
+        var verbose = Run("rules", "explain", model, rules, "--verbose");
+        Assert.That(verbose.Code, Is.EqualTo(1));
+        Assert.That(verbose.Err.Split('\n')[0], Is.EqualTo(error.TrimEnd()), "the same one-line error first");
+        foreach (string path in NativeInfer.Interop.NativeLibraryResolver.CandidatePaths(NativeInfer.Interop.CudaNativeMethods.LibraryName))
+            Assert.That(verbose.Err, Does.Contain(path + ": not found"));
+    }
+
+    [Test]
     public void Explain_KTransformersRules_WithoutFallback_FailsInOneLine()
     {
+        CudaRequirement.NoUsableDevice();
         string model = RepoPaths.RequireTestData("models/tiny-qwen2moe-f32.gguf");
         string rules = RepoPaths.RequireTestData("rules/ktransformers-Qwen2-57B-A14B-Instruct.yaml");
         var (code, output, error) = Run("rules", "explain", model, rules);

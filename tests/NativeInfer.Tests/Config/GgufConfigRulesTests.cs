@@ -99,6 +99,21 @@ public class GgufConfigRulesTests
         Assert.That(e.Key, Is.EqualTo(key));
     }
 
+    [TestCase("deepseek2.rope.freq_base", 1e-45f, "RoPE base must be in [1.0001, 1e12]")]
+    [TestCase("deepseek2.rope.freq_base", 1e30f, "RoPE base must be in [1.0001, 1e12]")]
+    [TestCase("deepseek2.rope.scaling.factor", 1e38f, "YaRN factor must be in [1, 65536]")]
+    [TestCase("deepseek2.rope.scaling.yarn_log_multiplier", 1e38f, "YaRN mscale and mscale_all_dim must be in [0, 1000]")]
+    [TestCase("deepseek2.rope.scaling.yarn_log_multiplier", -1f, "YaRN mscale and mscale_all_dim must be in [0, 1000]")]
+    [TestCase("deepseek2.rope.scaling.yarn_beta_fast", 1e38f, "YaRN beta_fast and beta_slow must be in (0, 65536]")]
+    [TestCase("deepseek2.rope.scaling.yarn_beta_slow", 0f, "YaRN beta_fast and beta_slow must be in (0, 65536]")]
+    [TestCase("deepseek2.attention.layer_norm_rms_epsilon", 1e38f, "norm epsilon must be in [1e-30, 1]")]
+    [TestCase("deepseek2.expert_weights_scale", 1e38f, "routed scaling factor must be in (0, 1000]")]
+    public void FloatsOutsideSaneBounds_AreRefused(string key, float value, string problem)
+    {
+        var e = SyntheticGguf.Fails(SyntheticGguf.DeepseekV2Lite().Set(key, x => x.AddFloat32(key, value)));
+        Assert.That(e.Message, Does.StartWith(SyntheticGguf.Name).And.Contain(problem));
+    }
+
     [Test]
     public void WrongTypes_AndOutOfRangeValues_NameTheKey()
     {

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using NativeInfer.Cuda;
 using NativeInfer.Interop;
+using NativeInfer.Tests.Support;
 
 namespace NativeInfer.Tests.Cuda;
 
@@ -28,15 +29,36 @@ public unsafe class CudaDeviceTests
         }
         Assert.That(a.DeviceCount, Is.Zero);
         Assert.That(a.Reason, Does.Contain("driver").Or.Contain("device").Or.Contain("libnativeinfer_cuda"));
+        Assert.That(a.Reason, Does.Not.Contain('\n'), "one line: it ends up inside one-line rule errors");
         Assert.That(CudaDevice.All, Is.Empty);
         var e = Assert.Throws<NiUnavailableException>(() => CudaDevice.Get(0))!;
         Assert.That(e.Message, Is.EqualTo(a.Reason));
     }
 
     [Test]
+    public void Availability_WithoutTheLibrary_ReasonIsOneLine_DetailsListEveryPathSearched()
+    {
+        CudaRequirement.NoLibrary();
+        CudaAvailability a = CudaDevice.Availability;
+        Assert.That(a.IsAvailable, Is.False);
+        Assert.That(a.Reason, Does.StartWith("libnativeinfer_cuda is not available: it is built only when CMake finds a CUDA toolkit (nvcc)"));
+        Assert.That(a.Reason, Does.Not.Contain('\n'));
+        IReadOnlyList<string> searched = NativeLibraryResolver.CandidatePaths(CudaNativeMethods.LibraryName);
+        Assert.That(a.Reason, Does.Contain($"{searched.Count} places searched"));
+        foreach (string path in searched)
+        {
+            Assert.That(a.Details, Does.Contain(path + ": not found"));
+            Assert.That(a.Reason, Does.Not.Contain(path));
+        }
+        Assert.That(CudaDevice.ProbedAvailability, Is.SameAs(a));
+        var e = Assert.Throws<NiUnavailableException>(CudaDevice.ThrowIfUnavailable)!;
+        Assert.That(e.Message, Is.EqualTo(a.Reason));
+    }
+
+    [Test]
     public void DeviceCalls_WithoutDevice_ReturnUnavailableWithTheReason()
     {
-        MarlinLayoutReference.RequireCudaLibrary();
+        CudaRequirement.Library();
         if (CudaDevice.Availability.IsAvailable) Assert.Ignore("a CUDA device is present; this test covers machines without one");
         int count = -1;
         Assert.That(CudaNativeMethods.DeviceCount(&count), Is.EqualTo(NiStatus.Unavailable));
@@ -53,7 +75,7 @@ public unsafe class CudaDeviceTests
     [Test]
     public void DeviceInfo_MatchesNativeLayout()
     {
-        MarlinLayoutReference.RequireCudaLibrary();
+        CudaRequirement.Library();
         Assert.That(CudaNativeMethods.GetAbiVersion(), Is.EqualTo(NativeMethods.AbiVersion));
         string[] fields = ["Device", "ComputeMajor", "ComputeMinor", "SmCount", "TotalMemory", "MemoryBandwidth", "MemoryClockKhz",
                            "MemoryBusWidth", "MaxSharedPerBlock", "MarlinSupported", "Name"];
@@ -72,7 +94,7 @@ public unsafe class CudaDeviceTests
     [Test]
     public void Resolver_FindsCudaLibraryInTheRuntimesLayout()
     {
-        MarlinLayoutReference.RequireCudaLibrary();
+        CudaRequirement.Library();
         Assert.That(NativeLibraryResolver.LoadedPathOf(CudaNativeMethods.LibraryName), Does.EndWith("libnativeinfer_cuda.so"));
         Assert.That(File.Exists(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libnativeinfer_cuda.so")),
             "the build copies libnativeinfer_cuda.so next to the managed assemblies");

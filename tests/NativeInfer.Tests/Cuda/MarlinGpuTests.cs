@@ -1,5 +1,6 @@
 using NativeInfer.Cuda;
 using NativeInfer.Interop;
+using NativeInfer.Tests.Support;
 
 namespace NativeInfer.Tests.Cuda;
 
@@ -12,7 +13,7 @@ public class MarlinGpuTests
 {
     private static CudaDevice RequireDevice()
     {
-        MarlinLayoutReference.RequireCudaLibrary();
+        CudaRequirement.Library();
         CudaAvailability a = CudaDevice.Availability;
         if (!a.IsAvailable) Assert.Ignore($"no CUDA device: {a.Reason}");
         CudaDevice? device = CudaDevice.All.FirstOrDefault(d => d.SupportsMarlin);

@@ -1,11 +1,8 @@
-using NativeInfer.Interop;
-
 namespace NativeInfer.Tests.Cuda;
 
 /// <summary>
 /// The Marlin layout written in C# from its description in docs/cuda.md (not from the native code), and
-/// ggml's Q4_0 rule, for bit-exact checks of the native repack. Also the helper that skips a test when
-/// libnativeinfer_cuda was not built.
+/// ggml's Q4_0 rule, for bit-exact checks of the native repack.
 /// </summary>
 internal static class MarlinLayoutReference
 {
@@ -59,18 +56,5 @@ internal static class MarlinLayoutReference
         float id = d != 0 ? 1.0f / d : 0;
         for (int j = 0; j < x.Length; j++) q[j] = (byte)Math.Min(15, (int)(x[j] * id + 8.5f));
         return BitConverter.HalfToUInt16Bits((Half)d);
-    }
-
-    /// <summary>Assert.Ignore with the resolver's explanation when libnativeinfer_cuda is not built.</summary>
-    public static void RequireCudaLibrary()
-    {
-        try
-        {
-            NativeLibraryResolver.Load(CudaNativeMethods.LibraryName);
-        }
-        catch (NativeLibraryNotFoundException e)
-        {
-            Assert.Ignore($"SKIPPED: libnativeinfer_cuda was not built (no CUDA toolkit when native/ was built): {e.Message}");
-        }
     }
 }

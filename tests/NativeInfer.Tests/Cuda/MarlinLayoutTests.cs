@@ -1,5 +1,6 @@
 using NativeInfer.Cuda;
 using NativeInfer.Interop;
+using NativeInfer.Tests.Support;
 using static NativeInfer.Tests.Cuda.MarlinLayoutReference;
 
 namespace NativeInfer.Tests.Cuda;
@@ -8,7 +9,7 @@ namespace NativeInfer.Tests.Cuda;
 public class MarlinLayoutTests
 {
     [SetUp]
-    public void RequireLibrary() => RequireCudaLibrary();
+    public void RequireLibrary() => CudaRequirement.Library();
 
     private static byte[] RandomQ4_0(int seed, long n, long k, out byte[] q, out ushort[] d)
     {

@@ -2,6 +2,7 @@ using NativeInfer.Injection;
 using NativeInfer.Models.Modules;
 using NativeInfer.Operators;
 using NativeInfer.Runtime;
+using NativeInfer.Tests.Support;
 using static NativeInfer.Tests.Injection.InjectionTrees;
 
 namespace NativeInfer.Tests.Injection;
@@ -322,6 +323,7 @@ public class InjectorSemanticsTests
     [Test]
     public void Plan_CpuFallback_MovesToCpuReplacesMarlinAndWarnsOncePerRule()
     {
+        CudaRequirement.NoUsableDevice();
         const string yaml = """
             - match: { class: torch.nn.Linear, name: "^model\\.layers\\.(?!.*kv_b_proj)" }
               replace:
@@ -340,6 +342,7 @@ public class InjectorSemanticsTests
     [Test]
     public void Plan_DefaultDeviceUnavailable_FailsOrFallsBack()
     {
+        CudaRequirement.NoUsableDevice();
         var cuda = new Device(DeviceKind.Cuda, 0);
         var e = Assert.Throws<InjectionException>(() => Injector.Plan(DeepseekV2Lite(), [], new InjectionOptions { DefaultDevice = cuda }));
         Assert.That(e!.Message, Does.Contain("default device cuda:0").And.Contain("not available"));

@@ -25,6 +25,7 @@ public class KTransformersRuleFileTests
     [TestCase("tiny-qwen2moe-f32", QwenRules, "ktransformers-Qwen2-57B-A14B-Instruct.yaml:61 (rule 8): model.layers.0.input_layernorm is placed on cuda:0")]
     public void Load_WithoutFallback_FailsNamingTheRuleThatWantsCuda(string model, string rules, string expected)
     {
+        CudaRequirement.NoUsableDevice();
         string gguf = RepoPaths.RequireTestData($"models/{model}.gguf");
         var e = Assert.Throws<InjectionException>(() => InferenceModel.Load(gguf, new ModelOptions { RulesPath = Rules(rules) }));
         Assert.That(e!.Message, Does.StartWith(expected).And.Contain("not available").And.Contain("--cpu-fallback"));
@@ -33,6 +34,7 @@ public class KTransformersRuleFileTests
     [Test]
     public void DeepseekRules_WithFallback_ExplainNamesRuleOperatorAndDeviceOfEveryModule()
     {
+        CudaRequirement.NoUsableDevice();
         InjectionPlan plan = InferenceModel.CreatePlan(RepoPaths.RequireTestData("models/tiny-deepseek2-lite-f32.gguf"), Fallback(DeepseekRules));
         string explain = plan.Explain();
         TestContext.Out.WriteLine(explain);
@@ -77,6 +79,7 @@ public class KTransformersRuleFileTests
     [Test]
     public void QwenRules_WithFallback_ExplainNamesRuleOperatorAndDeviceOfEveryModule()
     {
+        CudaRequirement.NoUsableDevice();
         InjectionPlan plan = InferenceModel.CreatePlan(RepoPaths.RequireTestData("models/tiny-qwen2moe-f32.gguf"), Fallback(QwenRules));
         TestContext.Out.WriteLine(plan.Explain());
         const string fallback = "cpu (rule asked for cuda:0; CPU fallback)";

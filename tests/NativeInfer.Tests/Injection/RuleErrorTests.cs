@@ -1,5 +1,6 @@
 using NativeInfer.Injection;
 using NativeInfer.Runtime;
+using NativeInfer.Tests.Support;
 using static NativeInfer.Tests.Injection.InjectionTrees;
 
 namespace NativeInfer.Tests.Injection;
@@ -119,8 +120,34 @@ public class RuleErrorTests
     }
 
     [Test]
+    public void CatastrophicBacktracking_NamesTheRuleAndTheRegex()
+    {
+        // (.|..)* can split a 40-character path in ~10^8 ways before '!' fails: far past the 1 s limit.
+        string m = Fails("""
+            - match: { class: torch.nn.Linear }
+              replace: { class: default }
+            - match: { name: "^(.|..)*!$" }
+              replace: { class: default }
+            """);
+        Assert.That(m, Does.StartWith("bad.yaml:3 (rule 2): match.name '^(.|..)*!$' ran past its 1 s limit on 'model"));
+        Assert.That(m, Does.Contain("catastrophic backtracking"));
+    }
+
+    [Test]
+    public void ControlCharactersFromTheFile_AreEscaped_TheErrorStaysOneLine()
+    {
+        string m = Fails("""
+            - match: { name: "q_proj$" }
+              replace: { class: "Evil\nOperator\e[2J\u2028" }
+            """);
+        Assert.That(m, Does.StartWith(@"bad.yaml:1 (rule 1): unknown operator 'Evil\nOperator\x1b[2J\u2028'"));
+        Assert.That(m.Any(c => char.IsControl(c) || c == '\u2028'), Is.False);
+    }
+
+    [Test]
     public void CudaWithoutFallback_FailsNamingModuleAndTheWayOut()
     {
+        CudaRequirement.NoUsableDevice();
         string m = Fails("""
             - match: { name: "\\.experts$" }
               replace: { class: default }
@@ -323,6 +350,7 @@ public class RuleErrorTests
     [TestCase("{ 2: cuda }", "transfer_map layer 2 moves to cuda:0, which is not available")]
     public void BadTransferMap_NamesTheRuleAndLayer(string map, string expected)
     {
+        if (map.Contains("cuda")) CudaRequirement.NoUsableDevice();
         string m = Fails($"""
             - match: {"{"} name: "^model$" {"}"}
               replace:

@@ -5,13 +5,18 @@ namespace NativeInfer.Tests.Interop;
 public class LibraryResolverTests
 {
     [Test]
-    public void Load_MissingLibrary_ListsEveryPathTried()
+    public void Load_MissingLibrary_OneLineMessage_DetailsListEveryPathTried()
     {
         var e = Assert.Throws<NativeLibraryNotFoundException>(() => NativeLibraryResolver.Load("nativeinfer_does_not_exist"))!;
         IReadOnlyList<string> candidates = NativeLibraryResolver.CandidatePaths("nativeinfer_does_not_exist");
         Assert.That(e.Attempts, Has.Count.EqualTo(candidates.Count));
-        foreach (string path in candidates) Assert.That(e.Message, Does.Contain(path));
-        Assert.That(e.Message, Does.Contain("not found").And.Contain(NativeLibraryResolver.PathVariable));
+        foreach (string path in candidates)
+        {
+            Assert.That(e.Details, Does.Contain(path + ": not found"));
+            Assert.That(e.Message, Does.Not.Contain(path));
+        }
+        Assert.That(e.Message, Does.Not.Contain('\n'), "one line: it ends up inside other one-line errors");
+        Assert.That(e.Message, Does.Contain($"{candidates.Count} places tried").And.Contain(NativeLibraryResolver.PathVariable));
     }
 
     [Test]

@@ -102,8 +102,8 @@ public sealed class ModelConfigBuilders
     }
 
     /// <summary>
-    /// Builds the config with the selected builder, sets <see cref="ModelConfig.BuiltBy"/> to its name
-    /// and validates. Metadata of the wrong type becomes a <see cref="ModelConfigException"/> naming the
+    /// Builds the config with the selected builder, sets <see cref="ModelConfig.BuiltBy"/> to its name,
+    /// validates, and checks its counts against what the file holds (<see cref="ConfigFileBounds"/>). Metadata of the wrong type becomes a <see cref="ModelConfigException"/> naming the
     /// key and the source.
     /// </summary>
     public ModelConfig Build(ModelSource source) => Build(source, out _);
@@ -133,12 +133,14 @@ public sealed class ModelConfigBuilders
         if (config.BuiltBy != builder.Name) config = config with { BuiltBy = builder.Name };
         try
         {
-            return config.Validate();
+            config.Validate();
         }
         catch (ModelConfigException e)
         {
             throw new ModelConfigException($"{source.Description}: {e.Message}", e) { Key = e.Key, SourceDescription = source.Description };
         }
+        ConfigFileBounds.Check(config, source);
+        return config;
     }
 
     /// <summary>Architecture names the built-in builders recognise, for messages.</summary>

@@ -13,18 +13,21 @@ public sealed class ModelSource
 {
     private readonly HashSet<string>? _tensorNames;
 
-    private ModelSource(GgufMetadata? gguf, HuggingFaceConfig? config, IEnumerable<string>? tensorNames, string description)
+    private ModelSource(GgufMetadata? gguf, HuggingFaceConfig? config, IEnumerable<string>? tensorNames, string description,
+                        SourceContents? contents = null)
     {
         Gguf = gguf;
         HfConfig = config;
         Description = description;
+        Contents = contents;
         _tensorNames = tensorNames is null ? null : new HashSet<string>(tensorNames, StringComparer.Ordinal);
         Architecture = gguf is not null ? GgufArchitecture(gguf, description) : HfArchitecture(config!, description);
     }
 
-    /// <summary>A GGUF file: its metadata and tensor names, described by its path.</summary>
+    /// <summary>A GGUF file: its metadata, tensor names and <see cref="Contents"/>, described by its path.</summary>
     public static ModelSource FromGguf(GgufFile file) =>
-        new(file.Metadata, null, file.Tensors.Select(t => t.Name), file.Source);
+        new(file.Metadata, null, file.Tensors.Select(t => t.Name), file.Source,
+            SourceContents.FromTensors(file.Tensors.Select(t => (t.Name, (IReadOnlyList<long>)t.Dimensions.ToArray()))));
 
     /// <summary>GGUF metadata; <paramref name="tensorNames"/> null when the tensors are not known.</summary>
     public static ModelSource FromGguf(GgufMetadata metadata, IEnumerable<string>? tensorNames = null, string? description = null) =>
@@ -34,11 +37,15 @@ public sealed class ModelSource
     public static ModelSource FromConfig(HuggingFaceConfig config, IEnumerable<string>? tensorNames = null, string? description = null) =>
         new(null, config, tensorNames, description ?? config.Source);
 
+    /// <summary>A config.json with its checkpoint's tensors (names and ggml dimensions), which also give <see cref="Contents"/>.</summary>
+    public static ModelSource FromCheckpoint(HuggingFaceConfig config, IReadOnlyCollection<(string Name, IReadOnlyList<long> Ne)> tensors, string? description = null) =>
+        new(null, config, tensors.Select(t => t.Name), description ?? config.Source, SourceContents.FromTensors(tensors));
+
     /// <summary>This source with a companion config.json (a GGUF converted from that checkpoint).</summary>
     public ModelSource WithCompanion(HuggingFaceConfig config)
     {
         if (Gguf is null) throw new InvalidOperationException($"{Description} is a config.json source already");
-        return new ModelSource(Gguf, config, _tensorNames, Description);
+        return new ModelSource(Gguf, config, _tensorNames, Description, Contents);
     }
 
     /// <summary>GGUF when GGUF metadata is present (it is then primary), else HuggingFace.</summary>
@@ -66,6 +73,13 @@ public sealed class ModelSource
 
     /// <summary>True / false when the tensors are known (<see cref="KnowsTensors"/>); null when not.</summary>
     public bool? HasTensor(string name) => KnowsTensors ? _tensorNames!.Contains(name) : null;
+
+    /// <summary>
+    /// What the file holds (tensor count, largest dimension, layer indices), when the source was made from
+    /// a file; null when it was made from metadata and names alone. The counts a config takes from the
+    /// metadata are checked against it (<see cref="ConfigFileBounds"/>).
+    /// </summary>
+    public SourceContents? Contents { get; }
 
     public override string ToString() => $"{Description} ({Format}, {Architecture})";
 

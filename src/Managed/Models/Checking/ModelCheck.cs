@@ -36,6 +36,7 @@ public static class ModelCheck
             return CheckHuggingFace(config, options);
         }
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file or directory", path);
+        FileNode.RequireRegular(path, "a model is a GGUF file, a config.json or a model directory");
         if (IsGguf(path)) return CheckGguf(path, options);
         if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return CheckHuggingFace(path, options, architectureOnly: true);
         throw new ModelConfigException($"{path}: not a GGUF file (no GGUF magic), a config.json or a model directory");
@@ -60,7 +61,8 @@ public static class ModelCheck
         List<TensorCheck> checks = ExpectedGguf(TensorCoverage.Of(tree, inventory.Keys), inventory);
         ConfigCrossCheck? cross = companion is null ? null : CrossCheck(config, source.Architecture, companion, builders, map);
         string? noWeights = inventory.Count == 0 ? $"{Path.GetFileName(path)} has no tensors (a vocabulary-only file?)" : null;
-        return Assemble(path, ModelFormat.Gguf, source.Architecture, builder, config, definition, tree, checks, inventory, cross, options, noWeights);
+        var scan = Scan(file, options);
+        return Assemble(path, ModelFormat.Gguf, source.Architecture, builder, config, definition, tree, checks, inventory, cross, options, noWeights, scan);
     }
 
     private static List<TensorCheck> ExpectedGguf(TensorCoverage coverage, Dictionary<string, PresentTensor> inventory) =>
@@ -94,7 +96,9 @@ public static class ModelCheck
             Array.Reverse(ne);
             inventory[t.Name] = new PresentTensor(t.Name, t.DType.HeaderName(), ne, t.ElementCount, t.ByteSize);
         }
-        ModelSource source = ModelSource.FromConfig(hf, checkpoint is null ? null : inventory.Keys, configPath);
+        ModelSource source = checkpoint is null
+            ? ModelSource.FromConfig(hf, null, configPath)
+            : ModelSource.FromCheckpoint(hf, inventory.Values.Select(t => (t.Name, (IReadOnlyList<long>)t.Ne)).ToList(), configPath);
         ModelConfigBuilders builders = options.Builders ?? new ModelConfigBuilders();
         ModuleMap map = options.ModuleMap ?? new ModuleMap();
         ModelConfig config = builders.Build(source, out IModelConfigBuilder builder);
@@ -114,7 +118,8 @@ public static class ModelCheck
             noWeights = null;
         }
         List<TensorCheck> checks = ExpectedHuggingFace(tree, inventory);
-        return Assemble(directory, ModelFormat.HuggingFace, source.Architecture, builder, config, definition, tree, checks, inventory, null, options, noWeights)
+        var scan = Scan(checkpoint, options);
+        return Assemble(directory, ModelFormat.HuggingFace, source.Architecture, builder, config, definition, tree, checks, inventory, null, options, noWeights, scan)
             with { AssumedStorageType = assumedType };
     }
 
@@ -228,12 +233,42 @@ public static class ModelCheck
         return WeightCategory.Other;
     }
 
+    // ------------------------------------------------------------------ NaN and infinity
+
+    /// <summary>Scans 1-D float tensors (all float tensors with ScanAllWeights) for NaN and infinity.</summary>
+    private static unsafe (List<NonFiniteTensor> Found, int Scanned) Scan(GgufFile file, ModelCheckOptions options)
+    {
+        var scan = (Found: new List<NonFiniteTensor>(), Scanned: 0);
+        foreach (GgufTensor t in file.Tensors)
+            ScanOne(t.Name, t.Type.ToString(), t.Dimensions, t.ElementCount, t.Pointer, options, ref scan);
+        return scan;
+    }
+
+    private static unsafe (List<NonFiniteTensor> Found, int Scanned) Scan(SafetensorsCheckpoint? checkpoint, ModelCheckOptions options)
+    {
+        var scan = (Found: new List<NonFiniteTensor>(), Scanned: 0);
+        foreach (SafetensorsTensor t in checkpoint?.Tensors ?? [])
+            ScanOne(t.Name, t.DType.HeaderName(), t.Shape, t.ElementCount, t.Pointer, options, ref scan);
+        return scan;
+    }
+
+    private static unsafe void ScanOne(string name, string type, ReadOnlySpan<long> shape, long elements, void* data, ModelCheckOptions options,
+                                       ref (List<NonFiniteTensor> Found, int Scanned) scan)
+    {
+        int dims = 0;
+        foreach (long d in shape) if (d > 1) dims++;
+        if (!WeightScan.Scans(type) || (!options.ScanAllWeights && dims > 1)) return;
+        scan.Scanned++;
+        long index = WeightScan.FirstNonFinite(type, data, elements);
+        if (index >= 0) scan.Found.Add(new NonFiniteTensor(name, type, index));
+    }
+
     // ------------------------------------------------------------------ totals and the report
 
     private static ModelCheckReport Assemble(
         string model, ModelFormat format, string architecture, IModelConfigBuilder builder, ModelConfig config, IModelDefinition definition,
         CausalLM tree, List<TensorCheck> checks, Dictionary<string, PresentTensor> inventory, ConfigCrossCheck? cross,
-        ModelCheckOptions options, string? noWeights)
+        ModelCheckOptions options, string? noWeights, (List<NonFiniteTensor> Found, int Scanned) scan)
     {
         var used = new HashSet<string>(checks.Where(c => c.Actual is not null).Select(c => c.Actual!.Name), StringComparer.Ordinal);
         var unused = inventory.Values.Where(t => !used.Contains(t.Name)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
@@ -260,7 +295,9 @@ public static class ModelCheck
             ByType = byType,
             Decode = Traffic(checks, config),
             CrossCheck = cross,
-            FailureReason = Failure(checks, unexpected, cross, noWeights, tree.ClassName),
+            NonFinite = scan.Found,
+            ScannedTensors = scan.Scanned,
+            FailureReason = Failure(checks, unexpected, cross, noWeights, tree.ClassName, scan.Found),
         };
     }
 
@@ -303,13 +340,17 @@ public static class ModelCheck
     }
 
     private static string? Failure(
-        List<TensorCheck> checks, List<PresentTensor> unexpected, ConfigCrossCheck? cross, string? noWeights, string modelClass)
+        List<TensorCheck> checks, List<PresentTensor> unexpected, ConfigCrossCheck? cross, string? noWeights, string modelClass,
+        List<NonFiniteTensor> nonFinite)
     {
         int expected = checks.Count(c => c.Status != TensorStatus.OptionalAbsent);
         if (noWeights is not null) return $"{noWeights}; the {modelClass} model expects {expected} tensors";
         var problems = checks.Where(c => c.IsProblem).ToList();
         if (problems.Count > 0)
             return problems[0].Describe() + (problems.Count > 1 ? $" (and {problems.Count - 1} more tensor problem(s))" : "");
+        if (nonFinite.Count > 0)
+            return $"{nonFinite[0].Name}: {nonFinite[0].TypeName} value {nonFinite[0].Index} is NaN or infinite"
+                   + (nonFinite.Count > 1 ? $" (and {nonFinite.Count - 1} more tensor(s) with non-finite values)" : "");
         // A file is understood completely or refused: a tensor no module uses would be left out of the math.
         if (unexpected.Count > 0)
             return $"unexpected tensor {unexpected[0].Name} {unexpected[0].TypeName} {unexpected[0].ShapeText}"

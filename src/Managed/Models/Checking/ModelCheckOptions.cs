@@ -12,4 +12,10 @@ public sealed class ModelCheckOptions
 
     /// <summary>For a GGUF model: a config.json (or a directory holding one) to cross-check against.</summary>
     public string? CompanionConfig { get; init; }
+
+    /// <summary>
+    /// Scan every F32/F16/BF16 tensor for NaN and infinity (reads all their bytes). 1-D tensors — norms and
+    /// biases, where one NaN poisons every token — are always scanned.
+    /// </summary>
+    public bool ScanAllWeights { get; init; }
 }

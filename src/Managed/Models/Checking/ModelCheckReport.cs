@@ -64,6 +64,12 @@ public sealed record ModelCheckReport
 
     public required DecodeTraffic Decode { get; init; }
 
+    /// <summary>Float tensors holding NaN or infinity (1-D ones always scanned; all with <see cref="ModelCheckOptions.ScanAllWeights"/>).</summary>
+    public IReadOnlyList<NonFiniteTensor> NonFinite { get; init; } = [];
+
+    /// <summary>Tensors whose values were scanned for NaN and infinity.</summary>
+    public int ScannedTensors { get; init; }
+
     /// <summary>Set when a companion config.json was given.</summary>
     public ConfigCrossCheck? CrossCheck { get; init; }
 

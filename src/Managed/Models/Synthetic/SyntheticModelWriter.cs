@@ -26,10 +26,10 @@ public static class SyntheticModelWriter
         var writer = new GgufWriter();
         spec.AddMetadata(writer);
         options.Tokenizer?.AddTo(writer);
-        var sink = new SyntheticTensorSink(writer, pool, spec.Seed, options.Weights, options.Progress) { ZeroMatrices = options.ZeroMatrices };
+        var sink = new SyntheticTensorSink(writer, pool, spec.Seed, options.Weights, options.Progress, options.Cancellation) { ZeroMatrices = options.ZeroMatrices };
         // Every tensor is declared (and its type checked) before a byte is written.
         spec.AddTensors(sink);
-        writer.WriteTo(path);
+        writer.WriteTo(path, options.InputPaths);
         string full = Path.GetFullPath(path);
         return new SyntheticModelSummary(full, new FileInfo(full).Length, sink.Tensors, clock.Elapsed);
     }

@@ -25,12 +25,15 @@ internal sealed class SyntheticTensorSink
     private readonly Random _random;
     private readonly ISyntheticWeights _weights;
     private readonly IProgress<OperationProgress>? _progress;
+    private readonly CancellationToken _cancellation;
     private readonly Dictionary<(GgmlType, long, float), byte[]> _templates = [];
     private readonly List<SyntheticTensor> _tensors = [];
     private long _bytesWritten;
 
-    public SyntheticTensorSink(GgufWriter writer, KernelPool pool, int seed, ISyntheticWeights weights, IProgress<OperationProgress>? progress)
+    public SyntheticTensorSink(GgufWriter writer, KernelPool pool, int seed, ISyntheticWeights weights, IProgress<OperationProgress>? progress,
+                               CancellationToken cancellation = default)
     {
+        _cancellation = cancellation;
         _writer = writer;
         _pool = pool;
         _random = new Random(seed);
@@ -78,6 +81,7 @@ internal sealed class SyntheticTensorSink
         }
         _writer.AddTensor(t.Name, t.Type, t.Ne, stream =>
         {
+            _cancellation.ThrowIfCancellationRequested(); // the writer's caller removes the partial file
             WriteData(t, stream);
             _bytesWritten += bytes;
             _progress?.Report(new OperationProgress("write", _bytesWritten, TotalBytes, ProgressUnit.Bytes, t.Name));

@@ -11,6 +11,12 @@ public sealed record SyntheticWriteOptions
     /// <summary>Progress of writing the tensor data, in bytes.</summary>
     public IProgress<OperationProgress>? Progress { get; init; }
 
+    /// <summary>Files the model is made from (a vocabulary GGUF): the output must not be one of them.</summary>
+    public IReadOnlyList<string> InputPaths { get; init; } = [];
+
+    /// <summary>Checked before every tensor is written; cancelled, the write throws and leaves no file behind.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     /// <summary>Kernel threads for quantizing (0 = all CPUs).</summary>
     public int Threads { get; init; }
 

@@ -43,7 +43,9 @@ public static class TinyModel
             Tokenizer = tokenizer,
             Progress = options.Progress,
             Threads = options.Threads,
+            Cancellation = options.Cancellation,
             Weights = demo ?? (ISyntheticWeights)RandomSyntheticWeights.Instance,
+            InputPaths = options.VocabPath is { } vocab ? [vocab] : [],
         });
         return new TinyModelSummary(file, spec, tokenizer.Description, demo is not null, demo?.LookupNeurons ?? 0, demo?.UsesPreviousToken ?? false);
     }

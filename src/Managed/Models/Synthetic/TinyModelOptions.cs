@@ -35,4 +35,7 @@ public sealed record TinyModelOptions
     public int Threads { get; init; }
 
     public IProgress<OperationProgress>? Progress { get; init; }
+
+    /// <summary>Checked before every tensor is written (a cancelled write leaves no file).</summary>
+    public CancellationToken Cancellation { get; init; }
 }
