@@ -135,7 +135,8 @@ public class ChatTemplateDetectionTests
             {%- endif -%}
             """;
         Assert.That(ChatTemplates.Detect(relaid).Name, Is.EqualTo("deepseek-v2"));
-        Assert.That(ChatTemplates.Detect("\n  " + PublishedTemplates.Qwen2Instruct.Replace("{{'", "{{ '").Replace("'}}", "' }}") + "\n").Name, Is.EqualTo("qwen2"));
+        // Spaces inside tags, and one line break at the very end (jinja2 drops it), are not output.
+        Assert.That(ChatTemplates.Detect(PublishedTemplates.Qwen2Instruct.Replace("{{'", "{{ '").Replace("'}}", "' }}") + "\n").Name, Is.EqualTo("qwen2"));
     }
 
     [TestCase("'Assistant:'", "'Assistant: '")] // generation prompt with a trailing space
