@@ -23,6 +23,11 @@ public class JinjaCanonicalFormTests
     [TestCase("{{ 'a' ~ 'b' ~ 'c' }}", "{{ 'abc' }}")]
     [TestCase("{%- if x -%}\n    {{- y -}}\n{%- endif -%}", "{% if x %}{{ y }}{% endif %}")]
     [TestCase("{# a comment #}{{ y }}", "{{ y }}")]
+    [TestCase("{% if x %}\n{{ y }}\n{% endif %}", "{% if x %}{{ y }}\n{% endif %}")]       // trim_blocks takes the first line break
+    [TestCase("{% if x %}\n    {% set a = 1 %}\n{% endif %}", "{% if x %}{% set a = 1 %}{% endif %}")] // lstrip_blocks the indentation
+    [TestCase("{{ y }}\n", "{{ y }}")]                                                    // jinja2 drops the last line break
+    [TestCase("{{ y }}\r\n{{ z }}", "{{ y }}\n{{ z }}")]
+    [TestCase("{{ y }}\n  {#- note #}{{ z }}", "{{ y }}{{ z }}")]
     [TestCase("{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}{{ y }}", "{{ y }}")]
     public void Of_EquivalentSpellings_AreEqual(string a, string b)
     {
@@ -38,6 +43,16 @@ public class JinjaCanonicalFormTests
     [TestCase("{{ 'a' + 'b'.strip() }}", "{{ 'ab'.strip() }}")]
     [TestCase("{{ messages[0] }}", "{{ messages.0 }}")]          // only constant names become attributes
     [TestCase("{% if not loop.first %}", "{% if notloop.first %}")]
+    [TestCase("{% if a == b %}", "{% if a = = b %}")]
+    [TestCase("{{ y }}\n{{ z }}", "{{ y }}{{ z }}")]            // text after '}}' is output: no trim_blocks for expressions
+    [TestCase("  {{ y }}", "{{ y }}")]                          // nor lstrip_blocks
+    [TestCase("\n{{ y }}", "{{ y }}")]
+    [TestCase("{{ y }}\n\n", "{{ y }}")]                       // only one final line break is dropped
+    [TestCase("{% if x %}\n\n{% endif %}", "{% if x %}{% endif %}")] // trim_blocks takes one line break
+    [TestCase("{% if x +%}\n{% endif %}", "{% if x %}{% endif %}")]
+    [TestCase("\n  {%+ if x %}{% endif %}", "\n{% if x %}{% endif %}")]
+    [TestCase("a  {% if x %}{% endif %}", "a{% if x %}{% endif %}")] // text before the tag on its line: no lstrip
+    [TestCase("{{ 'a' }}b", "{{ 'ab' }}")]                       // the same output, but text is not folded into literals
     public void Of_DifferentTemplates_StayDifferent(string a, string b)
     {
         Assert.That(C(a), Is.Not.EqualTo(C(b)));
