@@ -165,7 +165,7 @@ public static class ChatTemplates
             throw new ChatTemplateException($"{where}the model has no chat template (metadata key '{MetadataKey}'). {remedy}", source);
         if (Match(jinja, tokens, out string? unreadable) is { } template) return template;
         string excerpt = Excerpt(jinja);
-        string why = unreadable is null ? "" : $" It is not valid Jinja: {unreadable}.";
+        string why = unreadable is null ? "" : $" It cannot be read as Jinja: {unreadable}.";
         throw new ChatTemplateException(
             $"{where}the chat template is not one this runtime recognises: \"{excerpt}\" ({jinja.Length} characters).{why} {remedy}",
             source, excerpt);

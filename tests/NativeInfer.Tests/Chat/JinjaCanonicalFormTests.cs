@@ -83,7 +83,7 @@ public class JinjaCanonicalFormTests
         Assert.That(why, Is.EqualTo(error));
         Assert.Throws<ArgumentException>(() => C(jinja));
         var e = Assert.Throws<ChatTemplateException>(() => ChatTemplates.Detect(jinja))!;
-        Assert.That(e.Message, Does.Contain("not valid Jinja: " + error));
+        Assert.That(e.Message, Does.Contain("It cannot be read as Jinja: " + error));
     }
 
     [Test]

@@ -115,7 +115,9 @@ def main():
     for t in templates:
         s = segments(t)
         cases.append({"template": t, "error": True} if s is None else {"template": t, "segments": s})
-    print(json.dumps({"jinja2": jinja2.__version__, "cases": cases}, ensure_ascii=False, indent=0))
+    # One case per line, so that a regenerated file diffs case by case.
+    lines = ",\n".join(json.dumps(c, ensure_ascii=False) for c in cases)
+    print('{"jinja2": ' + json.dumps(jinja2.__version__) + ', "cases": [\n' + lines + "\n]}")
 
 
 if __name__ == "__main__":
