@@ -4,7 +4,7 @@ namespace NativeInfer.Chat;
 /// No chat template could be chosen: the model's <c>tokenizer.chat_template</c> is missing or is not one
 /// of the supported families, a family name given as an override is unknown, or a thinking switch
 /// (<see cref="ChatTemplateOptions.EnableThinking"/>) was asked of a template without one. The message names what
-/// was found (the template's first characters) and the supported families; pass
+/// was found (the template's first characters, and what is wrong and where when it cannot be lexed as Jinja) and the supported families; pass
 /// <see cref="ChatTemplateOptions.Family"/> or <see cref="ChatTemplateOptions.Template"/> to proceed anyway.
 /// </summary>
 public sealed class ChatTemplateException : Exception

@@ -16,12 +16,17 @@ internal static class ChatTemplateGuard
     /// </summary>
     public static string PythonStrip(string s)
     {
-        static bool IsSpace(char c) => char.IsWhiteSpace(c) || c is >= '\u001C' and <= '\u001F';
         int start = 0, end = s.Length;
-        while (start < end && IsSpace(s[start])) start++;
-        while (end > start && IsSpace(s[end - 1])) end--;
+        while (start < end && IsPythonSpace(s[start])) start++;
+        while (end > start && IsPythonSpace(s[end - 1])) end--;
         return start == 0 && end == s.Length ? s : s[start..end];
     }
+
+    /// <summary>
+    /// Python's <c>str.isspace()</c> for one character, which is also what <c>\s</c> matches in Python's <c>re</c>
+    /// (Jinja's lexer): .NET's <see cref="char.IsWhiteSpace(char)"/> plus U+001C–U+001F.
+    /// </summary>
+    public static bool IsPythonSpace(char c) => char.IsWhiteSpace(c) || c is >= '\u001C' and <= '\u001F';
 
     /// <summary>
     /// Python's <c>s.split(separator)[-1]</c>: what follows the last <paramref name="separator"/>, or all of <paramref name="s"/>.

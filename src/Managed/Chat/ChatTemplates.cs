@@ -5,8 +5,8 @@ namespace NativeInfer.Chat;
 
 /// <summary>
 /// Chooses the prompt format for a model. There is no Jinja engine: a template is recognised by
-/// comparing its canonical form (<see cref="JinjaCanonicalForm"/>: layout, quoting and escapes
-/// removed) with the published templates of the registry below, and the family's C# renderer produces
+/// comparing its canonical form (<see cref="JinjaCanonicalForm"/>: the text it outputs kept verbatim, layout
+/// that is not output, quoting and escapes removed) with the published templates of the registry below, and the family's C# renderer produces
 /// the same text the Jinja would. An unrecognised template is an error rather than a guess, because a
 /// prompt format that is almost right degrades a model silently; overrides in
 /// <see cref="ChatTemplateOptions"/> choose a family by name or supply your own <see cref="IChatTemplate"/>.
@@ -97,7 +97,7 @@ public static class ChatTemplates
     public static bool TryDetect(string jinja, [NotNullWhen(true)] out IChatTemplate? template, ChatTemplateOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(jinja);
-        template = Match(jinja, TokensFrom(options, default));
+        template = Match(jinja, TokensFrom(options, default), out _);
         if (template is not null) template = WithThinking(template, options?.EnableThinking);
         return template is not null;
     }
@@ -163,16 +163,18 @@ public static class ChatTemplates
                         + $"{nameof(ChatTemplateOptions)}.{nameof(ChatTemplateOptions.Template)} to your own {nameof(IChatTemplate)}.";
         if (jinja is null)
             throw new ChatTemplateException($"{where}the model has no chat template (metadata key '{MetadataKey}'). {remedy}", source);
-        if (Match(jinja, tokens) is { } template) return template;
+        if (Match(jinja, tokens, out string? unreadable) is { } template) return template;
         string excerpt = Excerpt(jinja);
+        string why = unreadable is null ? "" : $" It cannot be read as Jinja: {unreadable}.";
         throw new ChatTemplateException(
-            $"{where}the chat template is not one this runtime recognises: \"{excerpt}\" ({jinja.Length} characters). {remedy}",
+            $"{where}the chat template is not one this runtime recognises: \"{excerpt}\" ({jinja.Length} characters).{why} {remedy}",
             source, excerpt);
     }
 
-    private static IChatTemplate? Match(string jinja, ChatTemplateTokens tokens)
+    // The matching version's renderer, or null; unreadable says why when the template cannot even be lexed.
+    private static IChatTemplate? Match(string jinja, ChatTemplateTokens tokens, out string? unreadable)
     {
-        string canonical = JinjaCanonicalForm.Of(jinja);
+        if (!JinjaCanonicalForm.TryOf(jinja, out string? canonical, out unreadable)) return null;
         foreach (ChatTemplateFamily family in Registry)
             if (family.Match(canonical, tokens) is { } template) return template;
         return null;

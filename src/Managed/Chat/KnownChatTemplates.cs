@@ -3,8 +3,8 @@ namespace NativeInfer.Chat;
 /// <summary>
 /// The published <c>chat_template</c> texts each family recognises, as the models' tokenizer_config.json
 /// holds them (after JSON decoding) and as GGUF converters copy them into <c>tokenizer.chat_template</c>.
-/// Detection compares canonical forms (<see cref="JinjaCanonicalForm"/>), so layout, quoting and
-/// escape spelling do not matter; everything that produces output does.
+/// Detection compares canonical forms (<see cref="JinjaCanonicalForm"/>), so layout that Jinja does not
+/// output, quoting and escape spelling do not matter; everything that produces output does, whitespace included.
 /// </summary>
 internal static class KnownChatTemplates
 {

@@ -135,7 +135,110 @@ public class ChatTemplateDetectionTests
             {%- endif -%}
             """;
         Assert.That(ChatTemplates.Detect(relaid).Name, Is.EqualTo("deepseek-v2"));
-        Assert.That(ChatTemplates.Detect("\n  " + PublishedTemplates.Qwen2Instruct.Replace("{{'", "{{ '").Replace("'}}", "' }}") + "\n").Name, Is.EqualTo("qwen2"));
+        // Spaces inside tags, and one line break at the very end (jinja2 drops it), are not output.
+        Assert.That(ChatTemplates.Detect(PublishedTemplates.Qwen2Instruct.Replace("{{'", "{{ '").Replace("'}}", "' }}") + "\n").Name, Is.EqualTo("qwen2"));
+    }
+
+    // The published distill template (PublishedTemplates.DeepSeekR1DistillQwen) laid out on lines as llama.cpp lays out
+    // its copy: every line break and indentation is removed by a '-' sign, so it outputs the same text.
+    private const string DistillLaidOut =
+        """
+        {% if not add_generation_prompt is defined -%}
+          {%- set add_generation_prompt = false -%}
+        {%- endif -%}
+        {%- set ns = namespace(is_first=false, is_tool=false, is_output_first=true, system_prompt='') -%}
+        {%- for message in messages -%}
+          {%- if message['role'] == 'system' -%}
+            {%- set ns.system_prompt = message['content'] -%}
+          {%- endif -%}
+        {%- endfor -%}{{bos_token}}{{ns.system_prompt}}
+        {%- for message in messages -%}
+          {%- if message['role'] == 'user' -%}
+            {%- set ns.is_tool = false -%}{{'<｜User｜>' + message['content']}}
+          {%- endif -%}
+          {%- if message['role'] == 'assistant' and message['content'] is none -%}
+            {%- set ns.is_tool = false -%}
+            {%- for tool in message['tool_calls']-%}
+              {%- if not ns.is_first -%}
+                {{'<｜Assistant｜><｜tool▁calls▁begin｜><｜tool▁call▁begin｜>' + tool['type'] + '<｜tool▁sep｜>' + tool['function']['name'] + '\n' + '```json' + '\n' + tool['function']['arguments'] + '\n' + '```' + '<｜tool▁call▁end｜>'}}
+                {%- set ns.is_first = true -%}
+              {%- else -%}
+                {{'\n' + '<｜tool▁call▁begin｜>' + tool['type'] + '<｜tool▁sep｜>' + tool['function']['name'] + '\n' + '```json' + '\n' + tool['function']['arguments'] + '\n' + '```' + '<｜tool▁call▁end｜>'}}{{'<｜tool▁calls▁end｜><｜end▁of▁sentence｜>'}}
+              {%- endif -%}
+            {%- endfor -%}
+          {%- endif -%}
+          {%- if message['role'] == 'assistant' and message['content'] is not none -%}
+            {%- if ns.is_tool -%}{{'<｜tool▁outputs▁end｜>' + message['content'] + '<｜end▁of▁sentence｜>'}}
+              {%- set ns.is_tool = false -%}
+            {%- else -%}
+              {%- set content = message['content'] -%}
+              {%- if '</think>' in content -%}
+                {%- set content = content.split('</think>')[-1] -%}
+              {%- endif -%}{{'<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>'}}
+            {%- endif -%}
+          {%- endif -%}
+          {%- if message['role'] == 'tool' -%}
+            {%- set ns.is_tool = true -%}
+            {%- if ns.is_output_first -%}{{'<｜tool▁outputs▁begin｜><｜tool▁output▁begin｜>' + message['content'] + '<｜tool▁output▁end｜>'}}
+              {%- set ns.is_output_first = false -%}
+              {%- else -%}{{'\n<｜tool▁output▁begin｜>' + message['content'] + '<｜tool▁output▁end｜>'}}
+            {%- endif -%}
+          {%- endif -%}
+        {%- endfor -%}
+        {%- if ns.is_tool -%}{{'<｜tool▁outputs▁end｜>'}}
+        {%- endif -%}
+        {%- if add_generation_prompt and not ns.is_tool -%}{{'<｜Assistant｜><think>\n'}}
+        {%- endif %}
+        """;
+
+    [Test]
+    public void Detect_DistillLaidOutOnLines_IsTheDistill()
+    {
+        Assert.That(JinjaCanonicalForm.Of(DistillLaidOut), Is.EqualTo(JinjaCanonicalForm.Of(PublishedTemplates.DeepSeekR1DistillQwen)));
+        IChatTemplate template = ChatTemplates.Detect(DistillLaidOut);
+        Assert.That(template.Name, Is.EqualTo("deepseek-r1"));
+        Assert.That(template.Render([ChatMessage.System("S"), ChatMessage.User("Hi")], true),
+            Is.EqualTo("<｜begin▁of▁sentence｜>S<｜User｜>Hi<｜Assistant｜><think>\n"));
+        // A line break after '%}' is taken by trim_blocks: still the same text.
+        Assert.That(ChatTemplates.Detect(DistillLaidOut.Replace("{%- endfor -%}{{bos_token}}", "{%- endfor %}\n{{bos_token}}")).Name, Is.EqualTo("deepseek-r1"));
+    }
+
+    // Each change adds text that Jinja outputs (checked with jinja2 3.1.6 in transformers' settings: the prompt changes),
+    // so the template is not the distill's any more, however little it looks changed.
+    [TestCase("{{bos_token}}{{ns.system_prompt}}", "{{bos_token}}\n{{ns.system_prompt}}")]                  // a line break after '}}' is output
+    [TestCase("{%- endfor -%}{{bos_token}}", "{%- endfor %}\n  {{bos_token}}")]                              // trim_blocks takes the line break, not the indentation before '{{'
+    [TestCase("message['content']}}\n  {%- endif -%}", "message['content']}}\n  {% endif -%}")]           // without '{%-', lstrip_blocks takes the indentation, not the line break
+    [TestCase("{%- endif -%}{{'<｜Assistant｜>' + content", "{%- endif %} {{'<｜Assistant｜>' + content")]           // without '-%}', a space before '{{' is output
+    public void Detect_DistillWithOutputWhitespace_IsNotTheDistill(string original, string changed)
+    {
+        Assert.That(DistillLaidOut, Does.Contain(original));
+        string jinja = DistillLaidOut.Replace(original, changed);
+        Assert.That(ChatTemplates.TryDetect(jinja, out _), Is.False);
+        Assert.Throws<ChatTemplateException>(() => ChatTemplates.Detect(jinja));
+    }
+
+    [Test]
+    public void Detect_LlamaCppDistillCopy_IsRefused()
+    {
+        // llama.cpp's copy outputs no text of its own: its layout is harmless, and it is its tool-call edits that make it
+        // another template; it is refused rather than rendered as the distill.
+        Assert.That(JinjaLexer.TryLex(PublishedTemplates.DeepSeekR1DistillQwen32BLlamaCpp, out List<JinjaSegment>? segments, out _), Is.True);
+        Assert.That(segments!.Where(s => s.Kind == JinjaSegmentKind.Text), Is.Empty);
+        Assert.That(ChatTemplates.TryDetect(PublishedTemplates.DeepSeekR1DistillQwen32BLlamaCpp, out _), Is.False);
+    }
+
+    // The one-line published texts: a line break or spaces where Jinja outputs them is another template.
+    [TestCase(nameof(PublishedTemplates.DeepSeekR1DistillQwen), "{{bos_token}}{{ns.system_prompt}}", "{{bos_token}}\n{{ns.system_prompt}}")]
+    [TestCase(nameof(PublishedTemplates.Qwen2Instruct), "{% endif %}{{'<|im_start|>'", "{% endif %}  {{'<|im_start|>'")]
+    [TestCase(nameof(PublishedTemplates.Llama3Instruct), "{{ content }}{% endfor %}", "{{ content }}\n{% endfor %}")]
+    [TestCase(nameof(PublishedTemplates.DeepSeekV2Chat), "{{ bos_token }}{% for", "{{ bos_token }} {% for")]
+    [TestCase(nameof(PublishedTemplates.MistralV1), "{%- endif %}\n\n{{- bos_token }}", "{%- endif %}\n\n{{ bos_token }}")]
+    [TestCase(nameof(PublishedTemplates.Qwen3), "{%- if add_generation_prompt %}\n    {{- '<|im_start|>assistant\\n' }}", "{%- if add_generation_prompt %}\n    {{ '<|im_start|>assistant\\n' }}")]
+    public void Detect_PublishedTemplateWithOutputWhitespace_IsNotRecognised(string which, string original, string changed)
+    {
+        string jinja = (string)typeof(PublishedTemplates).GetField(which)!.GetValue(null)!;
+        Assert.That(jinja, Does.Contain(original));
+        Assert.That(ChatTemplates.TryDetect(jinja.Replace(original, changed), out _), Is.False);
     }
 
     [TestCase("'Assistant:'", "'Assistant: '")] // generation prompt with a trailing space
@@ -162,6 +265,7 @@ public class ChatTemplateDetectionTests
     [TestCase(nameof(PublishedTemplates.DeepSeekV25))]
     [TestCase(nameof(PublishedTemplates.DeepSeekV31))]
     [TestCase(nameof(PublishedTemplates.QwQ32B))]
+    [TestCase(nameof(PublishedTemplates.DeepSeekR1DistillQwen32BLlamaCpp))]
     public void Detect_UnsupportedFamily_NamesWhatWasFoundAndTheSupportedFamilies(string which)
     {
         string jinja = (string)typeof(PublishedTemplates).GetField(which)!.GetValue(null)!;

@@ -588,6 +588,63 @@ internal static class PublishedTemplates
         + "{%- endif %}{%- endfor -%}{%- if add_generation_prompt and ns.is_last_user and not ns.is_tool %}{{'<｜Assistant｜>'}}"
         + "{%- if not thinking %}{{'</think>'}}{%- else %}{{'<think>'}}{%- endif %}{% endif %}";
 
+    /// <summary>
+    /// llama.cpp's models/templates/deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja: the distill template laid out on
+    /// lines and edited for tool calls (<c>message['tool_calls']</c> tested instead of a missing content, the
+    /// tool-calls end written after the loop). Its line breaks are all removed by '-' signs; the edits are what make it
+    /// another template.
+    /// </summary>
+    public const string DeepSeekR1DistillQwen32BLlamaCpp =
+        """
+        {% if not add_generation_prompt is defined -%}
+          {%- set add_generation_prompt = false -%}
+        {%- endif -%}
+        {%- set ns = namespace(is_first=false, is_tool=false, is_output_first=true, system_prompt='') -%}
+        {%- for message in messages -%}
+          {%- if message['role'] == 'system' -%}
+            {%- set ns.system_prompt = message['content'] -%}
+          {%- endif -%}
+        {%- endfor -%}{{bos_token}}{{ns.system_prompt}}
+        {%- for message in messages -%}
+          {%- if message['role'] == 'user' -%}
+            {%- set ns.is_tool = false -%}{{'<｜User｜>' + message['content']}}
+          {%- endif -%}
+          {%- if message['role'] == 'assistant' and message['tool_calls'] -%}
+            {%- set ns.is_tool = false -%}
+            {%- for tool in message['tool_calls']-%}
+              {%- if not ns.is_first -%}
+                {{'<｜Assistant｜><｜tool▁calls▁begin｜><｜tool▁call▁begin｜>' + tool['type'] + '<｜tool▁sep｜>' + tool['function']['name'] + '\n' + '```json' + '\n' + tool['function']['arguments'] + '\n' + '```' + '<｜tool▁call▁end｜>'}}
+                {%- set ns.is_first = true -%}
+              {%- else -%}
+                {{'\n' + '<｜tool▁call▁begin｜>' + tool['type'] + '<｜tool▁sep｜>' + tool['function']['name'] + '\n' + '```json' + '\n' + tool['function']['arguments'] + '\n' + '```' + '<｜tool▁call▁end｜>'}}
+              {%- endif -%}
+            {%- endfor -%}
+            {{'<｜tool▁calls▁end｜><｜end▁of▁sentence｜>'}}
+          {%- endif -%}
+          {%- if message['role'] == 'assistant' and message['content'] is not none -%}
+            {%- if ns.is_tool -%}{{'<｜tool▁outputs▁end｜>' + message['content'] + '<｜end▁of▁sentence｜>'}}
+              {%- set ns.is_tool = false -%}
+            {%- else -%}
+              {%- set content = message['content'] -%}
+              {%- if '</think>' in content -%}
+                {%- set content = content.split('</think>')[-1] -%}
+              {%- endif -%}{{'<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>'}}
+            {%- endif -%}
+          {%- endif -%}
+          {%- if message['role'] == 'tool' -%}
+            {%- set ns.is_tool = true -%}
+            {%- if ns.is_output_first -%}{{'<｜tool▁outputs▁begin｜><｜tool▁output▁begin｜>' + message['content'] + '<｜tool▁output▁end｜>'}}
+              {%- set ns.is_output_first = false -%}
+              {%- else -%}{{'\n<｜tool▁output▁begin｜>' + message['content'] + '<｜tool▁output▁end｜>'}}
+            {%- endif -%}
+          {%- endif -%}
+        {%- endfor -%}
+        {%- if ns.is_tool -%}{{'<｜tool▁outputs▁end｜>'}}
+        {%- endif -%}
+        {%- if add_generation_prompt and not ns.is_tool -%}{{'<｜Assistant｜><think>\n'}}
+        {%- endif %}
+        """;
+
     /// <summary>Qwen/QwQ-32B (ollama's GGUF): another ChatML template for a reasoning model.</summary>
     public const string QwQ32B =
         """
