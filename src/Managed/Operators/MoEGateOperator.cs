@@ -13,7 +13,8 @@ public sealed unsafe class MoEGateOperator : InjectedOperator, IRouterOperator
 {
     private readonly MoEGate _gate;
     private WeightTensor _weight;
-    private float[]? _bias;  // pinned: e_score_correction_bias as f32
+    private float* _bias;            // e_score_correction_bias as f32 (null without one)
+    private float[]? _convertedBias; // keeps an F16/BF16 bias's converted copy alive
 
     public MoEGateOperator(OperatorContext context) : base(context)
     {
@@ -26,10 +27,10 @@ public sealed unsafe class MoEGateOperator : InjectedOperator, IRouterOperator
     public override void Bind(OperatorBinder binder)
     {
         _weight = binder.Tensor(_gate, "weight");
-        if (_gate.HasSelectionBias) _bias = WeightVector.ToPinnedFloats(binder.Tensor(_gate, "e_score_correction_bias"), Key);
+        if (_gate.HasSelectionBias) _bias = VectorWeight.Bind(binder.Tensor(_gate, "e_score_correction_bias"), Key, "selection bias", ref _convertedBias);
     }
 
-    public override long DecodeBytes => _weight.RowBytes * _weight.Rows + (_bias?.Length ?? 0) * 4L;
+    public override long DecodeBytes => _weight.RowBytes * _weight.Rows + (_gate.HasSelectionBias ? _gate.NumExperts * 4L : 0);
 
     public void Forward(ForwardContext ctx, float* x, int n, int* ids, float* weights)
     {
@@ -37,6 +38,6 @@ public sealed unsafe class MoEGateOperator : InjectedOperator, IRouterOperator
         float* logits = ctx.Scratch.Alloc<float>((long)n * e);
         ctx.Pool.MatMul(_weight.Type, _weight.Pointer, (nuint)_weight.RowBytes, x, (nuint)(hidden * 4), logits, (nuint)(e * 4), n, e, hidden);
         float* scratch = ctx.Scratch.Alloc<float>(Router.ScratchFloats(Config.Moe!));
-        fixed (float* bias = _bias) Router.Route(Config.Moe!, logits, n, bias, ids, weights, scratch);
+        Router.Route(Config.Moe!, logits, n, _bias, ids, weights, scratch);
     }
 }
