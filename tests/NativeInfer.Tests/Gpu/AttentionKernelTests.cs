@@ -33,9 +33,24 @@ public class AttentionKernelTests(int warpSize, int warps) : EmulatedKernelTest(
         Kernels.Mla.Launch(Stream, s, qb.View, wb.View, cb.View, tokens, start, scale, scratch.View, ob.View);
         float[] got = Download(ob);
 
+        (double[] want, double[] magnitude) = MlaExpanded(s, q, kvB, cache, tokens, start, scale);
+        for (int i = 0; i < want.Length; i++)
+            Assert.That(got[i], Is.EqualTo(want[i]).Within(2e-5 * (magnitude[i] + 1)), $"{ShapeName}: output {i} (token, head, value)");
+    }
+
+    /// <summary>
+    /// Expanded MLA in float64: per head, k_nope[τ] = W_UK c[τ] and v[τ] = W_UV c[τ] rebuilt from the latent,
+    /// s = scale · (q_nope·k_nope + q_pe·k_pe), causal softmax, o = Σ p v. Returns o [tokens][H][d_v] and
+    /// Σ p |v| per output (the scale of its rounding error).
+    /// </summary>
+    internal static (double[] Output, double[] Magnitude) MlaExpanded(MlaShape s, float[] q, ushort[] kvB, float[] cache, int tokens, int start, float scale)
+    {
+        int qw = s.Nope + s.Rope;
         long stride = s.CacheStride;
         double Uk(int h, int i, int j) => F16(kvB[((long)h * (s.Nope + s.Value) + i) * s.Rank + j]);
         double Uv(int h, int i, int j) => F16(kvB[((long)h * (s.Nope + s.Value) + s.Nope + i) * s.Rank + j]);
+        var output = new double[tokens * s.Heads * s.Value];
+        var magnitudes = new double[output.Length];
         for (int t = 0; t < tokens; t++)
             for (int h = 0; h < s.Heads; h++)
             {
@@ -64,9 +79,11 @@ public class AttentionKernelTests(int warpSize, int warps) : EmulatedKernelTest(
                         o += p[tau] * v;
                         magnitude += p[tau] * Math.Abs(v);
                     }
-                    Assert.That(got[(t * s.Heads + h) * s.Value + i], Is.EqualTo(o).Within(2e-5 * (magnitude + 1)), $"{ShapeName}: token {t}, head {h}, value {i}");
+                    output[(t * s.Heads + h) * s.Value + i] = o;
+                    magnitudes[(t * s.Heads + h) * s.Value + i] = magnitude;
                 }
             }
+        return (output, magnitudes);
     }
 
     [TestCase(1, 5, true)]
@@ -154,7 +171,7 @@ public class AttentionKernelTests(int warpSize, int warps) : EmulatedKernelTest(
         }
     }
 
-    private static void Softmax(double[] s)
+    internal static void Softmax(double[] s)
     {
         double max = s.Max(), sum = 0;
         for (int i = 0; i < s.Length; i++) sum += s[i] = Math.Exp(s[i] - max);
