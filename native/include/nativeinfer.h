@@ -359,12 +359,23 @@ typedef struct ni_cuda_stream ni_cuda_stream;  /* a non-blocking CUDA stream on 
 /* Allocates `bytes` (> 0) of device memory on `device`, zero-filled. */
 NI_API ni_status ni_cuda_malloc(int32_t device, size_t bytes, ni_cuda_buffer** out_buffer);
 
-/* Frees the memory (after waiting for work queued on the device). NULL is accepted and ignored. */
+/* Frees the memory (after waiting for work queued on the device); a wrapped buffer's handle is released
+ * and its memory left alone. NULL is accepted and ignored. */
 NI_API ni_status ni_cuda_free(ni_cuda_buffer* buffer);
 
 /* Size, device and raw device pointer of a buffer (any output may be NULL). */
 NI_API ni_status ni_cuda_buffer_get_info(const ni_cuda_buffer* buffer, size_t* out_bytes,
                                          int32_t* out_device, void** out_device_pointer);
+
+/* A handle for device memory another CUDA library allocated (ILGPU's MemoryBuffer.NativePtr, a
+ * cudaMalloc of the caller's), so the copies and the GEMM can use it with their checks. The handle does
+ * not own the memory: ni_cuda_free releases the handle only. `bytes` is the caller's word for the size
+ * (CUDA cannot tell); every access through the handle stays inside it. Checked: pointer non-null,
+ * bytes > 0, the range inside the address space, and (with a device) that CUDA knows the pointer as
+ * device or managed memory of `device`. The memory must outlive the handle, and the CUDA context that
+ * owns it must be current on the thread of every call that uses it (see ni_cuda_stream_wrap). */
+NI_API ni_status ni_cuda_buffer_wrap(int32_t device, void* device_pointer, size_t bytes,
+                                     ni_cuda_buffer** out_buffer);
 
 /* Host → device: dst[dst_offset .. +bytes) = src[0 .. bytes). src: [bytes] host memory.
  * stream NULL: synchronous. Otherwise queued on the stream: src must stay valid and unchanged
@@ -380,7 +391,18 @@ NI_API ni_status ni_cuda_memcpy_to_host(ni_cuda_stream* stream, void* dst, const
 /* A stream on `device`; work on it runs in order, concurrently with other streams. */
 NI_API ni_status ni_cuda_stream_create(int32_t device, ni_cuda_stream** out_stream);
 
-/* Waits for the stream's work, then destroys it. NULL is accepted and ignored. */
+/* A handle for a cudaStream_t the caller created (ILGPU's CudaStream.StreamPtr), so the GEMM queues
+ * on the same stream as the caller's kernels and needs no synchronization between them. The handle does
+ * not own the stream: ni_cuda_stream_destroy releases the handle only (it neither waits nor destroys).
+ * cuda_stream must be a live, non-NULL stream of `device`; it is queried once, which fails with
+ * NI_ERR_INVALID_ARGUMENT when the context that created it is not current on this thread. The library
+ * calls the CUDA runtime, which uses the calling thread's current context: when the stream and buffers
+ * come from a library with its own context (ILGPU creates one), make that context current around every
+ * ni_cuda_ call that uses them (ILGPU: Accelerator.BindScoped()). */
+NI_API ni_status ni_cuda_stream_wrap(int32_t device, void* cuda_stream, ni_cuda_stream** out_stream);
+
+/* Waits for the stream's work, then destroys it (a wrapped stream: releases the handle only). NULL is
+ * accepted and ignored. */
 NI_API ni_status ni_cuda_stream_destroy(ni_cuda_stream* stream);
 
 /* Blocks until everything queued on the stream has finished; reports errors raised by that work

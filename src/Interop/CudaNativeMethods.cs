@@ -43,6 +43,10 @@ public static unsafe partial class CudaNativeMethods
     [LibraryImport(LibraryName, EntryPoint = "ni_cuda_buffer_get_info")]
     public static partial NiStatus BufferGetInfo(SafeCudaBufferHandle buffer, nuint* bytes, int* device, void** devicePointer);
 
+    /// <summary>A handle for device memory another CUDA library owns (ILGPU's MemoryBuffer.NativePtr); freeing the handle leaves the memory alone.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "ni_cuda_buffer_wrap")]
+    public static partial NiStatus BufferWrap(int device, nint devicePointer, nuint bytes, out SafeCudaBufferHandle buffer);
+
     [LibraryImport(LibraryName, EntryPoint = "ni_cuda_memcpy_to_device")]
     public static partial NiStatus MemcpyToDevice(SafeCudaStreamHandle stream, SafeCudaBufferHandle dst, nuint dstOffset, void* src, nuint bytes);
 
@@ -51,6 +55,10 @@ public static unsafe partial class CudaNativeMethods
 
     [LibraryImport(LibraryName, EntryPoint = "ni_cuda_stream_create")]
     public static partial NiStatus StreamCreate(int device, out SafeCudaStreamHandle stream);
+
+    /// <summary>A handle for a cudaStream_t another CUDA library owns (ILGPU's CudaStream.StreamPtr); destroying the handle leaves the stream alone.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "ni_cuda_stream_wrap")]
+    public static partial NiStatus StreamWrap(int device, nint cudaStream, out SafeCudaStreamHandle stream);
 
     [LibraryImport(LibraryName, EntryPoint = "ni_cuda_stream_destroy")]
     public static partial NiStatus StreamDestroy(nint stream);

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace NativeInfer.Interop;
 
-/// <summary>Owns an <c>ni_cuda_buffer*</c> (device memory); releasing it frees the memory.</summary>
+/// <summary>Owns an <c>ni_cuda_buffer*</c>; releasing it frees the device memory (a wrapped buffer: the handle only).</summary>
 public sealed class SafeCudaBufferHandle : SafeHandle
 {
     public SafeCudaBufferHandle() : base(nint.Zero, ownsHandle: true) { }

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace NativeInfer.Interop;
 
-/// <summary>Owns an <c>ni_cuda_stream*</c>; releasing it waits for the stream's work and destroys it.</summary>
+/// <summary>Owns an <c>ni_cuda_stream*</c>; releasing it waits for the stream's work and destroys it (a wrapped stream: the handle only).</summary>
 public sealed class SafeCudaStreamHandle : SafeHandle
 {
     public SafeCudaStreamHandle() : base(nint.Zero, ownsHandle: true) { }

@@ -8,19 +8,24 @@
 #include <cstring>
 
 #include "../core/cuda_error.h"
+#include "../marlin/marlin_gemm_checks.h"
 #include "../marlin/marlin_host.h"
 #include "../marlin/marlin_int4.h"
 #include "../marlin/marlin_layout.h"
 
+// A handle either owns its memory / stream (ni_cuda_malloc, ni_cuda_stream_create) or refers to the
+// caller's (ni_cuda_buffer_wrap, ni_cuda_stream_wrap), which it never frees, synchronizes or destroys.
 struct ni_cuda_buffer {
     void* ptr;
     size_t bytes;
     int32_t device;
+    bool owned;
 };
 
 struct ni_cuda_stream {
     cudaStream_t stream;
     int32_t device;
+    bool owned;
 };
 
 namespace {
@@ -108,10 +113,7 @@ int attribute(cudaDeviceAttr attr, int device) {
 // [offset, offset + bytes) inside the buffer?
 bool in_bounds(const ni_cuda_buffer* b, size_t offset, size_t bytes) { return offset <= b->bytes && bytes <= b->bytes - offset; }
 
-bool overlaps(const ni_cuda_buffer* x, size_t xo, size_t xb, const ni_cuda_buffer* y, size_t yo, size_t yb) {
-    if (x->ptr != y->ptr) return false;
-    return xo < yo + yb && yo < xo + xb;
-}
+ni::marlin::Operand operand(const ni_cuda_buffer* b, size_t offset) { return {b->ptr, b->bytes, b->device, offset}; }
 
 }  // namespace
 
@@ -191,7 +193,32 @@ NI_API ni_status ni_cuda_malloc(int32_t device, size_t bytes, ni_cuda_buffer** o
         cudaFree(ptr);
         return cuda_failed(__func__, "cudaMemset", err);
     }
-    *out_buffer = new ni_cuda_buffer{ptr, bytes, device};
+    *out_buffer = new ni_cuda_buffer{ptr, bytes, device, true};
+    return NI_OK;
+    NI_CUDA_GUARD_END
+}
+
+NI_API ni_status ni_cuda_buffer_wrap(int32_t device, void* device_pointer, size_t bytes, ni_cuda_buffer** out_buffer) {
+    NI_CUDA_GUARD_BEGIN
+    NI_CUDA_CHECK_NOT_NULL(out_buffer);
+    *out_buffer = nullptr;
+    if (ni_status st = ni::marlin::check_wrap(__func__, device, device_pointer, bytes); st != NI_OK) return st;
+    if (ni_status st = check_device(__func__, device); st != NI_OK) return st;
+    // The pointer must be device memory of that device. CUDA cannot tell how large the allocation is, so
+    // `bytes` is the caller's word; every later access is checked against it.
+    cudaPointerAttributes attributes;
+    std::memset(&attributes, 0, sizeof attributes);
+    const cudaError_t err = cudaPointerGetAttributes(&attributes, device_pointer);
+    if (err != cudaSuccess) {
+        cudaGetLastError();
+        return fail(NI_ERR_INVALID_ARGUMENT, "%s: CUDA does not know %p: %s (%s)", __func__, device_pointer, cudaGetErrorName(err),
+                    cudaGetErrorString(err));
+    }
+    if (attributes.type != cudaMemoryTypeDevice && attributes.type != cudaMemoryTypeManaged)
+        return fail(NI_ERR_INVALID_ARGUMENT, "%s: %p is not device memory (CUDA memory type %d)", __func__, device_pointer, (int)attributes.type);
+    if (attributes.device != device)
+        return fail(NI_ERR_INVALID_ARGUMENT, "%s: %p belongs to device %d, not %d", __func__, device_pointer, attributes.device, device);
+    *out_buffer = new ni_cuda_buffer{device_pointer, bytes, device, false};
     return NI_OK;
     NI_CUDA_GUARD_END
 }
@@ -199,6 +226,10 @@ NI_API ni_status ni_cuda_malloc(int32_t device, size_t bytes, ni_cuda_buffer** o
 NI_API ni_status ni_cuda_free(ni_cuda_buffer* buffer) {
     NI_CUDA_GUARD_BEGIN
     if (buffer == nullptr) return NI_OK;
+    if (!buffer->owned) {  // wrapped: the memory is the caller's
+        delete buffer;
+        return NI_OK;
+    }
     DeviceScope scope;
     const cudaError_t enter = scope.enter(buffer->device);
     const cudaError_t err = enter == cudaSuccess ? cudaFree(buffer->ptr) : enter;
@@ -273,7 +304,31 @@ NI_API ni_status ni_cuda_stream_create(int32_t device, ni_cuda_stream** out_stre
     cudaStream_t s = nullptr;
     const cudaError_t err = cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking);
     if (err != cudaSuccess) return cuda_failed(__func__, "cudaStreamCreateWithFlags", err);
-    *out_stream = new ni_cuda_stream{s, device};
+    *out_stream = new ni_cuda_stream{s, device, true};
+    return NI_OK;
+    NI_CUDA_GUARD_END
+}
+
+NI_API ni_status ni_cuda_stream_wrap(int32_t device, void* cuda_stream, ni_cuda_stream** out_stream) {
+    NI_CUDA_GUARD_BEGIN
+    NI_CUDA_CHECK_NOT_NULL(out_stream);
+    *out_stream = nullptr;
+    if (cuda_stream == nullptr)
+        return fail(NI_ERR_INVALID_ARGUMENT, "%s: cuda_stream is null (the legacy default stream needs no wrapping: pass a NULL ni_cuda_stream)",
+                    __func__);
+    if (device < 0) return fail(NI_ERR_INVALID_ARGUMENT, "%s: device %d is negative", __func__, device);
+    if (ni_status st = check_device(__func__, device); st != NI_OK) return st;
+    // A stream of a context that is not current on this thread (another library's, not bound) fails here,
+    // rather than at the first launch on it.
+    const cudaError_t err = cudaStreamQuery(static_cast<cudaStream_t>(cuda_stream));
+    if (err != cudaSuccess && err != cudaErrorNotReady) {
+        cudaGetLastError();
+        return fail(NI_ERR_INVALID_ARGUMENT,
+                    "%s: the stream cannot be used from this thread: %s (%s); is the CUDA context that created it current (ILGPU: "
+                    "Accelerator.BindScoped)?",
+                    __func__, cudaGetErrorName(err), cudaGetErrorString(err));
+    }
+    *out_stream = new ni_cuda_stream{static_cast<cudaStream_t>(cuda_stream), device, false};
     return NI_OK;
     NI_CUDA_GUARD_END
 }
@@ -281,6 +336,10 @@ NI_API ni_status ni_cuda_stream_create(int32_t device, ni_cuda_stream** out_stre
 NI_API ni_status ni_cuda_stream_destroy(ni_cuda_stream* stream) {
     NI_CUDA_GUARD_BEGIN
     if (stream == nullptr) return NI_OK;
+    if (!stream->owned) {  // wrapped: the stream is the caller's, and so is waiting for it
+        delete stream;
+        return NI_OK;
+    }
     DeviceScope scope;
     cudaError_t err = scope.enter(stream->device);
     if (err == cudaSuccess) err = cudaStreamSynchronize(stream->stream);
@@ -325,49 +384,16 @@ NI_API ni_status ni_cuda_marlin_gemm(ni_cuda_stream* stream,
     NI_CUDA_CHECK_NOT_NULL(b);
     NI_CUDA_CHECK_NOT_NULL(scales);
     NI_CUDA_CHECK_NOT_NULL(workspace);
-    NI_CUDA_CHECK_POSITIVE(m);
-    if (ni_status st = ni::marlin::check_shape(__func__, n, k, group_size); st != NI_OK) return st;
-    if (m > (int64_t)1 << 30) return fail(NI_ERR_SHAPE, "%s: M = %lld is too large (≤ 2^30)", __func__, (long long)m);
-
-    // Strides, offsets, alignment.
-    if (a_row_stride < (size_t)k * 2 || a_row_stride % 16 != 0 || a_offset % 16 != 0)
-        return fail(NI_ERR_INVALID_ARGUMENT, "%s: a_row_stride (%zu) must be ≥ 2K = %lld and a multiple of 16, a_offset (%zu) a multiple of 16",
-                    __func__, a_row_stride, (long long)(2 * k), a_offset);
-    if (c_row_stride < (size_t)n * 2 || c_row_stride % 4 != 0 || c_offset % 4 != 0)
-        return fail(NI_ERR_INVALID_ARGUMENT, "%s: c_row_stride (%zu) must be ≥ 2N = %lld and a multiple of 4, c_offset (%zu) a multiple of 4",
-                    __func__, c_row_stride, (long long)(2 * n), c_offset);
-    if (b_offset % 16 != 0 || scales_offset % 16 != 0)
-        return fail(NI_ERR_INVALID_ARGUMENT, "%s: b_offset (%zu) and scales_offset (%zu) must be multiples of 16", __func__, b_offset, scales_offset);
-
-    // Every access inside its buffer.
-    const size_t a_bytes = (size_t)(m - 1) * a_row_stride + (size_t)k * 2;
-    const size_t c_bytes = (size_t)(m - 1) * c_row_stride + (size_t)n * 2;
-    const size_t b_bytes = (size_t)(k * n / 2);
-    const size_t s_bytes = (size_t)(k / group_size * n * 2);
-    const size_t w_bytes = (size_t)ni::marlin::workspace_bytes(n);
-    if (!in_bounds(a, a_offset, a_bytes))
-        return fail(NI_ERR_INVALID_ARGUMENT, "%s: A [%lld][%lld] at offset %zu needs %zu bytes, the buffer has %zu", __func__, (long long)m,
-                    (long long)k, a_offset, a_bytes, a->bytes);
-    if (!in_bounds(c, c_offset, c_bytes))
-        return fail(NI_ERR_INVALID_ARGUMENT, "%s: C [%lld][%lld] at offset %zu needs %zu bytes, the buffer has %zu", __func__, (long long)m,
-                    (long long)n, c_offset, c_bytes, c->bytes);
-    if (!in_bounds(b, b_offset, b_bytes))
-        return fail(NI_ERR_INVALID_ARGUMENT, "%s: packed B at offset %zu needs %zu bytes, the buffer has %zu", __func__, b_offset, b_bytes, b->bytes);
-    if (!in_bounds(scales, scales_offset, s_bytes))
-        return fail(NI_ERR_INVALID_ARGUMENT, "%s: packed scales at offset %zu need %zu bytes, the buffer has %zu", __func__, scales_offset, s_bytes,
-                    scales->bytes);
-    if (workspace->bytes < w_bytes)
-        return fail(NI_ERR_INVALID_ARGUMENT, "%s: the workspace has %zu bytes, N = %lld needs %zu (ni_cuda_marlin_workspace_size)", __func__,
-                    workspace->bytes, (long long)n, w_bytes);
-    if (overlaps(c, c_offset, c_bytes, a, a_offset, a_bytes) || overlaps(c, c_offset, c_bytes, b, b_offset, b_bytes) ||
-        overlaps(c, c_offset, c_bytes, scales, scales_offset, s_bytes) || overlaps(c, c_offset, c_bytes, workspace, 0, w_bytes))
-        return fail(NI_ERR_INVALID_ARGUMENT, "%s: C overlaps an input or the workspace", __func__);
+    ni::marlin::GemmAddresses addresses;
+    if (ni_status st = ni::marlin::check_gemm(__func__, operand(c, c_offset), c_row_stride, operand(a, a_offset), a_row_stride, operand(b, b_offset),
+                                              operand(scales, scales_offset), operand(workspace, 0), m, n, k, group_size, &addresses);
+        st != NI_OK)
+        return st;
 
     // One device for everything, and one that can run the kernel.
     const int32_t device = c->device;
-    if (a->device != device || b->device != device || scales->device != device || workspace->device != device ||
-        (stream && stream->device != device))
-        return fail(NI_ERR_INVALID_ARGUMENT, "%s: the buffers and the stream must be on one device", __func__);
+    if (stream && stream->device != device)
+        return fail(NI_ERR_INVALID_ARGUMENT, "%s: the stream is on device %d, the buffers on device %d", __func__, stream->device, device);
     if (ni_status st = check_device(__func__, device); st != NI_OK) return st;
     const int major = attribute(cudaDevAttrComputeCapabilityMajor, device);
     if (major < 8)
@@ -377,13 +403,13 @@ NI_API ni_status ni_cuda_marlin_gemm(ni_cuda_stream* stream,
     DeviceScope scope;
     NI_ENTER_DEVICE(scope, device);
     ni::marlin::GemmArgs args;
-    args.a = static_cast<const char*>(a->ptr) + a_offset;
+    args.a = addresses.a;
     args.a_row_stride = a_row_stride;
-    args.b = static_cast<const char*>(b->ptr) + b_offset;
-    args.scales = static_cast<const char*>(scales->ptr) + scales_offset;
-    args.c = static_cast<char*>(c->ptr) + c_offset;
+    args.b = addresses.b;
+    args.scales = addresses.scales;
+    args.c = addresses.c;
     args.c_row_stride = c_row_stride;
-    args.workspace = workspace->ptr;
+    args.workspace = addresses.workspace;
     args.m = m;
     args.n = n;
     args.k = k;

@@ -1,0 +1,71 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace NativeInfer.Gpu.Kernels;
+
+/// <summary>
+/// Absorbed multi-head latent attention over the latent cache, as KDeepseekV2Attention's decode path computes
+/// it:
+///   q_lat[h] = W_UK[h]ᵀ q_nope[h];  s[h, τ] = scale · ([q_lat[h] | q_pe[h]] · [c[τ] | k_pe[τ]]);
+///   p = causal softmax_τ(s) (exact exp);  o_lat[h] = Σ_τ p[h, τ] c[τ];  o[h] = W_UV[h] o_lat[h].
+/// q must already be rotated and the cache must already hold this pass's rows (positions up to
+/// start + tokens − 1). kv_b is f16 on the device in GGUF's attn_kv_b orientation ([H][d_n + d_v][r]; a file
+/// with split attn_k_b / attn_v_b is rearranged into it at load). Scratch (q_cat, scores, o_lat) is the
+/// caller's, sized by <see cref="ScratchFloats"/>.
+/// </summary>
+public sealed class MlaAttention
+{
+    private readonly KernelShape _shape;
+    private readonly CausalSoftmaxKernel _softmax;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, MlaShape> _absorb;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, MlaShape, int, int> _scores;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, MlaShape, int, int> _value;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, MlaShape> _output;
+
+    public MlaAttention(Accelerator accelerator, KernelShape shape, CausalSoftmaxKernel softmax)
+    {
+        _shape = shape;
+        _softmax = softmax;
+        _absorb = accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, MlaShape>(MlaAttentionKernels.AbsorbQuery);
+        _scores = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, MlaShape, int, int>(MlaAttentionKernels.Scores);
+        _value = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, MlaShape, int, int>(MlaAttentionKernels.LatentValue);
+        _output = accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, MlaShape>(MlaAttentionKernels.Output);
+    }
+
+    /// <summary>Scratch floats for <paramref name="tokens"/> tokens attending to <paramref name="total"/> positions.</summary>
+    public static long ScratchFloats(MlaShape s, int tokens, int total) =>
+        (long)tokens * s.Heads * (s.Rank + s.Rope + total + s.Rank);
+
+    /// <summary>
+    /// o [tokens][H][d_v] from q [tokens][H][d_n + d_r], kv_b, and cache rows [0, start + tokens).
+    /// </summary>
+    public void Launch(AcceleratorStream stream, MlaShape s, ArrayView<float> q, ArrayView<ushort> kvB, ArrayView<float> cache,
+                       int tokens, int startPosition, float scale, ArrayView<float> scratch, ArrayView<float> output)
+    {
+        ViewChecks.Positive(s.Heads, "Heads");
+        ViewChecks.Positive(s.Nope, "Nope");
+        ViewChecks.Positive(s.Rope, "Rope");
+        ViewChecks.Positive(s.Value, "Value");
+        ViewChecks.Positive(s.Rank, "Rank");
+        ViewChecks.AtLeast(s.CacheStride, s.Rank + s.Rope, "CacheStride");
+        ViewChecks.Positive(tokens, nameof(tokens));
+        ViewChecks.AtLeast(startPosition, 0, nameof(startPosition));
+        int total = startPosition + tokens;
+        long rows = (long)tokens * s.Heads;
+        ViewChecks.Require(q, rows * (s.Nope + s.Rope), nameof(q), $"[{tokens}][{s.Heads}][{s.Nope + s.Rope}]");
+        ViewChecks.Require(kvB, (long)s.Heads * (s.Nope + s.Value) * s.Rank, nameof(kvB), $"[{s.Heads}][{s.Nope + s.Value}][{s.Rank}]");
+        ViewChecks.Require(cache, ViewChecks.Span(total, s.CacheStride, s.Rank + s.Rope), nameof(cache),
+            $"{total} rows of {s.Rank + s.Rope}, {s.CacheStride} apart");
+        ViewChecks.Require(scratch, ScratchFloats(s, tokens, total), nameof(scratch), $"ScratchFloats({tokens} tokens, {total} positions)");
+        ViewChecks.Require(output, rows * s.Value, nameof(output), $"[{tokens}][{s.Heads}][{s.Value}]");
+
+        ArrayView<float> qcat = scratch.SubView(0, rows * (s.Rank + s.Rope));
+        ArrayView<float> scores = scratch.SubView(qcat.Length, rows * total);
+        ArrayView<float> latent = scratch.SubView(qcat.Length + scores.Length, rows * s.Rank);
+        _absorb(stream, _shape.Groups(rows), q, kvB, qcat, s);
+        _scores(stream, _shape.Groups(rows * total), qcat, cache, scores, s, total, startPosition);
+        _softmax.Launch(stream, scores, tokens, s.Heads, total, total, startPosition, scale);
+        _value(stream, _shape.Groups(rows), scores, cache, latent, s, total, startPosition);
+        _output(stream, _shape.Groups(rows * s.Value), latent, kvB, output, s);
+    }
+}
