@@ -7,14 +7,7 @@
 
 namespace {
 
-#define EXPECT_ERR(call, status, needle)                                                          \
-    do {                                                                                          \
-        ni_status st_ = (call);                                                                   \
-        NT_CHECK(st_ == (status), "%s returned %s, expected %s (%s)", #call, ni_status_name(st_),  \
-                 ni_status_name(status), ni_last_error());                                        \
-        NT_CHECK(std::strstr(ni_last_error(), (needle)) != nullptr, "%s: message '%s' lacks '%s'", \
-                 #call, ni_last_error(), (needle));                                               \
-    } while (0)
+#define EXPECT_ERR NT_EXPECT_ERR
 
 void check_basics() {
     NT_CHECK(ni_abi_version() == NI_ABI_VERSION, "abi version %u", ni_abi_version());

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,16 @@ inline void report_failure(const char* file, int line, const char* fmt, ...) {
         if (st_ != NI_OK)                                                            \
             nt::report_failure(__FILE__, __LINE__, "%s returned %s: %s", #call,      \
                                ni_status_name(st_), ni_last_error());                \
+    } while (0)
+
+// `call` must fail with `status` and a message containing `needle` (naming the argument).
+#define NT_EXPECT_ERR(call, status, needle)                                                       \
+    do {                                                                                          \
+        ni_status st_ = (call);                                                                   \
+        NT_CHECK(st_ == (status), "%s returned %s, expected %s (%s)", #call, ni_status_name(st_),  \
+                 ni_status_name(status), ni_last_error());                                        \
+        NT_CHECK(std::strstr(ni_last_error(), (needle)) != nullptr, "%s: message '%s' lacks '%s'", \
+                 #call, ni_last_error(), (needle));                                               \
     } while (0)
 
 // Prints the summary and returns the process exit code.

@@ -67,7 +67,11 @@ NI_API ni_status ni_row_size(int32_t type, int64_t n_cols, size_t* out_bytes) {
     if (n_cols % t->block_size != 0)
         return ni::fail(NI_ERR_SHAPE, "ni_row_size: %lld columns is not a multiple of the %s block size %d",
                         (long long)n_cols, t->name, t->block_size);
-    *out_bytes = ni::row_bytes(*t, n_cols);
+    const ni::checked bytes = ni::row_bytes_checked(*t, n_cols);
+    if (!bytes.ok())
+        return ni::fail(NI_ERR_INVALID_ARGUMENT, "ni_row_size: n_cols = %lld: a row of that many %s values exceeds 2^63 bytes",
+                        (long long)n_cols, t->name);
+    *out_bytes = bytes.value();
     return NI_OK;
     NI_GUARD_END
 }

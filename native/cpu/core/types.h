@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "checked.h"
+
 namespace ni {
 
 struct type_traits {
@@ -17,9 +19,14 @@ struct type_traits {
 // nullptr for ids outside the implemented set.
 const type_traits* traits_of(int32_t type);
 
-// Bytes of a row of n values; the caller has checked n % block_size == 0.
+// Bytes of a row of n values; the caller has checked n % block_size == 0 and row_bytes_checked.
 inline size_t row_bytes(const type_traits& t, int64_t n) {
     return (size_t)(n / t.block_size) * t.block_bytes;
+}
+
+// Bytes of a row of n ≥ 0 values (n % block_size == 0), out of range when they exceed 2^63 − 1.
+inline checked row_bytes_checked(const type_traits& t, int64_t n) {
+    return checked(n / t.block_size) * checked(t.block_bytes);
 }
 
 }  // namespace ni
