@@ -1,6 +1,7 @@
 #include "types.h"
 
 #include <cstring>
+#include <numeric>
 
 #include "blocks.h"
 #include "error.h"
@@ -13,6 +14,9 @@ struct traits_table {
     traits_table() {
         auto set = [&](int id, bool weight, int bs, size_t bytes, int act, const char* name) {
             t[id] = type_traits{true, weight, bs, bytes, act, name};
+            // Never less than the block's natural alignment (which divides its size and is at most
+            // 4 for every ggml block); the natural one is set below where it is smaller.
+            t[id].alignment = std::gcd(bytes, (size_t)4);
         };
         set(NI_TYPE_F32, true, 1, 4, NI_TYPE_F32, "f32");
         set(NI_TYPE_F16, true, 1, 2, NI_TYPE_F16, "f16");
@@ -22,6 +26,7 @@ struct traits_table {
         set(NI_TYPE_Q4_K, true, QK_K, sizeof(block_q4_K), NI_TYPE_Q8_K, "q4_K");
         set(NI_TYPE_Q6_K, true, QK_K, sizeof(block_q6_K), NI_TYPE_Q8_K, "q6_K");
         set(NI_TYPE_Q8_K, false, QK_K, sizeof(block_q8_K), NI_TYPE_Q8_K, "q8_K");
+        t[NI_TYPE_Q4_K].alignment = alignof(block_q4_K);  // 144-byte blocks whose widest field is an fp16
     }
 };
 

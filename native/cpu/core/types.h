@@ -14,6 +14,9 @@ struct type_traits {
     size_t block_bytes = 0;     // bytes per block
     int activation_type = -1;   // what X is quantized to when this is the weight type
     const char* name = "";
+    // Bytes every row (and so every pointer to one, and every stride) must be a multiple of: the
+    // natural alignment of the block, its widest field (fp16 scales: 2; f32 values or scales: 4).
+    size_t alignment = 1;
 };
 
 // nullptr for ids outside the implemented set.

@@ -52,7 +52,10 @@ ni_status matmul(ni_pool* pool, int32_t w_type, const void* w, size_t w_stride, 
     if ((st = check_cols(fn, "k", *wt, k, &w_row)) != NI_OK) return st;
     if ((st = check_f32_cols(fn, "k", k, &x_row)) != NI_OK) return st;
     if ((st = check_f32_cols(fn, "m", m, &y_row)) != NI_OK) return st;
-    if ((st = check_stride(fn, "w_row_stride", w_stride, w_row, 1)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "w", w, wt->alignment)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "x", x, 4)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "y", y, 4)) != NI_OK) return st;
+    if ((st = check_stride(fn, "w_row_stride", w_stride, w_row, wt->alignment)) != NI_OK) return st;
     if ((st = check_stride(fn, "x_row_stride", x_stride, x_row, 4)) != NI_OK) return st;
     if ((st = check_stride(fn, "y_row_stride", y_stride, y_row, 4)) != NI_OK) return st;
     size_t w_span = 0, x_span = 0, y_span = 0;

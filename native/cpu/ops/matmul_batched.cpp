@@ -79,10 +79,13 @@ ni_status batched(ni_pool* pool, int32_t mode, int32_t w_type, const void* w, si
     if ((st = check_f32_cols(fn, "m", m, &m_f32)) != NI_OK) return st;
     const int64_t y_cols = rows_mode ? k : m;
     const size_t x_row = rows_mode ? m_f32 : k_f32, y_row = rows_mode ? k_f32 : m_f32;
-    if ((st = check_stride(fn, "w_row_stride", w_stride, w_row, 1)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "w", w, wt->alignment)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "x", x, 4)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "y", y, 4)) != NI_OK) return st;
+    if ((st = check_stride(fn, "w_row_stride", w_stride, w_row, wt->alignment)) != NI_OK) return st;
     if ((st = check_stride(fn, "x_row_stride", x_stride, x_row, 4)) != NI_OK) return st;
     if ((st = check_stride(fn, "y_row_stride", y_stride, y_row, 4)) != NI_OK) return st;
-    if ((st = check_stride(fn, "w_batch_stride", w_batch, 0, 1)) != NI_OK) return st;
+    if ((st = check_stride(fn, "w_batch_stride", w_batch, 0, wt->alignment)) != NI_OK) return st;
     if ((st = check_stride(fn, "x_batch_stride", x_batch, 0, 4)) != NI_OK) return st;
     if ((st = check_stride(fn, "y_batch_stride", y_batch, 0, 4)) != NI_OK) return st;
     size_t w_span = 0, x_span = 0, y_span = 0;

@@ -266,6 +266,13 @@ ni_status moe_experts(ni_pool* pool, const ni_moe_weights* W, const float* x, si
     if ((st = check_cols(fn, "weights->ffn (columns of down)", *dt, W->ffn, &down_row)) != NI_OK) return st;
     if ((st = check_f32_cols(fn, "weights->hidden", W->hidden, &x_row)) != NI_OK) return st;
     if ((st = check_f32_cols(fn, "weights->ffn", W->ffn, &h_row)) != NI_OK) return st;  // the f32 intermediate h
+    if ((st = check_aligned(fn, "weights->gate", W->gate, gt->alignment)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "weights->up", W->up, ut->alignment)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "weights->down", W->down, dt->alignment)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "x", x, 4)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "expert_ids", ids, 4)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "expert_weights", weights, 4)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "out", out, 4)) != NI_OK) return st;
     if ((st = check_stride(fn, "x_row_stride", x_stride, x_row, 4)) != NI_OK) return st;
     if ((st = check_stride(fn, "out_row_stride", out_stride, x_row, 4)) != NI_OK) return st;
     // Experts are stacked: expert e's rows start e · rows · row bytes into each tensor.

@@ -48,7 +48,9 @@ ni_status convert(const char* fn, ni_pool* pool, int32_t type, bool quantize, vo
     if ((st = check_f32_cols(fn, "n_cols", n_cols, &f_bytes)) != NI_OK) return st;
     // The f32 side is read/written as floats, the typed side as blocks of the type.
     const size_t src_row = quantize ? f_bytes : q_bytes, dst_row = quantize ? q_bytes : f_bytes;
-    const size_t src_align = quantize ? sizeof(float) : 1, dst_align = quantize ? 1 : sizeof(float);
+    const size_t src_align = quantize ? sizeof(float) : t->alignment, dst_align = quantize ? t->alignment : sizeof(float);
+    if ((st = check_aligned(fn, "src", src, src_align)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "dst", dst, dst_align)) != NI_OK) return st;
     if ((st = check_stride(fn, "src_row_stride", src_stride, src_row, src_align)) != NI_OK) return st;
     if ((st = check_stride(fn, "dst_row_stride", dst_stride, dst_row, dst_align)) != NI_OK) return st;
     size_t src_span = 0, dst_span = 0;

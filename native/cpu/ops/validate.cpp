@@ -47,6 +47,13 @@ ni_status check_stride(const char* fn, const char* what, size_t stride, size_t r
     return NI_OK;
 }
 
+ni_status check_aligned(const char* fn, const char* what, const void* p, size_t align) {
+    if ((uintptr_t)p % align != 0)
+        return fail(NI_ERR_INVALID_ARGUMENT, "%s: %s = %p is not %zu-byte aligned (the alignment of its element type)", fn, what,
+                    p, align);
+    return NI_OK;
+}
+
 ni_status check_span(const char* fn, const char* what, const void* p, checked span, size_t* bytes) {
     if (!span.ok() || !fits_address_space(p, span.value()))
         return fail(NI_ERR_INVALID_ARGUMENT,

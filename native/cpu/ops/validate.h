@@ -29,6 +29,9 @@ ni_status check_f32_cols(const char* fn, const char* what, int64_t k, size_t* ro
 // A strided 2-D buffer: stride >= row_bytes and a multiple of `align`.
 ni_status check_stride(const char* fn, const char* what, size_t stride, size_t row_bytes, size_t align);
 
+// A pointer the kernels read as `align`-byte elements (the type's natural alignment).
+ni_status check_aligned(const char* fn, const char* what, const void* p, size_t align);
+
 // A buffer starting at p that spans `span` bytes: the span must be in range (it is poisoned when its
 // arithmetic overflowed) and p + span must not wrap the address space. *bytes receives the span.
 ni_status check_span(const char* fn, const char* what, const void* p, checked span, size_t* bytes);
