@@ -59,6 +59,13 @@ inline int finish(const char* name) {
     return failures() == 0 ? 0 : 1;
 }
 
+// NI_TEST_SMALL=1 (the sanitizer run in CI sets it): tests whose float64 references dominate their
+// run time use fewer tokens; every code path still runs.
+inline bool small_shapes() {
+    const char* v = std::getenv("NI_TEST_SMALL");
+    return v && *v && std::strcmp(v, "0") != 0;
+}
+
 // ctest treats exit code 77 as "skipped" (SKIP_RETURN_CODE).
 constexpr int kSkip = 77;
 
