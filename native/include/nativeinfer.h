@@ -14,9 +14,9 @@
  *   - No C++ exception, abort or exit ever leaves the library. Bad arguments return an error.
  *   - Counts are int64_t, byte strides are size_t (ggml's ne / nb). Read-only inputs are const.
  *     Every pointer documents its shape in [rows][cols] order, row-major.
- *   - Sizes are checked, never wrapped: every extent derived from the arguments (bytes of a row,
- *     rows × stride, batches × batch stride, tokens × top_k, stacked experts) must be below 2^63
- *     bytes and must not run past the end of the address space; otherwise the call returns
+ *   - Sizes are checked, never wrapped: every stride, and every extent derived from the arguments
+ *     (bytes of a row, rows × stride, batches × batch stride, tokens × top_k, stacked experts), must
+ *     be below 2^63 bytes and must not run past the end of the address space; otherwise the call returns
  *     NI_ERR_INVALID_ARGUMENT naming the argument. Scratch the library sizes from the arguments is
  *     computed the same way and fails with NI_ERR_OUT_OF_MEMORY.
  *   - Typed data keeps its natural alignment: every pointer, row stride and batch stride of f32
