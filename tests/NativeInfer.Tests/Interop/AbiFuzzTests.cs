@@ -373,7 +373,7 @@ public unsafe class AbiFuzzTests
             if (!Wild()) return (nuint)region[output ? 3 : _r.Next(3)] + (nuint)(align * _r.Next(16));
             int k = _r.Next(100);
             if (k < 20) return 0;
-            if (k < 35) return (nuint)(ulong.MaxValue - 4095) & ~(nuint)63;
+            if (k < 35) return unchecked((nuint)(ulong.MaxValue - 4095)) & ~(nuint)63;
             nuint baseAt = (nuint)region[_r.Next(4)];
             return k < 70 ? baseAt + (nuint)(align * _r.Next(64) + 1 + _r.Next(3)) : baseAt + (nuint)(align * _r.Next(RegionBytes / align));
         }
