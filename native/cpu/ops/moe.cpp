@@ -53,8 +53,9 @@ struct moe_job {
     char* xg;  size_t xg_stride;   // [entries] x quantized for gate
     char* xu;  size_t xu_stride;   // [entries] x quantized for up (== xg when formats agree)
     float* h;                      // [entries][ffn] gate output, then silu(g)·u
-    float* up_tmp;                 // per thread: [kMaxTokensPerPass][ffn_chunk]
+    float* up_tmp;                 // per thread: [up_tokens][ffn_chunk]
     size_t up_tmp_floats;
+    int64_t up_tokens;             // rows of an up buffer: min(n_tokens, kMaxTokensPerPass)
     char* hq;  size_t hq_stride;   // [entries] h quantized for down
     float* y;                      // [entries][hidden] down outputs
 
@@ -97,9 +98,15 @@ void phase_gate_up(void* vctx, int thread_index, int) {
         float* g = job->h + first * W.ffn + r0;
         compute_rows(*job->gate_k, W.hidden, gate_w, job->gate_row, rows, job->xg + first * job->xg_stride,
                      job->xg_stride, cnt, g, W.ffn);
-        compute_rows(*job->up_k, W.hidden, up_w, job->up_row, rows, job->xu + first * job->xu_stride,
-                     job->xu_stride, cnt, up, rows);
-        for (int64_t c = 0; c < cnt; ++c) job->silu_mul(g + c * W.ffn, up + c * rows, rows);
+        // An expert's group can hold more entries than the call has tokens (a token may pick one
+        // expert in several slots), and the per-thread up buffer holds up_tokens rows: slices of that
+        // many. The kernels give every (row, token) the same result in any batch, so slicing is exact.
+        for (int64_t c0 = 0; c0 < cnt; c0 += job->up_tokens) {
+            const int64_t n = std::min(job->up_tokens, cnt - c0);
+            compute_rows(*job->up_k, W.hidden, up_w, job->up_row, rows, job->xu + (first + c0) * job->xu_stride,
+                         job->xu_stride, n, up, rows);
+            for (int64_t c = 0; c < n; ++c) job->silu_mul(g + (c0 + c) * W.ffn, up + c * rows, rows);
+        }
     }
 }
 
@@ -164,7 +171,8 @@ ni_status run_pass(thread_pool& tp, moe_job& job, int64_t n_experts, silu_mul_fn
     job.xg_stride = align64(job.gate_k->act_bytes(W.hidden));
     job.xu_stride = shared_x ? job.xg_stride : align64(job.up_k->act_bytes(W.hidden));
     job.hq_stride = align64(job.down_k->act_bytes(W.ffn));
-    job.up_tmp_floats = (size_t)std::min<int64_t>(T, kMaxTokensPerPass) * (size_t)job.ffn_chunk;
+    job.up_tokens = std::min<int64_t>(T, kMaxTokensPerPass);
+    job.up_tmp_floats = (size_t)job.up_tokens * (size_t)job.ffn_chunk;
 
     scratch_plan plan;
     const checked n_entries = entries, n_exp = n_experts;
