@@ -14,6 +14,16 @@
  *   - No C++ exception, abort or exit ever leaves the library. Bad arguments return an error.
  *   - Counts are int64_t, byte strides are size_t (ggml's ne / nb). Read-only inputs are const.
  *     Every pointer documents its shape in [rows][cols] order, row-major.
+ *   - Sizes are checked, never wrapped: every stride, and every extent derived from the arguments
+ *     (bytes of a row, rows × stride, batches × batch stride, tokens × top_k, stacked experts), must
+ *     be below 2^63 bytes and must not run past the end of the address space; otherwise the call returns
+ *     NI_ERR_INVALID_ARGUMENT naming the argument. Scratch the library sizes from the arguments is
+ *     computed the same way and fails with NI_ERR_OUT_OF_MEMORY.
+ *   - Typed data keeps its natural alignment: every pointer, row stride and batch stride of f32
+ *     values (and of Q8_K blocks) is a multiple of 4 bytes; of F16, BF16, Q4_0, Q8_0, Q4_K and Q6_K
+ *     data (fp16 values or scales) a multiple of 2; int32 expert ids and f32 expert weights 4.
+ *     GGUF tensor data is 32-byte aligned by default, so views of a mapped file satisfy this. A
+ *     misaligned pointer or stride is NI_ERR_INVALID_ARGUMENT naming it.
  *   - The caller owns every buffer it passes in. Opaque handles come in _create/_destroy pairs.
  *   - Enums carry explicit values and only grow at the end. Types use ggml's numbering so tensor
  *     views of a GGUF file can be passed as-is.
@@ -250,7 +260,7 @@ typedef struct ni_moe_weights {
  *   x:            [n_tokens][hidden] f32, x_row_stride bytes apart
  *   expert_ids:   [n_tokens][top_k] int32 in [0, n_experts) (validated before any work)
  *   expert_weights: [n_tokens][top_k] f32
- *   out:          [n_tokens][hidden] f32, out_row_stride bytes apart; must not overlap x
+ *   out:          [n_tokens][hidden] f32, out_row_stride bytes apart; must not overlap any input
  * For n_tokens > 1 tokens are grouped by expert so each expert's weights are read once per call.
  * Results do not depend on the thread count (every sum runs in a fixed order). */
 NI_API ni_status ni_moe_experts(ni_pool* pool, const ni_moe_weights* weights,

@@ -7,14 +7,7 @@
 
 namespace {
 
-#define EXPECT_ERR(call, status, needle)                                                          \
-    do {                                                                                          \
-        ni_status st_ = (call);                                                                   \
-        NT_CHECK(st_ == (status), "%s returned %s, expected %s (%s)", #call, ni_status_name(st_),  \
-                 ni_status_name(status), ni_last_error());                                        \
-        NT_CHECK(std::strstr(ni_last_error(), (needle)) != nullptr, "%s: message '%s' lacks '%s'", \
-                 #call, ni_last_error(), (needle));                                               \
-    } while (0)
+#define EXPECT_ERR NT_EXPECT_ERR
 
 void check_basics() {
     NT_CHECK(ni_abi_version() == NI_ABI_VERSION, "abi version %u", ni_abi_version());
@@ -115,6 +108,51 @@ void check_moe_errors(ni_pool* pool) {
     EXPECT_ERR(ni_moe_experts(pool, &bad_w, x.data(), H * 4, ids.data(), wts.data(), T, K, out.data(), H * 4, 0), NI_ERR_INVALID_ARGUMENT, "n_experts");
 }
 
+// Typed data must keep its natural alignment (nativeinfer.h): f32 values and Q8_K blocks 4 bytes,
+// fp16-scaled blocks and f16/bf16 values 2. A misaligned pointer or stride is an error naming it.
+int natural_alignment(int type) { return type == NI_TYPE_F32 || type == NI_TYPE_Q8_K ? 4 : 2; }
+
+void check_alignment_errors(ni_pool* pool) {
+    alignas(64) static uint8_t q[16384];
+    alignas(64) static float f[2048];
+    alignas(64) static float y[2048];
+    const uint8_t* odd = q + 1;
+    for (int type : {NI_TYPE_F32, NI_TYPE_F16, NI_TYPE_BF16, NI_TYPE_Q4_0, NI_TYPE_Q8_0, NI_TYPE_Q4_K, NI_TYPE_Q6_K, NI_TYPE_Q8_K}) {
+        const int64_t k = 256;
+        const size_t row = nt::row_size(type, k);
+        const int a = natural_alignment(type);
+        EXPECT_ERR(ni_quantize_rows(pool, type, q + 1, row + 1, f, k * 4, 1, k), NI_ERR_INVALID_ARGUMENT, "dst = ");
+        EXPECT_ERR(ni_quantize_rows(pool, type, q, row + 1, f, k * 4, 2, k), NI_ERR_INVALID_ARGUMENT, "dst_row_stride");
+        EXPECT_ERR(ni_dequantize_rows(pool, type, f, k * 4, odd, row, 1, k), NI_ERR_INVALID_ARGUMENT, "src = ");
+        EXPECT_ERR(ni_dequantize_rows(pool, type, f, k * 4, q, row + (size_t)a / 2, 2, k), NI_ERR_INVALID_ARGUMENT, "src_row_stride");
+        // The natural alignment itself is enough.
+        NT_CHECK_OK(ni_quantize_rows(pool, type, q + a, row + (size_t)a, f, k * 4, 2, k));
+        NT_CHECK_OK(ni_dequantize_rows(pool, type, f, k * 4, q + a, row + (size_t)a, 2, k));
+        if (type == NI_TYPE_Q8_K) continue;  // an activation format, not a weight type
+        EXPECT_ERR(ni_matmul(pool, type, q + a / 2, row, f, k * 4, y, 16, 1, 4, k), NI_ERR_INVALID_ARGUMENT, "w = ");
+        EXPECT_ERR(ni_matmul(pool, type, q, row + (size_t)a / 2, f, k * 4, y, 16, 1, 4, k), NI_ERR_INVALID_ARGUMENT, "w_row_stride");
+        NT_CHECK_OK(ni_matmul(pool, type, q + a, row + (size_t)a, f, k * 4, y, 16, 1, 4, k));
+        EXPECT_ERR(ni_matmul(pool, type, q, row, reinterpret_cast<const float*>(reinterpret_cast<const char*>(f) + 2), k * 4, y, 16,
+                             1, 4, k), NI_ERR_INVALID_ARGUMENT, "x = ");
+        EXPECT_ERR(ni_matmul(pool, type, q, row, f, k * 4, reinterpret_cast<float*>(reinterpret_cast<char*>(y) + 1), 16, 1, 4, k),
+                   NI_ERR_INVALID_ARGUMENT, "y = ");
+    }
+    const size_t row = nt::row_size(NI_TYPE_Q8_0, 64);
+    std::vector<float> x(2 * 64, 0.5f), out(2 * 64), wts(4, 0.5f);
+    std::vector<int32_t> ids = {0, 1, 1, 0};
+    ni_moe_weights W{q + 2, q + 2, q + 2, NI_TYPE_Q8_0, NI_TYPE_Q8_0, NI_TYPE_Q8_0, 0, 2, 64, 64};
+    NT_CHECK(2 * 64 * row + 2 <= sizeof q, "buffer");
+    NT_CHECK_OK(ni_moe_experts(pool, &W, x.data(), 64 * 4, ids.data(), wts.data(), 2, 2, out.data(), 64 * 4, 0));
+    W.down = q + 1;
+    EXPECT_ERR(ni_moe_experts(pool, &W, x.data(), 64 * 4, ids.data(), wts.data(), 2, 2, out.data(), 64 * 4, 0), NI_ERR_INVALID_ARGUMENT,
+               "weights->down = ");
+    W.down = q + 2;
+    EXPECT_ERR(ni_moe_experts(pool, &W, x.data(), 64 * 4, reinterpret_cast<const int32_t*>(reinterpret_cast<const char*>(ids.data()) + 2),
+                              wts.data(), 1, 1, out.data(), 64 * 4, 0), NI_ERR_INVALID_ARGUMENT, "expert_ids = ");
+    EXPECT_ERR(ni_moe_experts(pool, &W, x.data(), 64 * 4 + 2, ids.data(), wts.data(), 2, 2, out.data(), 64 * 4, 0), NI_ERR_INVALID_ARGUMENT,
+               "x_row_stride");
+}
+
 void check_thread_local_errors() {
     ni_row_size(NI_TYPE_Q4_0, 7, nullptr);  // this thread: an error
     const std::string mine = ni_last_error();
@@ -136,6 +174,7 @@ int main() {
     check_matmul_errors(pool);
     check_quantize_errors(pool);
     check_moe_errors(pool);
+    check_alignment_errors(pool);
     check_thread_local_errors();
     return nt::finish("test_api_errors");
 }

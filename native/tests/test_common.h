@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -42,10 +43,27 @@ inline void report_failure(const char* file, int line, const char* fmt, ...) {
                                ni_status_name(st_), ni_last_error());                \
     } while (0)
 
+// `call` must fail with `status` and a message containing `needle` (naming the argument).
+#define NT_EXPECT_ERR(call, status, needle)                                                       \
+    do {                                                                                          \
+        ni_status st_ = (call);                                                                   \
+        NT_CHECK(st_ == (status), "%s returned %s, expected %s (%s)", #call, ni_status_name(st_),  \
+                 ni_status_name(status), ni_last_error());                                        \
+        NT_CHECK(std::strstr(ni_last_error(), (needle)) != nullptr, "%s: message '%s' lacks '%s'", \
+                 #call, ni_last_error(), (needle));                                               \
+    } while (0)
+
 // Prints the summary and returns the process exit code.
 inline int finish(const char* name) {
     std::printf("%s: %d checks, %d failures\n", name, checks(), failures());
     return failures() == 0 ? 0 : 1;
+}
+
+// NI_TEST_SMALL=1 (the sanitizer run in CI sets it): tests whose float64 references dominate their
+// run time use fewer tokens; every code path still runs.
+inline bool small_shapes() {
+    const char* v = std::getenv("NI_TEST_SMALL");
+    return v && *v && std::strcmp(v, "0") != 0;
 }
 
 // ctest treats exit code 77 as "skipped" (SKIP_RETURN_CODE).

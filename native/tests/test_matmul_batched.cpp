@@ -19,7 +19,7 @@ struct shape {
 
 void check_rows_mode(int isa, int type, const shape& s, nt::rng& r) {
     nt::pool pool(2, isa);
-    const size_t w_row = nt::row_size(type, s.k), w_stride = w_row + 7;  // odd byte stride
+    const size_t w_row = nt::row_size(type, s.k), w_stride = w_row + 8;  // padded rows (strides must keep the type's alignment)
     const size_t w_batch = s.shared_w ? 0 : (size_t)(s.m + s.w_pad_rows) * w_stride;
     const int64_t w_batches = s.shared_w ? 1 : s.batch;
     std::vector<uint8_t> w((size_t)w_batches * (size_t)(s.m + s.w_pad_rows) * w_stride + 64, 0xAB);
@@ -72,7 +72,7 @@ void check_rows_mode(int isa, int type, const shape& s, nt::rng& r) {
 
 void check_transposed_mode(int isa, int type, const shape& s, nt::rng& r) {
     nt::pool pool(2, isa);
-    const size_t w_row = nt::row_size(type, s.k), w_stride = w_row + 3;
+    const size_t w_row = nt::row_size(type, s.k), w_stride = w_row + 4;
     const size_t w_batch = s.shared_w ? 0 : (size_t)(s.m + s.w_pad_rows) * w_stride;
     const int64_t w_batches = s.shared_w ? 1 : s.batch;
     std::vector<uint8_t> w((size_t)w_batches * (size_t)(s.m + s.w_pad_rows) * w_stride + 64);
@@ -138,6 +138,14 @@ void check_errors() {
     NT_CHECK(st == NI_ERR_SHAPE, "K-quant with k=100: %s", ni_last_error());
     st = ni_matmul_strided_batched(pool, NI_MATMUL_W_ROWS, NI_TYPE_F32, w, 128, 0, x, 128, 0, y, 128, 0, 0, 1, 1, 32);
     NT_CHECK(st == NI_ERR_INVALID_ARGUMENT && std::strstr(ni_last_error(), "batch must be > 0"), "batch 0: %s", ni_last_error());
+    // Typed data keeps its natural alignment: rows and batches of f32 4 bytes apart, of Q8_0 (fp16 scales) 2.
+    st = ni_matmul_strided_batched(pool, NI_MATMUL_W_ROWS, NI_TYPE_Q8_0, w, 34, 35, x, 4, 0, y, 128, 128, 2, 1, 1, 32);
+    NT_CHECK(st == NI_ERR_INVALID_ARGUMENT && std::strstr(ni_last_error(), "w_batch_stride = 35 bytes is not a multiple of 2"),
+             "odd Q8_0 batch stride: %s", ni_last_error());
+    st = ni_matmul_strided_batched(pool, NI_MATMUL_W_TRANSPOSED, NI_TYPE_F32, w + 2, 128, 0, x, 128, 0, y, 4, 4, 1, 1, 1, 32);
+    NT_CHECK(st == NI_ERR_INVALID_ARGUMENT && std::strstr(ni_last_error(), "is not 4-byte aligned"), "f32 w at +2: %s", ni_last_error());
+    st = ni_matmul_strided_batched(pool, NI_MATMUL_W_TRANSPOSED, NI_TYPE_F16, w, 66, 0, x, 128, 0, y, 4, 4, 1, 1, 1, 32);
+    NT_CHECK(st == NI_OK, "f16 rows 66 bytes apart keep their 2-byte alignment: %s", ni_last_error());
 }
 
 }  // namespace

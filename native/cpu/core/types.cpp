@@ -1,6 +1,7 @@
 #include "types.h"
 
 #include <cstring>
+#include <numeric>
 
 #include "blocks.h"
 #include "error.h"
@@ -13,6 +14,9 @@ struct traits_table {
     traits_table() {
         auto set = [&](int id, bool weight, int bs, size_t bytes, int act, const char* name) {
             t[id] = type_traits{true, weight, bs, bytes, act, name};
+            // Never less than the block's natural alignment (which divides its size and is at most
+            // 4 for every ggml block); the natural one is set below where it is smaller.
+            t[id].alignment = std::gcd(bytes, (size_t)4);
         };
         set(NI_TYPE_F32, true, 1, 4, NI_TYPE_F32, "f32");
         set(NI_TYPE_F16, true, 1, 2, NI_TYPE_F16, "f16");
@@ -22,6 +26,7 @@ struct traits_table {
         set(NI_TYPE_Q4_K, true, QK_K, sizeof(block_q4_K), NI_TYPE_Q8_K, "q4_K");
         set(NI_TYPE_Q6_K, true, QK_K, sizeof(block_q6_K), NI_TYPE_Q8_K, "q6_K");
         set(NI_TYPE_Q8_K, false, QK_K, sizeof(block_q8_K), NI_TYPE_Q8_K, "q8_K");
+        t[NI_TYPE_Q4_K].alignment = alignof(block_q4_K);  // 144-byte blocks whose widest field is an fp16
     }
 };
 
@@ -67,7 +72,11 @@ NI_API ni_status ni_row_size(int32_t type, int64_t n_cols, size_t* out_bytes) {
     if (n_cols % t->block_size != 0)
         return ni::fail(NI_ERR_SHAPE, "ni_row_size: %lld columns is not a multiple of the %s block size %d",
                         (long long)n_cols, t->name, t->block_size);
-    *out_bytes = ni::row_bytes(*t, n_cols);
+    const ni::checked bytes = ni::row_bytes_checked(*t, n_cols);
+    if (!bytes.ok())
+        return ni::fail(NI_ERR_INVALID_ARGUMENT, "ni_row_size: n_cols = %lld: a row of that many %s values exceeds 2^63 bytes",
+                        (long long)n_cols, t->name);
+    *out_bytes = bytes.value();
     return NI_OK;
     NI_GUARD_END
 }

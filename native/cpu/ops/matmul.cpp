@@ -43,21 +43,27 @@ ni_status matmul(ni_pool* pool, int32_t w_type, const void* w, size_t w_stride, 
     if (!w) return fail(NI_ERR_INVALID_ARGUMENT, "%s: w is null", fn);
     if (!x) return fail(NI_ERR_INVALID_ARGUMENT, "%s: x is null", fn);
     if (!y) return fail(NI_ERR_INVALID_ARGUMENT, "%s: y is null", fn);
-    if (n <= 0) return fail(NI_ERR_INVALID_ARGUMENT, "%s: n must be > 0 (got %lld)", fn, (long long)n);
-    if (m <= 0) return fail(NI_ERR_INVALID_ARGUMENT, "%s: m must be > 0 (got %lld)", fn, (long long)m);
+    ni_status st;
+    if ((st = check_positive(fn, "n", n)) != NI_OK) return st;
+    if ((st = check_positive(fn, "m", m)) != NI_OK) return st;
     const type_traits* wt = nullptr;
-    ni_status st = check_type(fn, "w_type", w_type, true, &wt);
-    if (st != NI_OK) return st;
-    if ((st = check_cols(fn, "k", *wt, k)) != NI_OK) return st;
-    const size_t w_row = row_bytes(*wt, k);
-    if ((st = check_stride(fn, "w_row_stride", w_stride, w_row, 1)) != NI_OK) return st;
-    if ((st = check_stride(fn, "x_row_stride", x_stride, (size_t)k * 4, 4)) != NI_OK) return st;
-    if ((st = check_stride(fn, "y_row_stride", y_stride, (size_t)m * 4, 4)) != NI_OK) return st;
-    const size_t y_span = span_bytes(n, y_stride, (size_t)m * 4);
-    if (overlaps(y, y_span, x, span_bytes(n, x_stride, (size_t)k * 4)))
-        return fail(NI_ERR_INVALID_ARGUMENT, "%s: y overlaps x", fn);
-    if (overlaps(y, y_span, w, span_bytes(m, w_stride, w_row)))
-        return fail(NI_ERR_INVALID_ARGUMENT, "%s: y overlaps w", fn);
+    if ((st = check_type(fn, "w_type", w_type, true, &wt)) != NI_OK) return st;
+    size_t w_row = 0, x_row = 0, y_row = 0;
+    if ((st = check_cols(fn, "k", *wt, k, &w_row)) != NI_OK) return st;
+    if ((st = check_f32_cols(fn, "k", k, &x_row)) != NI_OK) return st;
+    if ((st = check_f32_cols(fn, "m", m, &y_row)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "w", w, wt->alignment)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "x", x, 4)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "y", y, 4)) != NI_OK) return st;
+    if ((st = check_stride(fn, "w_row_stride", w_stride, w_row, wt->alignment)) != NI_OK) return st;
+    if ((st = check_stride(fn, "x_row_stride", x_stride, x_row, 4)) != NI_OK) return st;
+    if ((st = check_stride(fn, "y_row_stride", y_stride, y_row, 4)) != NI_OK) return st;
+    size_t w_span = 0, x_span = 0, y_span = 0;
+    if ((st = check_span(fn, "w", w, span_of(m, w_stride, w_row), &w_span)) != NI_OK) return st;
+    if ((st = check_span(fn, "x", x, span_of(n, x_stride, x_row), &x_span)) != NI_OK) return st;
+    if ((st = check_span(fn, "y", y, span_of(n, y_stride, y_row), &y_span)) != NI_OK) return st;
+    if (overlaps(y, y_span, x, x_span)) return fail(NI_ERR_INVALID_ARGUMENT, "%s: y overlaps x", fn);
+    if (overlaps(y, y_span, w, w_span)) return fail(NI_ERR_INVALID_ARGUMENT, "%s: y overlaps w", fn);
 
     std::lock_guard<std::mutex> lock(pool->pool.call_mutex());
     thread_pool& tp = pool->pool;
@@ -69,8 +75,9 @@ ni_status matmul(ni_pool* pool, int32_t w_type, const void* w, size_t w_stride, 
     size_t xq_stride = x_stride;
     if (wt->activation_type != NI_TYPE_F32) {
         xq_stride = align64(wk.act_bytes(k));
-        char* buf = static_cast<char*>(tp.scratch(xq_stride * (size_t)n));
-        if (!buf) return fail(NI_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu bytes of activation scratch", fn, xq_stride * (size_t)n);
+        const checked bytes = checked(xq_stride) * checked(n);
+        char* buf = bytes.ok() ? static_cast<char*>(tp.scratch(bytes.value())) : nullptr;
+        if (!buf) return fail(NI_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu × %lld bytes of activation scratch", fn, xq_stride, (long long)n);
         prepare_activation_rows(tp, wk.prepare_act, reinterpret_cast<const char*>(x), x_stride, 0, n, 1, k, buf, xq_stride);
         xq = buf;
     }

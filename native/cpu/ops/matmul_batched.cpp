@@ -65,29 +65,38 @@ ni_status batched(ni_pool* pool, int32_t mode, int32_t w_type, const void* w, si
     if (!w) return fail(NI_ERR_INVALID_ARGUMENT, "%s: w is null", fn);
     if (!x) return fail(NI_ERR_INVALID_ARGUMENT, "%s: x is null", fn);
     if (!y) return fail(NI_ERR_INVALID_ARGUMENT, "%s: y is null", fn);
-    if (batch <= 0) return fail(NI_ERR_INVALID_ARGUMENT, "%s: batch must be > 0 (got %lld)", fn, (long long)batch);
-    if (n <= 0) return fail(NI_ERR_INVALID_ARGUMENT, "%s: n must be > 0 (got %lld)", fn, (long long)n);
-    if (m <= 0) return fail(NI_ERR_INVALID_ARGUMENT, "%s: m must be > 0 (got %lld)", fn, (long long)m);
+    ni_status st;
+    if ((st = check_positive(fn, "batch", batch)) != NI_OK) return st;
+    if ((st = check_positive(fn, "n", n)) != NI_OK) return st;
+    if ((st = check_positive(fn, "m", m)) != NI_OK) return st;
     const type_traits* wt = nullptr;
-    ni_status st = check_type(fn, "w_type", w_type, true, &wt);
-    if (st != NI_OK) return st;
-    if ((st = check_cols(fn, "k", *wt, k)) != NI_OK) return st;
+    if ((st = check_type(fn, "w_type", w_type, true, &wt)) != NI_OK) return st;
     const bool rows_mode = mode == NI_MATMUL_W_ROWS;
     // W is [m][k] in both modes; X is [n][k] (W_TRANSPOSED) or [n][m] (W_ROWS); Y the other way.
-    const int64_t x_cols = rows_mode ? m : k, y_cols = rows_mode ? k : m;
-    const size_t w_row = row_bytes(*wt, k);
-    if ((st = check_stride(fn, "w_row_stride", w_stride, w_row, 1)) != NI_OK) return st;
-    if ((st = check_stride(fn, "x_row_stride", x_stride, (size_t)x_cols * 4, 4)) != NI_OK) return st;
-    if ((st = check_stride(fn, "y_row_stride", y_stride, (size_t)y_cols * 4, 4)) != NI_OK) return st;
-    if (x_batch % 4 || y_batch % 4) return fail(NI_ERR_INVALID_ARGUMENT, "%s: x and y batch strides must be multiples of 4", fn);
-    const size_t y_span = (size_t)(batch - 1) * y_batch + span_bytes(n, y_stride, (size_t)y_cols * 4);
-    const size_t x_span = (size_t)(batch - 1) * x_batch + span_bytes(n, x_stride, (size_t)x_cols * 4);
-    const size_t w_span = (size_t)(batch - 1) * w_batch + span_bytes(m, w_stride, w_row);
+    size_t w_row = 0, k_f32 = 0, m_f32 = 0;
+    if ((st = check_cols(fn, "k", *wt, k, &w_row)) != NI_OK) return st;
+    if ((st = check_f32_cols(fn, "k", k, &k_f32)) != NI_OK) return st;
+    if ((st = check_f32_cols(fn, "m", m, &m_f32)) != NI_OK) return st;
+    const int64_t y_cols = rows_mode ? k : m;
+    const size_t x_row = rows_mode ? m_f32 : k_f32, y_row = rows_mode ? k_f32 : m_f32;
+    if ((st = check_aligned(fn, "w", w, wt->alignment)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "x", x, 4)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "y", y, 4)) != NI_OK) return st;
+    if ((st = check_stride(fn, "w_row_stride", w_stride, w_row, wt->alignment)) != NI_OK) return st;
+    if ((st = check_stride(fn, "x_row_stride", x_stride, x_row, 4)) != NI_OK) return st;
+    if ((st = check_stride(fn, "y_row_stride", y_stride, y_row, 4)) != NI_OK) return st;
+    if ((st = check_stride(fn, "w_batch_stride", w_batch, 0, wt->alignment)) != NI_OK) return st;
+    if ((st = check_stride(fn, "x_batch_stride", x_batch, 0, 4)) != NI_OK) return st;
+    if ((st = check_stride(fn, "y_batch_stride", y_batch, 0, 4)) != NI_OK) return st;
+    size_t w_span = 0, x_span = 0, y_span = 0;
+    if ((st = check_span(fn, "w", w, (checked(batch) - 1) * w_batch + span_of(m, w_stride, w_row), &w_span)) != NI_OK) return st;
+    if ((st = check_span(fn, "x", x, (checked(batch) - 1) * x_batch + span_of(n, x_stride, x_row), &x_span)) != NI_OK) return st;
+    if ((st = check_span(fn, "y", y, (checked(batch) - 1) * y_batch + span_of(n, y_stride, y_row), &y_span)) != NI_OK) return st;
     if (overlaps(y, y_span, x, x_span)) return fail(NI_ERR_INVALID_ARGUMENT, "%s: y overlaps x", fn);
     if (overlaps(y, y_span, w, w_span)) return fail(NI_ERR_INVALID_ARGUMENT, "%s: y overlaps w", fn);
     // Batches may interleave (heads side by side in each token's row) but must not share a column.
     if (y_batch == 0 && batch > 1) return fail(NI_ERR_INVALID_ARGUMENT, "%s: y_batch_stride 0 with batch > 1 would write one output twice", fn);
-    if (batch > 1 && y_batch < (size_t)y_cols * 4)
+    if (batch > 1 && y_batch < y_row)
         return fail(NI_ERR_INVALID_ARGUMENT, "%s: y_batch_stride %zu is shorter than an output row slice (%lld values): batches would overlap",
                     fn, y_batch, (long long)y_cols);
 
@@ -122,16 +131,20 @@ ni_status batched(ni_pool* pool, int32_t mode, int32_t w_type, const void* w, si
     size_t xq_stride = x_stride;
     if (wt->activation_type != NI_TYPE_F32) {
         xq_stride = align64(wk.act_bytes(k));
-        const size_t bytes = xq_stride * (size_t)(n * batch);
-        char* buf = static_cast<char*>(tp.scratch(bytes));
-        if (!buf) return fail(NI_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu bytes of activation scratch", fn, bytes);
+        const checked bytes = checked(xq_stride) * checked(n) * checked(batch);
+        char* buf = bytes.ok() ? static_cast<char*>(tp.scratch(bytes.value())) : nullptr;
+        if (!buf)
+            return fail(NI_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu × %lld × %lld bytes of activation scratch", fn, xq_stride,
+                        (long long)n, (long long)batch);
         prepare_activation_rows(tp, wk.prepare_act, reinterpret_cast<const char*>(x), x_stride, x_batch, n, batch, k, buf, xq_stride);
         xq = buf;
     } else if (x_batch != x_stride * (size_t)n) {
         // f32 weights read X in place; the kernels address batch b's rows as one run of n rows.
-        const size_t bytes = (size_t)k * 4 * (size_t)(n * batch);
-        char* buf = static_cast<char*>(tp.scratch(bytes));
-        if (!buf) return fail(NI_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu bytes of activation scratch", fn, bytes);
+        const checked bytes = checked(k_f32) * checked(n) * checked(batch);
+        char* buf = bytes.ok() ? static_cast<char*>(tp.scratch(bytes.value())) : nullptr;
+        if (!buf)
+            return fail(NI_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu × %lld × %lld bytes of activation scratch", fn, k_f32,
+                        (long long)n, (long long)batch);
         for (int64_t b = 0; b < batch; ++b)
             for (int64_t r = 0; r < n; ++r)
                 std::memcpy(buf + (b * n + r) * k * 4, reinterpret_cast<const char*>(x) + b * x_batch + r * x_stride, (size_t)k * 4);

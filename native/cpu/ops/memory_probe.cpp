@@ -42,6 +42,8 @@ extern "C" NI_API ni_status ni_memory_read(ni_pool* pool, const void* data, size
         return ni::fail(NI_ERR_INVALID_ARGUMENT, "ni_memory_read: bytes = %zu must be a positive multiple of 64", bytes);
     if (reinterpret_cast<uintptr_t>(data) % 64 != 0)
         return ni::fail(NI_ERR_INVALID_ARGUMENT, "ni_memory_read: data must be 64-byte aligned");
+    if (!ni::checked(bytes).ok() || !ni::fits_address_space(data, bytes))
+        return ni::fail(NI_ERR_INVALID_ARGUMENT, "ni_memory_read: data would span more than the address space (bytes = %zu)", bytes);
     std::lock_guard<std::mutex> lock(pool->pool.call_mutex());
     ni::read_job job;
     job.sum = pool->pool.kernels().read_sum;

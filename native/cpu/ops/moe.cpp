@@ -46,15 +46,16 @@ struct moe_job {
     int64_t n_active;
     const int64_t* offset;        // [n_experts]
     const int64_t* count;         // [n_experts]
-    const int32_t* entry_token;   // [entries]
-    const int32_t* slot_entry;    // [n_tokens][top_k] → entry
+    const int64_t* entry_token;   // [entries]
+    const int64_t* slot_entry;    // [n_tokens][top_k] → entry
 
     // Buffers (scratch).
     char* xg;  size_t xg_stride;   // [entries] x quantized for gate
     char* xu;  size_t xu_stride;   // [entries] x quantized for up (== xg when formats agree)
     float* h;                      // [entries][ffn] gate output, then silu(g)·u
-    float* up_tmp;                 // per thread: [kMaxTokensPerPass][ffn_chunk]
+    float* up_tmp;                 // per thread: [up_tokens][ffn_chunk]
     size_t up_tmp_floats;
+    int64_t up_tokens;             // rows of an up buffer: min(n_tokens, kMaxTokensPerPass)
     char* hq;  size_t hq_stride;   // [entries] h quantized for down
     float* y;                      // [entries][hidden] down outputs
 
@@ -69,7 +70,7 @@ void phase_quantize_x(void* vctx, int, int) {
     const int64_t hidden = job->wts->hidden;
     for (int64_t n; (n = job->next.fetch_add(1, std::memory_order_relaxed)) < job->n_tokens;) {
         const float* xn = reinterpret_cast<const float*>(job->x + n * job->x_stride);
-        const int32_t* entries = job->slot_entry + n * job->top_k;
+        const int64_t* entries = job->slot_entry + n * job->top_k;
         char* first_g = job->xg + entries[0] * job->xg_stride;
         job->quantize_gate(xn, first_g, hidden);
         for (int64_t j = 1; j < job->top_k; ++j) std::memcpy(job->xg + entries[j] * job->xg_stride, first_g, job->xg_stride);
@@ -97,9 +98,15 @@ void phase_gate_up(void* vctx, int thread_index, int) {
         float* g = job->h + first * W.ffn + r0;
         compute_rows(*job->gate_k, W.hidden, gate_w, job->gate_row, rows, job->xg + first * job->xg_stride,
                      job->xg_stride, cnt, g, W.ffn);
-        compute_rows(*job->up_k, W.hidden, up_w, job->up_row, rows, job->xu + first * job->xu_stride,
-                     job->xu_stride, cnt, up, rows);
-        for (int64_t c = 0; c < cnt; ++c) job->silu_mul(g + c * W.ffn, up + c * rows, rows);
+        // An expert's group can hold more entries than the call has tokens (a token may pick one
+        // expert in several slots), and the per-thread up buffer holds up_tokens rows: slices of that
+        // many. The kernels give every (row, token) the same result in any batch, so slicing is exact.
+        for (int64_t c0 = 0; c0 < cnt; c0 += job->up_tokens) {
+            const int64_t n = std::min(job->up_tokens, cnt - c0);
+            compute_rows(*job->up_k, W.hidden, up_w, job->up_row, rows, job->xu + (first + c0) * job->xu_stride,
+                         job->xu_stride, n, up, rows);
+            for (int64_t c = 0; c < n; ++c) job->silu_mul(g + (c0 + c) * W.ffn, up + c * rows, rows);
+        }
     }
 }
 
@@ -128,7 +135,7 @@ void phase_down_combine(void* vctx, int, int) {
         }
         for (int64_t n = 0; n < job->n_tokens; ++n) {
             float* o = job->out + n * job->out_stride + r0;
-            const int32_t* entries = job->slot_entry + n * job->top_k;
+            const int64_t* entries = job->slot_entry + n * job->top_k;
             const float* wn = job->weights + n * job->top_k;
             for (int64_t r = 0; r < rows; ++r) {
                 float acc = job->accumulate ? o[r] : 0.0f;
@@ -139,10 +146,16 @@ void phase_down_combine(void* vctx, int, int) {
     }
 }
 
-// Lays the scratch out as 64-byte aligned pieces of one allocation.
+// Lays the scratch out as 64-byte aligned pieces of one allocation; `total` goes out of range if
+// any piece or the sum would overflow (then the pass fails with NI_ERR_OUT_OF_MEMORY).
 struct scratch_plan {
-    size_t total = 0;
-    size_t add(size_t bytes) { size_t at = total; total += align64(bytes); return at; }
+    checked total = 0;
+    size_t add(checked bytes) {
+        const size_t at = total.value();
+        total = total + bytes + 63;  // room to round each piece up to a cache line
+        if (total.ok()) total = checked(align64(at + bytes.value()));
+        return at;
+    }
 };
 
 ni_status run_pass(thread_pool& tp, moe_job& job, int64_t n_experts, silu_mul_fn silu) {
@@ -158,28 +171,32 @@ ni_status run_pass(thread_pool& tp, moe_job& job, int64_t n_experts, silu_mul_fn
     job.xg_stride = align64(job.gate_k->act_bytes(W.hidden));
     job.xu_stride = shared_x ? job.xg_stride : align64(job.up_k->act_bytes(W.hidden));
     job.hq_stride = align64(job.down_k->act_bytes(W.ffn));
-    job.up_tmp_floats = (size_t)std::min<int64_t>(T, kMaxTokensPerPass) * (size_t)job.ffn_chunk;
+    job.up_tokens = std::min<int64_t>(T, kMaxTokensPerPass);
+    job.up_tmp_floats = (size_t)job.up_tokens * (size_t)job.ffn_chunk;
 
     scratch_plan plan;
-    const size_t o_active = plan.add(sizeof(int32_t) * (size_t)n_experts);
-    const size_t o_offset = plan.add(sizeof(int64_t) * (size_t)n_experts);
-    const size_t o_count = plan.add(sizeof(int64_t) * (size_t)n_experts);
-    const size_t o_entry_token = plan.add(sizeof(int32_t) * (size_t)entries);
-    const size_t o_slot_entry = plan.add(sizeof(int32_t) * (size_t)entries);
-    const size_t o_xg = plan.add(job.xg_stride * (size_t)entries);
-    const size_t o_xu = shared_x ? o_xg : plan.add(job.xu_stride * (size_t)entries);
-    const size_t o_h = plan.add(sizeof(float) * (size_t)entries * (size_t)W.ffn);
-    const size_t o_up = plan.add(sizeof(float) * job.up_tmp_floats * (size_t)tp.size());
-    const size_t o_hq = plan.add(job.hq_stride * (size_t)entries);
-    const size_t o_y = plan.add(sizeof(float) * (size_t)entries * (size_t)W.hidden);
-    char* base = static_cast<char*>(tp.scratch(plan.total));
-    if (!base) return fail(NI_ERR_OUT_OF_MEMORY, "ni_moe_experts: cannot allocate %zu bytes of scratch", plan.total);
+    const checked n_entries = entries, n_exp = n_experts;
+    const size_t o_active = plan.add(n_exp * sizeof(int32_t));
+    const size_t o_offset = plan.add(n_exp * sizeof(int64_t));
+    const size_t o_count = plan.add(n_exp * sizeof(int64_t));
+    const size_t o_entry_token = plan.add(n_entries * sizeof(int64_t));
+    const size_t o_slot_entry = plan.add(n_entries * sizeof(int64_t));
+    const size_t o_xg = plan.add(n_entries * job.xg_stride);
+    const size_t o_xu = shared_x ? o_xg : plan.add(n_entries * job.xu_stride);
+    const size_t o_h = plan.add(n_entries * W.ffn * sizeof(float));
+    const size_t o_up = plan.add(checked(job.up_tmp_floats) * sizeof(float) * tp.size());
+    const size_t o_hq = plan.add(n_entries * job.hq_stride);
+    const size_t o_y = plan.add(n_entries * W.hidden * sizeof(float));
+    char* base = plan.total.ok() ? static_cast<char*>(tp.scratch(plan.total.value())) : nullptr;
+    if (!base)
+        return fail(NI_ERR_OUT_OF_MEMORY, "ni_moe_experts: cannot allocate the scratch of %lld experts and %lld (token, slot) entries",
+                    (long long)n_experts, (long long)entries);
 
     auto* active = reinterpret_cast<int32_t*>(base + o_active);
     auto* offset = reinterpret_cast<int64_t*>(base + o_offset);
     auto* count = reinterpret_cast<int64_t*>(base + o_count);
-    auto* entry_token = reinterpret_cast<int32_t*>(base + o_entry_token);
-    auto* slot_entry = reinterpret_cast<int32_t*>(base + o_slot_entry);
+    auto* entry_token = reinterpret_cast<int64_t*>(base + o_entry_token);
+    auto* slot_entry = reinterpret_cast<int64_t*>(base + o_slot_entry);
 
     // Counting sort of (token, slot) by expert; stable, so each group is in token order.
     std::memset(count, 0, sizeof(int64_t) * (size_t)n_experts);
@@ -194,8 +211,8 @@ ni_status run_pass(thread_pool& tp, moe_job& job, int64_t n_experts, silu_mul_fn
     for (int64_t i = 0; i < entries; ++i) {
         const int32_t e = job.ids[i];
         const int64_t at = offset[e] + count[e]++;
-        entry_token[at] = (int32_t)(i / K);
-        slot_entry[i] = (int32_t)at;
+        entry_token[at] = i / K;
+        slot_entry[i] = at;
     }
 
     job.active = active;
@@ -238,28 +255,51 @@ ni_status moe_experts(ni_pool* pool, const ni_moe_weights* W, const float* x, si
     if (!ids) return fail(NI_ERR_INVALID_ARGUMENT, "%s: expert_ids is null", fn);
     if (!weights) return fail(NI_ERR_INVALID_ARGUMENT, "%s: expert_weights is null", fn);
     if (!out) return fail(NI_ERR_INVALID_ARGUMENT, "%s: out is null", fn);
-    if (n_tokens <= 0) return fail(NI_ERR_INVALID_ARGUMENT, "%s: n_tokens must be > 0 (got %lld)", fn, (long long)n_tokens);
+    ni_status st;
+    if ((st = check_positive(fn, "n_tokens", n_tokens)) != NI_OK) return st;
     if (W->n_experts <= 0 || W->n_experts > INT32_MAX)
         return fail(NI_ERR_INVALID_ARGUMENT, "%s: weights->n_experts must be in [1, 2^31) (got %lld)", fn, (long long)W->n_experts);
     if (top_k <= 0 || top_k > W->n_experts)
         return fail(NI_ERR_INVALID_ARGUMENT, "%s: top_k must be in [1, n_experts = %lld] (got %lld)", fn,
                     (long long)W->n_experts, (long long)top_k);
     if (flags & ~NI_MOE_ACCUMULATE) return fail(NI_ERR_INVALID_ARGUMENT, "%s: unknown flags 0x%x", fn, flags);
-    if (W->ffn <= 0) return fail(NI_ERR_INVALID_ARGUMENT, "%s: weights->ffn must be > 0 (got %lld)", fn, (long long)W->ffn);
+    if ((st = check_positive(fn, "weights->ffn", W->ffn)) != NI_OK) return st;
     const type_traits *gt, *ut, *dt;
-    ni_status st;
     if ((st = check_type(fn, "weights->gate_type", W->gate_type, true, &gt)) != NI_OK) return st;
     if ((st = check_type(fn, "weights->up_type", W->up_type, true, &ut)) != NI_OK) return st;
     if ((st = check_type(fn, "weights->down_type", W->down_type, true, &dt)) != NI_OK) return st;
-    if ((st = check_cols(fn, "weights->hidden (columns of gate)", *gt, W->hidden)) != NI_OK) return st;
-    if ((st = check_cols(fn, "weights->hidden (columns of up)", *ut, W->hidden)) != NI_OK) return st;
-    if ((st = check_cols(fn, "weights->ffn (columns of down)", *dt, W->ffn)) != NI_OK) return st;
-    const size_t x_row = (size_t)W->hidden * 4;
+    size_t gate_row = 0, up_row = 0, down_row = 0, x_row = 0, h_row = 0;
+    if ((st = check_cols(fn, "weights->hidden (columns of gate)", *gt, W->hidden, &gate_row)) != NI_OK) return st;
+    if ((st = check_cols(fn, "weights->hidden (columns of up)", *ut, W->hidden, &up_row)) != NI_OK) return st;
+    if ((st = check_cols(fn, "weights->ffn (columns of down)", *dt, W->ffn, &down_row)) != NI_OK) return st;
+    if ((st = check_f32_cols(fn, "weights->hidden", W->hidden, &x_row)) != NI_OK) return st;
+    if ((st = check_f32_cols(fn, "weights->ffn", W->ffn, &h_row)) != NI_OK) return st;  // the f32 intermediate h
+    if ((st = check_aligned(fn, "weights->gate", W->gate, gt->alignment)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "weights->up", W->up, ut->alignment)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "weights->down", W->down, dt->alignment)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "x", x, 4)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "expert_ids", ids, 4)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "expert_weights", weights, 4)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "out", out, 4)) != NI_OK) return st;
     if ((st = check_stride(fn, "x_row_stride", x_stride, x_row, 4)) != NI_OK) return st;
     if ((st = check_stride(fn, "out_row_stride", out_stride, x_row, 4)) != NI_OK) return st;
-    if (overlaps(out, span_bytes(n_tokens, out_stride, x_row), x, span_bytes(n_tokens, x_stride, x_row)))
-        return fail(NI_ERR_INVALID_ARGUMENT, "%s: out overlaps x", fn);
-    for (int64_t i = 0; i < n_tokens * top_k; ++i) {
+    // Experts are stacked: expert e's rows start e · rows · row bytes into each tensor.
+    size_t gate_span = 0, up_span = 0, down_span = 0, x_span = 0, out_span = 0, ids_span = 0, weights_span = 0;
+    if ((st = check_span(fn, "weights->gate", W->gate, checked(W->n_experts) * W->ffn * gate_row, &gate_span)) != NI_OK) return st;
+    if ((st = check_span(fn, "weights->up", W->up, checked(W->n_experts) * W->ffn * up_row, &up_span)) != NI_OK) return st;
+    if ((st = check_span(fn, "weights->down", W->down, checked(W->n_experts) * W->hidden * down_row, &down_span)) != NI_OK) return st;
+    if ((st = check_span(fn, "expert_ids", ids, checked(n_tokens) * top_k * sizeof(int32_t), &ids_span)) != NI_OK) return st;
+    if ((st = check_span(fn, "expert_weights", weights, checked(n_tokens) * top_k * sizeof(float), &weights_span)) != NI_OK) return st;
+    if ((st = check_span(fn, "x", x, span_of(n_tokens, x_stride, x_row), &x_span)) != NI_OK) return st;
+    if ((st = check_span(fn, "out", out, span_of(n_tokens, out_stride, x_row), &out_span)) != NI_OK) return st;
+    if (overlaps(out, out_span, x, x_span)) return fail(NI_ERR_INVALID_ARGUMENT, "%s: out overlaps x", fn);
+    if (overlaps(out, out_span, ids, ids_span)) return fail(NI_ERR_INVALID_ARGUMENT, "%s: out overlaps expert_ids", fn);
+    if (overlaps(out, out_span, weights, weights_span)) return fail(NI_ERR_INVALID_ARGUMENT, "%s: out overlaps expert_weights", fn);
+    if (overlaps(out, out_span, W->gate, gate_span)) return fail(NI_ERR_INVALID_ARGUMENT, "%s: out overlaps weights->gate", fn);
+    if (overlaps(out, out_span, W->up, up_span)) return fail(NI_ERR_INVALID_ARGUMENT, "%s: out overlaps weights->up", fn);
+    if (overlaps(out, out_span, W->down, down_span)) return fail(NI_ERR_INVALID_ARGUMENT, "%s: out overlaps weights->down", fn);
+    const int64_t entries = n_tokens * top_k;  // in range: expert_ids spans 4 bytes per entry
+    for (int64_t i = 0; i < entries; ++i) {
         if (ids[i] < 0 || ids[i] >= W->n_experts)
             return fail(NI_ERR_INVALID_ARGUMENT, "%s: expert_ids[%lld][%lld] = %d is outside [0, %lld)", fn,
                         (long long)(i / top_k), (long long)(i % top_k), ids[i], (long long)W->n_experts);
@@ -275,9 +315,9 @@ ni_status moe_experts(ni_pool* pool, const ni_moe_weights* W, const float* x, si
         job.gate_k = &kt.types[W->gate_type];
         job.up_k = &kt.types[W->up_type];
         job.down_k = &kt.types[W->down_type];
-        job.gate_row = row_bytes(*gt, W->hidden);
-        job.up_row = row_bytes(*ut, W->hidden);
-        job.down_row = row_bytes(*dt, W->ffn);
+        job.gate_row = gate_row;
+        job.up_row = up_row;
+        job.down_row = down_row;
         job.x = reinterpret_cast<const char*>(x) + t0 * x_stride;
         job.x_stride = x_stride;
         job.ids = ids + t0 * top_k;

@@ -39,17 +39,24 @@ ni_status convert(const char* fn, ni_pool* pool, int32_t type, bool quantize, vo
     if (!pool) return fail(NI_ERR_INVALID_ARGUMENT, "%s: pool is null", fn);
     if (!dst) return fail(NI_ERR_INVALID_ARGUMENT, "%s: dst is null", fn);
     if (!src) return fail(NI_ERR_INVALID_ARGUMENT, "%s: src is null", fn);
-    if (n_rows <= 0) return fail(NI_ERR_INVALID_ARGUMENT, "%s: n_rows must be > 0 (got %lld)", fn, (long long)n_rows);
-    const type_traits* t = nullptr;
-    ni_status st = check_type(fn, "type", type, false, &t);
+    ni_status st = check_positive(fn, "n_rows", n_rows);
     if (st != NI_OK) return st;
-    if ((st = check_cols(fn, "n_cols", *t, n_cols)) != NI_OK) return st;
-    const size_t q_bytes = row_bytes(*t, n_cols), f_bytes = (size_t)n_cols * sizeof(float);
+    const type_traits* t = nullptr;
+    if ((st = check_type(fn, "type", type, false, &t)) != NI_OK) return st;
+    size_t q_bytes = 0, f_bytes = 0;
+    if ((st = check_cols(fn, "n_cols", *t, n_cols, &q_bytes)) != NI_OK) return st;
+    if ((st = check_f32_cols(fn, "n_cols", n_cols, &f_bytes)) != NI_OK) return st;
+    // The f32 side is read/written as floats, the typed side as blocks of the type.
     const size_t src_row = quantize ? f_bytes : q_bytes, dst_row = quantize ? q_bytes : f_bytes;
-    if ((st = check_stride(fn, "src_row_stride", src_stride, src_row, quantize ? 4 : 1)) != NI_OK) return st;
-    if ((st = check_stride(fn, "dst_row_stride", dst_stride, dst_row, quantize ? 1 : 4)) != NI_OK) return st;
-    if (overlaps(dst, span_bytes(n_rows, dst_stride, dst_row), src, span_bytes(n_rows, src_stride, src_row)))
-        return fail(NI_ERR_INVALID_ARGUMENT, "%s: dst and src overlap", fn);
+    const size_t src_align = quantize ? sizeof(float) : t->alignment, dst_align = quantize ? t->alignment : sizeof(float);
+    if ((st = check_aligned(fn, "src", src, src_align)) != NI_OK) return st;
+    if ((st = check_aligned(fn, "dst", dst, dst_align)) != NI_OK) return st;
+    if ((st = check_stride(fn, "src_row_stride", src_stride, src_row, src_align)) != NI_OK) return st;
+    if ((st = check_stride(fn, "dst_row_stride", dst_stride, dst_row, dst_align)) != NI_OK) return st;
+    size_t src_span = 0, dst_span = 0;
+    if ((st = check_span(fn, "src", src, span_of(n_rows, src_stride, src_row), &src_span)) != NI_OK) return st;
+    if ((st = check_span(fn, "dst", dst, span_of(n_rows, dst_stride, dst_row), &dst_span)) != NI_OK) return st;
+    if (overlaps(dst, dst_span, src, src_span)) return fail(NI_ERR_INVALID_ARGUMENT, "%s: dst and src overlap", fn);
 
     std::lock_guard<std::mutex> lock(pool->pool.call_mutex());
     const type_kernels& k = pool->pool.kernels().types[type];

@@ -1,6 +1,7 @@
 #include "thread_pool.h"
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 
 #include "../core/error.h"
@@ -85,6 +86,7 @@ void thread_pool::worker_main(int index) {
 
 void* thread_pool::scratch(size_t bytes) {
     if (bytes <= scratch_size_) return scratch_;
+    if (bytes > (size_t)PTRDIFF_MAX / 2) return nullptr;  // no such allocation can succeed; keeps the headroom from wrapping
     const size_t size = align64(bytes + bytes / 4);  // headroom so slowly growing calls do not realloc each time
     void* p = std::aligned_alloc(64, size);
     if (!p) return nullptr;

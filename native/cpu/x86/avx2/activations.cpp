@@ -153,12 +153,18 @@ void avx2_silu_mul(float* g, const float* u, int64_t n) {
 
 uint64_t avx2_read_sum(const void* data, size_t bytes) {
     const __m256i* p = static_cast<const __m256i*>(data);
+    const size_t n = bytes / 32;  // even: bytes is a multiple of 64
     __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-    for (size_t i = 0; i < bytes / 32; i += 4) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
         a0 = _mm256_add_epi64(a0, _mm256_load_si256(p + i));
         a1 = _mm256_add_epi64(a1, _mm256_load_si256(p + i + 1));
         a2 = _mm256_add_epi64(a2, _mm256_load_si256(p + i + 2));
         a3 = _mm256_add_epi64(a3, _mm256_load_si256(p + i + 3));
+    }
+    if (i < n) {  // a last 64 bytes (bytes ≡ 64 mod 128): the loop above read 64 bytes past the end here
+        a0 = _mm256_add_epi64(a0, _mm256_load_si256(p + i));
+        a1 = _mm256_add_epi64(a1, _mm256_load_si256(p + i + 1));
     }
     alignas(32) uint64_t s[4];
     _mm256_store_si256(reinterpret_cast<__m256i*>(s), _mm256_add_epi64(_mm256_add_epi64(a0, a1), _mm256_add_epi64(a2, a3)));

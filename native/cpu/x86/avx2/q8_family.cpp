@@ -7,7 +7,8 @@
 //         (−8·Σx per lane) makes them Σ(q − 8)·x exactly
 //   Q8_0: sign trick: maddubs(|w|, sign(x, w)) (|w| ≤ 127, so no i16 saturation)
 // then acc += float(lanes) · (d_w · d_x). Every output element follows the same sequence whatever
-// the tile shape, so results do not depend on how rows are split across threads.
+// the tile shape, GEMV included, so results depend neither on how rows are split across threads nor
+// on how many tokens share a call (test_batch_invariance).
 #include <stdlib.h>
 #include "core/blocks.h"
 #include "dispatch/kernels.h"
@@ -73,10 +74,12 @@ void tile(int64_t k, const char* w, size_t w_stride, const char* x, size_t x_str
         for (int c = 0; c < RN; ++c) y[c * y_stride + r] = hsum_ps(acc[r][c]);
 }
 
-// One weight row · one token, for decode. Memory-bound: the row is read as one sequential
-// stream (interleaving several rows defeated the hardware prefetcher here: 4 streams ran at a
-// third of the bandwidth), with four accumulators so consecutive blocks do not wait on each
-// other's FMA, and a software prefetch kPrefetchBytes ahead.
+// One weight row · one token, for decode: tile<W, 1, 1>'s sequence exactly (one accumulator, the
+// blocks in order, the same multiply for d_w·d_x), so a token's output does not depend on whether it
+// was computed alone or in a tile: seeded generation then gives the same tokens whatever the batch.
+// Memory-bound: the row is read as one sequential stream (interleaving several rows defeated the
+// hardware prefetcher here: 4 streams ran at a third of the bandwidth), with a software prefetch
+// kPrefetchBytes ahead. (Four accumulators over blocks b mod 4 summed differently from the tile.)
 template <typename W>
 float row_dot(int64_t k, const char* w, const char* x) {
     using block = typename W::block;
@@ -84,24 +87,18 @@ float row_dot(int64_t k, const char* w, const char* x) {
     const block* blk = reinterpret_cast<const block*>(w);
     const prepared_q8_pair* xp = prepared_q8_pairs_of(x);
     const float* xd = prepared_q8_scales(x, k);
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    auto step = [&](int64_t b, __m256& a) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; ++b) {
+        if ((b & 3) == 0) {
+            _mm_prefetch(reinterpret_cast<const char*>(blk + b) + kPrefetchBytes, _MM_HINT_T0);
+            _mm_prefetch(reinterpret_cast<const char*>(blk + b) + kPrefetchBytes + 64, _MM_HINT_T0);
+        }
         const int64_t p = b >> 1, h = b & 1;
         const __m256i xq = _mm256_load_si256(reinterpret_cast<const __m256i*>(xp[p].qs + 32 * h));
         const __m256i d = W::dot(W::values(blk[b]), xq, xp[p].corr + 8 * h);
-        a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d), _mm256_set1_ps(W::scale(blk[b]) * xd[b]), a);
-    };
-    int64_t b = 0;
-    for (; b + 4 <= nb; b += 4) {
-        _mm_prefetch(reinterpret_cast<const char*>(blk + b) + kPrefetchBytes, _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(blk + b) + kPrefetchBytes + 64, _MM_HINT_T0);
-        step(b, acc[0]);
-        step(b + 1, acc[1]);
-        step(b + 2, acc[2]);
-        step(b + 3, acc[3]);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d), _mm256_set1_ps(W::scale(blk[b]) * xd[b]), acc);  // d_w·d_x: the tile's product
     }
-    for (int i = 0; b < nb; ++b, ++i) step(b, acc[i]);
-    return hsum_ps(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+    return hsum_ps(acc);
 }
 
 template <typename W>

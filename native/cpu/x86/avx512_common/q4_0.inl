@@ -9,7 +9,8 @@
 // 9 vector operations per 128 weights on VNNI, where the pair layout (prepared_q8.h) took 11 per
 // 64 plus a 16-lane gather of the weight scales per 16 blocks (about 16 cycles on Zen 4); here the
 // scales come out of the quads' bytes by two word permutes. row_dot is the GEMV (one sequential row
-// stream), tile<2, 6> the GEMM; each output element follows one fixed sequence whatever the split.
+// stream), tile<2, 6> the GEMM; each output element follows one fixed sequence whatever the split
+// and whichever of the two computes it, so results do not depend on the batch (test_batch_invariance).
 //
 // Measured on the 2-core Zen 4 VM (alternating runs against the previous kernels, medians):
 //   GEMV in cache, 1 thread, 2048×2048: 151.6 → 83.0 µs (VNNI), 154.8 → 86.2 µs (no VNNI)
@@ -120,31 +121,33 @@ static inline __m512i quad_index(int q) {
     return _mm512_add_epi32(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3), _mm512_set1_epi32(4 * q));
 }
 
-// Quad Q of a chunk into accumulator Q (Q a constant: the permute index is a constant vector).
+// Quad Q of a chunk (Q a constant: the permute index is a constant vector).
 template <int Q>
-static inline void chunk_quad(const quad_bytes& w, const prepared_q4_0_chunk& x, __m512 scale, __m512* acc) {
+static inline void chunk_quad(const quad_bytes& w, const prepared_q4_0_chunk& x, __m512 scale, __m512& acc) {
     const __m512i idx = _mm512_setr_epi32(4 * Q, 4 * Q, 4 * Q, 4 * Q, 4 * Q + 1, 4 * Q + 1, 4 * Q + 1, 4 * Q + 1,
                                           4 * Q + 2, 4 * Q + 2, 4 * Q + 2, 4 * Q + 2, 4 * Q + 3, 4 * Q + 3, 4 * Q + 3, 4 * Q + 3);
     const __m512i v = quad_nibbles(w);
     const __m512i d = quad_dot(low_nibbles(v), high_nibbles(v), x.quad[Q]);
-    acc[Q] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_permutexvar_ps(idx, scale), acc[Q]);
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_permutexvar_ps(idx, scale), acc);
 }
 
 template <int... Q>
-static inline void chunk_quads(const quad_bytes* w, const prepared_q4_0_chunk& x, __m512 scale, __m512* acc,
+static inline void chunk_quads(const quad_bytes* w, const prepared_q4_0_chunk& x, __m512 scale, __m512& acc,
                                std::integer_sequence<int, Q...>) {
     (chunk_quad<Q>(w[Q], x, scale, acc), ...);
 }
 
-// One weight row · one token (decode): one sequential row stream (interleaving rows defeated the
-// hardware prefetcher on this machine), an accumulator per quad of a chunk so consecutive quads
-// do not wait on each other's FMA, and a software prefetch ahead of the stream. A short last
-// chunk runs only its quads, the last one maybe partial.
+// One weight row · one token (decode): the tile's sequence exactly (one accumulator, quads in
+// order, the same scale products), so a token's output is the same alone or in any tile position.
+// One sequential row stream (interleaving rows defeated the hardware prefetcher on this machine)
+// and a software prefetch ahead of it. A short last chunk runs only its quads, the last one maybe
+// partial. (An accumulator per quad of a chunk rounded differently from the tile; the quad's ~7
+// cycles of work already cover the FMA's latency, so one chain costs nothing here.)
 float row_dot(int64_t k, const char* w, const char* x) {
     const int64_t nb = k / 32;
     const block_q4_0* row = reinterpret_cast<const block_q4_0*>(w);
     const prepared_q4_0_chunk* xc = prepared_q4_0_chunks_of(x);
-    __m512 acc[kQuadsPerChunk] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    __m512 acc = _mm512_setzero_ps();
     int64_t b0 = 0;
     for (; b0 + kQ4ChunkBlocks <= nb; b0 += kQ4ChunkBlocks, ++xc) {
         // a chunk is 288 bytes: 5 lines keep the prefetch from falling behind the stream
@@ -166,7 +169,7 @@ float row_dot(int64_t k, const char* w, const char* x) {
             default: chunk_quads(q, *xc, scale, acc, std::make_integer_sequence<int, 4>()); break;
         }
     }
-    return hsum512_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
+    return hsum512_ps(acc);
 }
 
 // ---------------------------------------------------------------------------------- GEMM tile

@@ -1,8 +1,9 @@
 // AVX-512 kernels for Q8_0 weights against prepared Q8 activations (x86/common/prepared_q8.h),
 // included by avx512/ (NI_VNNI 0: maddubs + madd) and avx512_vnni/ (NI_VNNI 1: vpdpbusd). One
-// 512-bit vector holds a pair of 32-value blocks. One tile routine serves both: RM = RN = 1 is the
-// decode GEMV (one sequential row stream), 4 × 4 the GEMM, and each output element follows the same
-// instruction sequence whatever the tile shape. (Q4_0 has its own layout and kernels: q4_0.inl.)
+// 512-bit vector holds a pair of 32-value blocks. row_dot is the decode GEMV (one sequential row
+// stream), tile<4, 4> the GEMM, and each output element follows the same sequence of roundings in
+// both and in every tile shape, so a (row, token) does not depend on the batch it came in.
+// (Q4_0 has its own layout and kernels: q4_0.inl.)
 //
 // Per pair and (row, token), int32 lanes of 4 products:
 //   VNNI: w ^ 0x80 = w + 128 read unsigned; the prepared correction is −128·Σx.
@@ -92,29 +93,26 @@ static inline __m512i pair_values(const typename W::block* b, bool whole) {
     return whole ? W::values(b) : last_values<W>(b);
 }
 
-// One weight row · one token (decode): one sequential row stream (interleaving rows defeated the
-// hardware prefetcher on this machine), four accumulators so consecutive pairs do not wait on each
-// other's FMA, and a software prefetch ahead of the stream.
-// Pair P of a full 16-block chunk into accumulator P % 4 (P a constant, so the permute index is
-// a constant vector and the accumulator stays in a register).
+// Pair P of a full 16-block chunk (P a constant, so the permute index is a constant vector).
 template <typename W, int P>
-static inline void chunk_pair(const typename W::block* b, const prepared_q8_pair* xp, __m512 scale, __m512* acc) {
+static inline void chunk_pair(const typename W::block* b, const prepared_q8_pair* xp, __m512 scale, __m512& acc) {
     const __m512i idx = _mm512_setr_epi32(2 * P, 2 * P, 2 * P, 2 * P, 2 * P, 2 * P, 2 * P, 2 * P,
                                           2 * P + 1, 2 * P + 1, 2 * P + 1, 2 * P + 1, 2 * P + 1, 2 * P + 1, 2 * P + 1, 2 * P + 1);
     const __m512i d = W::dot(W::values(b + 2 * P), _mm512_load_si512(xp[P].qs), _mm512_load_si512(xp[P].corr));
-    acc[P % 4] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_permutexvar_ps(idx, scale), acc[P % 4]);
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_permutexvar_ps(idx, scale), acc);
 }
 
 template <typename W, int... P>
-static inline void chunk_pairs(const typename W::block* b, const prepared_q8_pair* xp, __m512 scale, __m512* acc,
+static inline void chunk_pairs(const typename W::block* b, const prepared_q8_pair* xp, __m512 scale, __m512& acc,
                                std::integer_sequence<int, P...>) {
     (chunk_pair<W, P>(b, xp, scale, acc), ...);
 }
 
-// One weight row · one token (decode): one sequential row stream (interleaving rows defeated the
-// hardware prefetcher on this machine), four accumulators so consecutive pairs do not wait on each
-// other's FMA, and a software prefetch ahead of the stream. Full 16-block chunks run straight-line
-// code; a short last chunk goes pair by pair.
+// One weight row · one token (decode): the tile's sequence exactly (one accumulator, pairs in
+// order, the same scale products), so a token's output is the same alone or in any tile position.
+// One sequential row stream (interleaving rows defeated the hardware prefetcher on this machine) and
+// a software prefetch ahead of it. Full 16-block chunks run straight-line code; a short last chunk
+// goes pair by pair. (Four accumulators over pairs P mod 4 rounded differently from the tile.)
 template <typename W>
 float row_dot(int64_t k, const char* w, const char* x) {
     using block = typename W::block;
@@ -122,7 +120,7 @@ float row_dot(int64_t k, const char* w, const char* x) {
     const block* row = reinterpret_cast<const block*>(w);
     const prepared_q8_pair* xp = prepared_q8_pairs_of(x);
     const float* xd = prepared_q8_scales(x, k);
-    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    __m512 acc = _mm512_setzero_ps();
     int64_t b0 = 0;
     for (; b0 + kChunkBlocks <= nb; b0 += kChunkBlocks) {
         const char* ahead = reinterpret_cast<const char*>(row + b0) + kPrefetchBytes;
@@ -138,10 +136,10 @@ float row_dot(int64_t k, const char* w, const char* x) {
             const int64_t gp = b0 / 2 + p;
             const __m512i d = W::dot(pair_values<W>(row + b0 + 2 * p, 2 * p + 1 < count), _mm512_load_si512(xp[gp].qs),
                                      _mm512_load_si512(xp[gp].corr));
-            acc[0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_permutexvar_ps(pair_index(p), scale), acc[0]);
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_permutexvar_ps(pair_index(p), scale), acc);
         }
     }
-    return hsum512_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
+    return hsum512_ps(acc);
 }
 
 // ---------------------------------------------------------------------------------- GEMM tile
