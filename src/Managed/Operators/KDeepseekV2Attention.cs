@@ -6,14 +6,19 @@ using NativeInfer.Runtime;
 namespace NativeInfer.Operators;
 
 /// <summary>Options a rule can set on <see cref="KDeepseekV2Attention"/>.</summary>
-public sealed class DeepseekV2AttentionOptions
+public sealed class DeepseekV2AttentionOptions : Injection.IExplainNote
 {
     /// <summary>
-    /// Prefill in the absorbed (latent) form like decode, instead of expanding K and V per head from the
-    /// cached latent. KTransformers' kwarg of the same name. See docs/benchmarks.md for which is faster.
+    /// Prefill in the absorbed (latent) form like decode (the default), instead of expanding K and V per
+    /// head from the cached latent (false). KTransformers' kwarg of the same name. Absorbed, a token's
+    /// attention is computed exactly as a decode step computes it, so logits do not depend on how a prompt
+    /// was batched — what makes seeded replies reproducible whatever a session's cache held
+    /// (docs/generation.md). Expanded is faster for long prompts (docs/benchmarks.md) and gives that up.
     /// </summary>
     [Kwarg("absorb_for_prefill")]
-    public bool AbsorbForPrefill { get; set; }
+    public bool AbsorbForPrefill { get; set; } = true;
+
+    public string? Note => AbsorbForPrefill ? null : "expanded prefill: logits depend on how the prompt is batched";
 }
 
 /// <summary>

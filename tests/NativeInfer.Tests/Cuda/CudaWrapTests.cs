@@ -1,5 +1,6 @@
 using NativeInfer.Cuda;
 using NativeInfer.Interop;
+using NativeInfer.Tests.Support;
 
 namespace NativeInfer.Tests.Cuda;
 
@@ -13,7 +14,7 @@ public class CudaWrapTests
     [Test]
     public void BufferWrap_BadArguments_AreInvalidArgumentsNamingThem()
     {
-        MarlinLayoutReference.RequireCudaLibrary();
+        CudaRequirement.Library();
         Assert.That(CudaNativeMethods.BufferWrap(0, 0, 64, out SafeCudaBufferHandle h1), Is.EqualTo(NiStatus.InvalidArgument));
         Assert.That(h1.IsInvalid);
         Assert.That(NiException.CudaLastErrorMessage(), Does.Contain("ni_cuda_buffer_wrap: device_pointer is null"));
@@ -28,7 +29,7 @@ public class CudaWrapTests
     [Test]
     public void Wrap_WithoutDevice_IsUnavailable()
     {
-        MarlinLayoutReference.RequireCudaLibrary();
+        CudaRequirement.Library();
         if (CudaDevice.Availability.IsAvailable) Assert.Ignore("a CUDA device is present; this test covers machines without one");
         Assert.That(CudaNativeMethods.BufferWrap(0, 0x10000, 64, out SafeCudaBufferHandle _), Is.EqualTo(NiStatus.Unavailable));
         Assert.That(NiException.CudaLastErrorMessage(), Does.StartWith("ni_cuda_buffer_wrap: "));

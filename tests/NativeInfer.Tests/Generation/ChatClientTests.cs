@@ -212,6 +212,56 @@ public class ChatClientTests
         Assert.That(r2.Text, Is.EqualTo(Expected(prompt2, 2, 4).Text), "reuse does not change the result");
     }
 
+    /// <summary>
+    /// With the default batching (a prompt's uncached part in one prefill), a seeded reply sees the same logits
+    /// bit for bit whatever the client's sessions held: a fresh client, a client reusing the cached
+    /// conversation after a request cancelled mid-stream, and token-by-token evaluation on one thread.
+    /// </summary>
+    [Test]
+    public async Task SeededReply_HasTheSameLogits_WhateverTheCacheHeld_WithDefaultBatching()
+    {
+        var batched = new GenerationSessionOptions { Threads = 2, ContextLength = 512 };
+        NativeInferChatClient Make(GenerationSessionOptions session, LogitsHasher hasher) => _model.AsChatClient(
+            new NativeInferChatClientOptions { Session = session, Generation = new GenerationOptions { LogitsProcessors = [hasher] } });
+        static async Task<(string Text, ulong[] Logits, long Cached)> Reply(NativeInferChatClient client, LogitsHasher hasher, ChatMessage[] messages)
+        {
+            hasher.Hashes.Clear();
+            ChatResponse r = await client.GetResponseAsync(messages, Sampled(2, 12));
+            return (r.Text, [.. hasher.Hashes], r.Usage!.CachedInputTokenCount ?? 0);
+        }
+
+        ChatMessage[] first = [new(ChatRole.User, "Hello")];
+        var warmHasher = new LogitsHasher();
+        using NativeInferChatClient warm = Make(batched, warmHasher);
+        ChatResponse r1 = await warm.GetResponseAsync(first, Sampled(1, 6));
+        ChatMessage[] second = [.. first, .. r1.Messages, new(ChatRole.User, "More")];
+        using (var cts = new CancellationTokenSource())
+        {
+            int seen = 0;
+            Assert.CatchAsync<OperationCanceledException>(async () =>
+            {
+                await foreach (ChatResponseUpdate _ in warm.GetStreamingResponseAsync(second, Sampled(5, 40), cts.Token))
+                    if (++seen == 3) cts.Cancel();
+            });
+        }
+        var reused = await Reply(warm, warmHasher, second);
+
+        var coldHasher = new LogitsHasher();
+        using NativeInferChatClient cold = Make(batched, coldHasher);
+        var fresh = await Reply(cold, coldHasher, second);
+
+        var stepHasher = new LogitsHasher();
+        using NativeInferChatClient stepwise = Make(TokenByToken, stepHasher);
+        var tokenByToken = await Reply(stepwise, stepHasher, second);
+
+        Assert.That(reused.Cached, Is.GreaterThanOrEqualTo(PromptTokens(TemplateMessage.User("Hello")).Length), "the warm client reused its cache");
+        Assert.That(fresh.Cached, Is.Zero);
+        Assert.That(fresh.Logits, Has.Length.EqualTo(12));
+        Assert.That(reused.Logits, Is.EqualTo(fresh.Logits), "cache reuse after a cancelled request changed the logits");
+        Assert.That(tokenByToken.Logits, Is.EqualTo(fresh.Logits), "one prefill and token-by-token evaluation (1 vs 2 threads) differ");
+        Assert.That((reused.Text, tokenByToken.Text), Is.EqualTo((fresh.Text, fresh.Text)));
+    }
+
     [Test]
     public async Task ConcurrentRequests_GiveTheSameResultsAsSerial()
     {

@@ -36,7 +36,7 @@ public class EmulatedDeviceTests
     [TestCaseSource(nameof(PackCases))]
     public void ManagedPacking_EqualsTheNativeRepackByteForByte(NiType type, long group)
     {
-        MarlinLayoutReference.RequireCudaLibrary();
+        CudaRequirement.Library();
         const long n = 192, k = 256;
         byte[] rows = Weights(type, n, k, (int)group);
         (byte[] w, byte[] s) = MarlinPacking.Pack(type, rows, n, k, group);

@@ -199,10 +199,10 @@ public class InjectorSemanticsTests
     {
         InjectionPlan plan = Plan(DeepseekV2Lite(), """
             - match: { class: DeepseekV2Attention }
-              replace: { class: default, kwargs: { absorb_for_prefill: true } }
+              replace: { class: default, kwargs: { absorb_for_prefill: false } }
             """);
         Assert.That(plan.Entry("model.layers.2.self_attn").Options, Is.TypeOf<DeepseekV2AttentionOptions>()
-            .With.Property(nameof(DeepseekV2AttentionOptions.AbsorbForPrefill)).True);
+            .With.Property(nameof(DeepseekV2AttentionOptions.AbsorbForPrefill)).False);
     }
 
     [Test]
@@ -212,7 +212,7 @@ public class InjectorSemanticsTests
             - match: { name: "layers\\.1\\.self_attn$" }
               replace:
                 class: KDeepseekV2Attention
-                kwargs: { absorb_for_prefill: true }
+                kwargs: { absorb_for_prefill: false }
             - match: { name: "layers\\.1\\.self_attn\\.q_proj$" }
               replace:
                 class: KTransformersLinear
@@ -227,8 +227,8 @@ public class InjectorSemanticsTests
                 kwargs: { prefill_op: KLinearManaged }
             """;
         InjectionPlan plan = Plan(DeepseekV2Lite(), yaml);
-        Assert.That(((DeepseekV2AttentionOptions)plan.Entry("model.layers.1.self_attn").Options!).AbsorbForPrefill, Is.True);
-        Assert.That(((DeepseekV2AttentionOptions)plan.Entry("model.layers.2.self_attn").Options!).AbsorbForPrefill, Is.False,
+        Assert.That(((DeepseekV2AttentionOptions)plan.Entry("model.layers.1.self_attn").Options!).AbsorbForPrefill, Is.False);
+        Assert.That(((DeepseekV2AttentionOptions)plan.Entry("model.layers.2.self_attn").Options!).AbsorbForPrefill, Is.True,
             "layer 2 is decided by rule 3 alone; rule 1's absorb_for_prefill does not leak into it");
         PlannedOperator q1 = plan.Entry("model.layers.1.self_attn.q_proj");
         Assert.That((q1.Line(), q1.GenerateOp, q1.PrefillOp), Is.EqualTo((5, "KLinearManaged", "KLinearCPU")),
