@@ -211,7 +211,7 @@ public class ChatTemplateDetectionTests
     [TestCase("{%- endif -%}{{'<｜Assistant｜>' + content", "{%- endif %} {{'<｜Assistant｜>' + content")]           // without '-%}', a space before '{{' is output
     public void Detect_DistillWithOutputWhitespace_IsNotTheDistill(string original, string changed)
     {
-        Assert.That(DistillLaidOut, Does.Contain(original));
+        Assert.That(DistillLaidOut.Contains(original, StringComparison.Ordinal), $"the template holds '{original}'");
         string jinja = DistillLaidOut.Replace(original, changed);
         Assert.That(ChatTemplates.TryDetect(jinja, out _), Is.False);
         Assert.Throws<ChatTemplateException>(() => ChatTemplates.Detect(jinja));
