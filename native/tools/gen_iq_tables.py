@@ -18,6 +18,7 @@ import sys
 TABLES = [
     ("kmask_iq2xs", "uint8_t", 8),
     ("ksigns_iq2xs", "uint8_t", 128),
+    ("ksigns64", "uint64_t", 128),
     ("iq2xxs_grid", "uint64_t", 256),
     ("iq2xs_grid", "uint64_t", 512),
     ("iq2s_grid", "uint64_t", 1024),
@@ -50,6 +51,8 @@ def check(tables):
     for i, s in enumerate(tables["ksigns_iq2xs"][1]):
         if s != i | ((bin(i).count("1") & 1) << 7):
             sys.exit(f"ksigns_iq2xs[{i}] = {s} is not i with an even-parity bit 7")
+        if tables["ksigns64"][1][i] != sum(0xFF << (8 * j) for j in range(8) if (s >> j) & 1):
+            sys.exit(f"ksigns64[{i}] is not ksigns_iq2xs[{i}] with each bit widened to a byte")
 
     def grid_bytes(name, width):
         for v in tables[name][1]:

@@ -2,6 +2,7 @@
 // ggml's src/ggml-common.h by native/tools/gen_iq_tables.py). Data only, shared by every ISA.
 //
 //   ksigns_iq2xs[i]  7 sign bits i plus an eighth that makes the count of set bits even
+//   ksigns64[i]      the same 8 bits, each widened to a byte (0xFF: negative) for SIMD kernels
 //   kmask_iq2xs[j]   1 << j: the sign bit of the j-th of 8 values
 //   iq2xxs_grid      256 points of 8 magnitudes in {8, 25, 43}, one per byte (IQ2_XXS)
 //   iq2xs_grid       512 such points (IQ2_XS)
@@ -16,6 +17,7 @@ namespace ni {
 
 extern const uint8_t kmask_iq2xs[8];
 extern const uint8_t ksigns_iq2xs[128];
+extern const uint64_t ksigns64[128];
 extern const uint64_t iq2xxs_grid[256];
 extern const uint64_t iq2xs_grid[512];
 extern const uint64_t iq2s_grid[1024];
