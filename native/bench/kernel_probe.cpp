@@ -3,6 +3,8 @@
 // more than the last-level cache, so every call streams from DRAM, and are reported against the
 // read bandwidth the same pool measures.
 //   kernel_probe [isa] [threads]      isa: scalar|avx2|avx512|avx512_vnni (default: best)
+// Environment: PROBE_TYPES (names to run), PROBE_M/PROBE_N/PROBE_K (one custom shape), PROBE_NO_GEMM,
+// PROBE_ROTATION_MB (bytes the decode matmuls rotate over), PROBE_CPUTIME, PROBE_HUGE.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -123,9 +125,10 @@ int main(int argc, char** argv) {
     const char* only = std::getenv("PROBE_TYPES");
     for (auto& t : types) {
         if (only && !std::strstr(only, t.name)) continue;
-        if (const char* m = std::getenv("PROBE_M")) {  // one custom shape: PROBE_M rows, PROBE_N tokens
+        if (const char* m = std::getenv("PROBE_M")) {  // one custom shape: PROBE_M rows, PROBE_N tokens, PROBE_K columns
             const char* n = std::getenv("PROBE_N");
-            matmul(pool, t.type, t.name, n ? std::atoi(n) : 1, std::atoi(m), 2048, bw, rotation);
+            const char* k = std::getenv("PROBE_K");
+            matmul(pool, t.type, t.name, n ? std::atoi(n) : 1, std::atoi(m), k ? std::atoi(k) : 2048, bw, rotation);
             continue;
         }
         matmul(pool, t.type, t.name, 1, 2048, 2048, bw, rotation);
