@@ -10,6 +10,9 @@
 //   iq3xxs_grid      256 points of 4 magnitudes in 4..62 (IQ3_XXS)
 //   iq3s_grid        512 points of 4 odd magnitudes in 1..15 (IQ3_S)
 //   iq1s_grid        2048 points of 8 values in {-1, 0, 1} as int8 (IQ1_S, IQ1_M)
+// Derived by the script (not in ggml):
+//   iq1s_grid_shifted[i]  8·iq1s_grid[i % 2048] + 1 for i < 2048, − 1 above: the int8 values
+//                         8·(grid ± 1/8) with the shift's sign as bit 11 of the index (IQ1_M kernels)
 #pragma once
 #include <cstdint>
 
@@ -24,5 +27,6 @@ extern const uint64_t iq2s_grid[1024];
 extern const uint32_t iq3xxs_grid[256];
 extern const uint32_t iq3s_grid[512];
 extern const uint64_t iq1s_grid[2048];
+extern const uint64_t iq1s_grid_shifted[4096];
 
 }  // namespace ni

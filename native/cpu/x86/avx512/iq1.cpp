@@ -1,7 +1,8 @@
 // AVX-512 decoders of IQ1_S and IQ1_M for the i-quant row kernel (iq_rows.h): per 64-value part,
 // eight grid points of {−1, 0, 1}, as the AVX2 decoders (../avx2/iq1.cpp): IQ1_S multiplies the grid
 // bytes and adds its per-32 shifts through the bsums; IQ1_M (a shift per 8 values) multiplies
-// v = 8·grid ± 1 (magnitude |v|, the mask of negative v). Both scale by d/8.
+// v = 8·grid ± 1 (magnitude |v|, the mask of negative v), looked up whole in iq1s_grid_shifted. Both
+// scale by d/8.
 #include <cstring>
 
 #include "core/blocks_iq.h"
@@ -11,9 +12,9 @@
 namespace ni {
 namespace {
 
-static inline __m512i grid8(int i0, int i1, int i2, int i3, int i4, int i5, int i6, int i7) {
-    return _mm512_set_epi64((long long)iq1s_grid[i7], (long long)iq1s_grid[i6], (long long)iq1s_grid[i5], (long long)iq1s_grid[i4],
-                            (long long)iq1s_grid[i3], (long long)iq1s_grid[i2], (long long)iq1s_grid[i1], (long long)iq1s_grid[i0]);
+static inline __m512i grid8(const uint64_t* grid, const uint16_t* i) {
+    return _mm512_set_epi64((long long)grid[i[7]], (long long)grid[i[6]], (long long)grid[i[5]], (long long)grid[i[4]],
+                            (long long)grid[i[3]], (long long)grid[i[2]], (long long)grid[i[1]], (long long)grid[i[0]]);
 }
 
 static inline void magnitude_and_sign(__m512i v, __m512i& mag, __mmask64& neg) {
@@ -44,8 +45,7 @@ struct iq1_s_avx512 {
         _mm512_store_si512(st.idx, _mm512_or_si512(low, _mm512_slli_epi16(high, 8)));
     }
     static void part(const block&, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) {
-        const uint16_t* i = st.idx + 8 * p;
-        magnitude_and_sign(grid8(i[0], i[1], i[2], i[3], i[4], i[5], i[6], i[7]), mag, neg);
+        magnitude_and_sign(grid8(iq1s_grid, st.idx + 8 * p), mag, neg);
     }
 };
 
@@ -64,21 +64,14 @@ struct iq1_m_avx512 {
         const __m512i bytes = _mm512_permutexvar_epi16(_mm512_set_epi64(0x000F000F000E000E, 0x000D000D000C000C, 0x000B000B000A000A, 0x0009000900080008,
                                                                          0x0007000700060006, 0x0005000500040004, 0x0003000300020002, 0x0001000100000000),
                                                        _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qh)))));
-        const __m512i nibbles = _mm512_srlv_epi16(bytes, _mm512_set1_epi32(0x00040000));
-        const __m512i high = _mm512_and_si512(nibbles, _mm512_set1_epi16(7));
+        // The nibble's 3 index bits and its shift-sign bit make a 12-bit index into iq1s_grid_shifted,
+        // whose entries are already 8·grid ± 1.
+        const __m512i nibbles = _mm512_and_si512(_mm512_srlv_epi16(bytes, _mm512_set1_epi32(0x00040000)), _mm512_set1_epi16(15));
         const __m512i low = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)));
-        _mm512_store_si512(st.idx, _mm512_or_si512(low, _mm512_slli_epi16(high, 8)));
-        st.groups = _cvtmask32_u32(_mm512_test_epi16_mask(nibbles, _mm512_set1_epi16(8)));  // negative shifts
+        _mm512_store_si512(st.idx, _mm512_or_si512(low, _mm512_slli_epi16(nibbles, 8)));
     }
     static void part(const block&, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) {
-        const uint16_t* i = st.idx + 8 * p;
-        const __m512i g = grid8(i[0], i[1], i[2], i[3], i[4], i[5], i[6], i[7]);
-        // v = 8·g ± 1 by one byte shuffle: index g & 3 (0, 1 or 3 for g = 0, 1, −1), plus 4 in the
-        // qwords (groups) whose shift is negative.
-        const __m512i v_of = _mm512_broadcast_i32x4(_mm_setr_epi8(1, 9, 0, -7, -1, 7, 0, -9, 0, 0, 0, 0, 0, 0, 0, 0));
-        const __m512i low = _mm512_and_si512(g, _mm512_set1_epi8(3));
-        const __m512i index = _mm512_mask_or_epi64(low, _cvtu32_mask8((st.groups >> (8 * p)) & 0xFF), low, _mm512_set1_epi8(4));
-        magnitude_and_sign(_mm512_shuffle_epi8(v_of, index), mag, neg);
+        magnitude_and_sign(grid8(iq1s_grid_shifted, st.idx + 8 * p), mag, neg);
     }
 };
 
