@@ -3,7 +3,8 @@
 //   IQ1_S (one scale and shift sign per 32 values): the kernel multiplies the grid bytes themselves
 //         (magnitude |grid|, sign of grid) with scales 8·(2l + 1); the shifts enter once per
 //         super-block through the activations' 16-value sums (bsums) times ±(2l + 1).
-//   IQ1_M (a shift sign per 8 values, finer than bsums): the kernel multiplies v = 8·grid ± 1.
+//   IQ1_M (a shift sign per 8 values, finer than bsums): the kernel multiplies v = 8·grid ± 1,
+//         looked up whole in iq1s_grid_shifted.
 #include <cstring>
 
 #include "core/blocks_iq.h"
@@ -56,23 +57,13 @@ struct iq1_m_avx2 {
         st.scales = _mm256_or_si256(_mm256_slli_epi16(l, 1), _mm256_set1_epi16(1));
     }
     // The shift sign is per group of 8 (bit 3 of its qh nibble), finer than bsums: the kernel
-    // multiplies v = 8·grid ± 1 (never zero) with scales 2l + 1.
+    // multiplies v = 8·grid ± 1 (never zero), looked up whole in iq1s_grid_shifted by the group's
+    // nibble (3 index bits and the shift's sign) above its index byte, with scales 2l + 1.
     static void chunk(const block& b, const iq_state256&, int j, __m256i& mag, __m256i& sgn) {
         const uint8_t* q = b.qs + 4 * j;
         const int h0 = b.qh[2 * j], h1 = b.qh[2 * j + 1];
-        const __m256i g = grid4(q[0] | (h0 << 8 & 0x700), q[1] | (h0 << 4 & 0x700), q[2] | (h1 << 8 & 0x700), q[3] | (h1 << 4 & 0x700));
-        // Groups 0 and 1 test bits 3 and 7 of h0, groups 2 and 3 those of h1.
-        const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi16((short)(h0 | h1 << 8)),
-                                                   _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                                                    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
-        const __m256i bit = _mm256_setr_epi8(8, 8, 8, 8, 8, 8, 8, 8, -128, -128, -128, -128, -128, -128, -128, -128,
-                                             8, 8, 8, 8, 8, 8, 8, 8, -128, -128, -128, -128, -128, -128, -128, -128);
-        const __m256i shift = _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit), _mm256_set1_epi8(1));
-        // 8·g for g in {0xFF, 0, 1}, looked up by g's low nibble (15, 0, 1).
-        const __m256i times8 = _mm256_shuffle_epi8(_mm256_setr_epi8(0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -8,
-                                                                    0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -8),
-                                                   _mm256_and_si256(g, _mm256_set1_epi8(0x0F)));
-        const __m256i v = _mm256_add_epi8(times8, shift);
+        const __m256i v = _mm256_set_epi64x((long long)iq1s_grid_shifted[q[3] | (h1 << 4 & 0xF00)], (long long)iq1s_grid_shifted[q[2] | (h1 << 8 & 0xF00)],
+                                            (long long)iq1s_grid_shifted[q[1] | (h0 << 4 & 0xF00)], (long long)iq1s_grid_shifted[q[0] | (h0 << 8 & 0xF00)]);
         mag = _mm256_abs_epi8(v);
         sgn = v;
     }
