@@ -3,6 +3,8 @@
 // more than the last-level cache, so every call streams from DRAM, and are reported against the
 // read bandwidth the same pool measures.
 //   kernel_probe [isa] [threads]      isa: scalar|avx2|avx512|avx512_vnni (default: best)
+// Environment: PROBE_TYPES (names to run), PROBE_M/PROBE_N/PROBE_K (one custom shape), PROBE_NO_GEMM,
+// PROBE_ROTATION_MB (bytes the decode matmuls rotate over), PROBE_CPUTIME, PROBE_HUGE.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -48,6 +50,29 @@ double bandwidth(ni_pool* pool, size_t bytes) {
     return bytes / best / 1e9;
 }
 
+// Random bytes with a moderate fp16 block scale: valid blocks of the i-quants, which the library
+// reads but cannot write (IQ1_M keeps its scale in the top nibbles of its last four 16-bit words).
+void random_blocks(int type, char* w, size_t bytes) {
+    ni_type_info info;
+    check(ni_type_get_info(type, &info));
+    uint64_t state = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < bytes; ++i) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        w[i] = (char)(state >> 56);
+    }
+    const uint16_t d = 0x2000;  // 2^-7
+    for (size_t b = 0; b + (size_t)info.block_bytes <= bytes; b += (size_t)info.block_bytes) {
+        if (type == NI_TYPE_IQ1_M) {
+            for (int i = 0; i < 4; ++i) {
+                char& hi = w[b + (size_t)info.block_bytes - 8 + 2 * i + 1];
+                hi = (char)((hi & 0x0F) | (((d >> (4 * i)) & 0xF) << 4));
+            }
+        } else {
+            std::memcpy(w + b, &d, 2);
+        }
+    }
+}
+
 void matmul(ni_pool* pool, int type, const char* name, int64_t n, int64_t m, int64_t k, double bw, size_t rotation) {
     size_t row;
     check(ni_row_size(type, k, &row));
@@ -59,7 +84,11 @@ void matmul(ni_pool* pool, int type, const char* name, int64_t n, int64_t m, int
     const size_t w_bytes = (matrix * copies + (2u << 20) - 1) / (2u << 20) * (2u << 20);
     char* w = static_cast<char*>(std::aligned_alloc(2u << 20, w_bytes));
     if (std::getenv("PROBE_HUGE")) madvise(w, w_bytes, MADV_HUGEPAGE);
-    for (int c = 0; c < copies; ++c) check(ni_quantize_rows(pool, type, w + c * matrix, row, src.data(), k * 4, m, k));
+    for (int c = 0; c < copies; ++c) {
+        const ni_status st = ni_quantize_rows(pool, type, w + c * matrix, row, src.data(), k * 4, m, k);
+        if (st == NI_ERR_UNSUPPORTED_TYPE) random_blocks(type, w + c * matrix, matrix);  // a read-only format
+        else check(st);
+    }
     auto call = [&](int c) { check(ni_matmul(pool, type, w + c * matrix, row, x.data(), k * 4, y.data(), m * 4, n, m, k)); };
     for (int c = 0; c < copies; ++c) call(c);
     const int calls = n == 1 ? std::max(copies * 2, 50) : 4;
@@ -70,7 +99,7 @@ void matmul(ni_pool* pool, int type, const char* name, int64_t n, int64_t m, int
         s = std::min(s, (now() - t) / calls);
     }
     const double gbs = matrix / s / 1e9, gflops = 2.0 * n * m * k / s / 1e9;
-    std::printf("  %-5s N=%-4lld %5lld→%-6lld %9.1f µs  %6.1f GB/s  %5.0f%% of bw  %7.1f GFLOP/s  %7.1f weight-GB/s·N\n", name,
+    std::printf("  %-7s N=%-4lld %5lld→%-6lld %9.1f µs  %6.1f GB/s  %5.0f%% of bw  %7.1f GFLOP/s  %7.1f weight-GB/s·N\n", name,
                 (long long)n, (long long)k, (long long)m, s * 1e6, gbs, 100 * gbs / bw, gflops, gbs * n);
     std::free(w);
 }
@@ -89,13 +118,17 @@ int main(int argc, char** argv) {
     const double bw = bandwidth(pool, rotation);
     std::printf("%s, %d threads: read bandwidth %.1f GB/s\n", ni_isa_name(got), nt, bw);
     const struct { int type; const char* name; } types[] = {{NI_TYPE_Q4_0, "q4_0"}, {NI_TYPE_Q8_0, "q8_0"}, {NI_TYPE_Q4_K, "q4_K"},
-                                                             {NI_TYPE_Q6_K, "q6_K"}, {NI_TYPE_F16, "f16"}, {NI_TYPE_BF16, "bf16"}, {NI_TYPE_F32, "f32"}};
+                                                             {NI_TYPE_Q6_K, "q6_K"}, {NI_TYPE_F16, "f16"}, {NI_TYPE_BF16, "bf16"}, {NI_TYPE_F32, "f32"},
+                                                             {NI_TYPE_IQ2_XXS, "iq2_xxs"}, {NI_TYPE_IQ2_XS, "iq2_xs"}, {NI_TYPE_IQ2_S, "iq2_s"},
+                                                             {NI_TYPE_IQ3_XXS, "iq3_xxs"}, {NI_TYPE_IQ3_S, "iq3_s"}, {NI_TYPE_IQ1_S, "iq1_s"},
+                                                             {NI_TYPE_IQ1_M, "iq1_m"}};
     const char* only = std::getenv("PROBE_TYPES");
     for (auto& t : types) {
         if (only && !std::strstr(only, t.name)) continue;
-        if (const char* m = std::getenv("PROBE_M")) {  // one custom shape: PROBE_M rows, PROBE_N tokens
+        if (const char* m = std::getenv("PROBE_M")) {  // one custom shape: PROBE_M rows, PROBE_N tokens, PROBE_K columns
             const char* n = std::getenv("PROBE_N");
-            matmul(pool, t.type, t.name, n ? std::atoi(n) : 1, std::atoi(m), 2048, bw, rotation);
+            const char* k = std::getenv("PROBE_K");
+            matmul(pool, t.type, t.name, n ? std::atoi(n) : 1, std::atoi(m), k ? std::atoi(k) : 2048, bw, rotation);
             continue;
         }
         matmul(pool, t.type, t.name, 1, 2048, 2048, bw, rotation);

@@ -98,7 +98,15 @@ typedef enum ni_type {
     NI_TYPE_Q4_K = 12,  /* 256 values: fp16 d, dmin, 12 bytes of 6-bit scales/mins, 128 of nibbles */
     NI_TYPE_Q6_K = 14,  /* 256 values: 128 low nibbles, 64 of high bits, 16 int8 scales, fp16 d     */
     NI_TYPE_Q8_K = 15,  /* 256 values: f32 d, 256 int8, 16 int16 sums of 16 (activations only)     */
-    NI_TYPE_BF16 = 30
+    NI_TYPE_BF16 = 30,
+    /* i-quants (weights only, read but not written): 256 values, lattice codebooks; layouts as ggml */
+    NI_TYPE_IQ2_XXS = 16, /* 66 bytes: fp16 d, 32 uint16 (grid indices, signs, 4-bit scales)        */
+    NI_TYPE_IQ2_XS  = 17, /* 74 bytes: fp16 d, 32 uint16 (9-bit index | 7-bit signs), 8 scales     */
+    NI_TYPE_IQ3_XXS = 18, /* 98 bytes: fp16 d, 64 grid indices, 8 words of signs and scales        */
+    NI_TYPE_IQ1_S   = 19, /* 50 bytes: fp16 d, 32 index bytes, 8 uint16 of high bits/scale/shift   */
+    NI_TYPE_IQ3_S   = 21, /* 110 bytes: fp16 d, 64 index bytes, 8 high-bit bytes, 32 of signs, 4 scales */
+    NI_TYPE_IQ2_S   = 22, /* 82 bytes: fp16 d, 32 index bytes, 32 of signs, 8 high-bit bytes, 8 scales */
+    NI_TYPE_IQ1_M   = 29  /* 56 bytes: 32 index bytes, 16 of high bits/shifts, 8 of scales (and d)  */
 } ni_type;
 
 typedef struct ni_type_info {

@@ -1,17 +1,21 @@
-// GEMV and tile GEMM of the 32-value block types (Q4_0, Q8_0) on every ISA against the scalar
-// reference, at the shapes where blocked kernels keep their edge cases:
+// GEMV and tile GEMM of the 32-value block types (Q4_0, Q8_0) and the i-quants on every ISA against
+// the scalar reference, at the shapes where blocked kernels keep their edge cases:
 //   - K from 1 to 44 blocks and 342 (DeepSeek-V2-Lite's 10944): every remainder of the 16-block
-//     chunks and 4-block quads the AVX-512 Q4_0 kernel reads, odd block counts, K = 1408
+//     chunks and 4-block quads the AVX-512 Q4_0 kernel reads, odd block counts, K = 1408;
+//     for the i-quants 1 to 9 super-blocks and 28 (DeepSeek-V3's 7168)
 //   - M = 1, 2, 3, 5, 7 rows and N = 1..9 tokens, so every tile edge occurs
 //   - weight rows w_stride apart with NaN-scale bytes between them, and the last row ending at an
 //     unreadable page: a read past a row faults, a masked-out byte that leaked would show as NaN.
 // Tolerance as test_kernels_vs_scalar: 2e-6 of Σ|w·x| (float accumulation in another order).
+// Batch invariance (checked for the i-quants; the Q4_0/Q8_0 tiles sum in another order than their
+// GEMVs): each token's GEMM outputs equal, bit for bit, the GEMV of that token alone.
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstring>
 
 #include "kernel_compare.h"
+#include "weight_rows.h"
 
 namespace {
 
@@ -37,18 +41,30 @@ struct guarded_rows {
 };
 
 
-void check_type(const ni::kernel_table& ref, const ni::kernel_table& isa, int type, int64_t nb, nt::rng& r) {
-    const int64_t k = 32 * nb, max_rows = 7, max_toks = 9;
-    const size_t w_row = nt::row_size(type, k), w_stride = w_row + 20;  // 20 bytes of 0xFF between rows
-    std::vector<float> wf = nt::make_data(r, (size_t)(max_rows * k), 0.05f), xf = nt::make_data(r, (size_t)(max_toks * k));
-    std::vector<float> wd((size_t)(max_rows * k));
-    std::vector<uint8_t> packed(w_row);
+// GEMV for each token alone must give the bits the GEMM gives that token at its place in a tile.
+void check_batch_invariance(const ni::type_kernels& ik, const ni::kernel_table& isa, int type, int64_t k, const char* w,
+                            size_t w_stride, int64_t rows, const float* xf, int64_t toks) {
+    const size_t stride = (ik.act_bytes(k) + 63) / 64 * 64;
+    std::vector<uint8_t> act(stride * toks + 64);
+    uint8_t* x = act.data() + (64 - reinterpret_cast<uintptr_t>(act.data()) % 64) % 64;
+    for (int64_t i = 0; i < toks; ++i) ik.prepare_act(&xf[i * k], x + i * stride, k);
+    std::vector<float> tile((size_t)(rows * toks), NAN), alone((size_t)rows, NAN);
+    ik.gemm(k, w, w_stride, rows, x, stride, toks, tile.data(), rows);
+    for (int64_t c = 0; c < toks; ++c) {
+        ik.gemv(k, w, w_stride, rows, x + c * stride, alone.data());
+        NT_CHECK(std::memcmp(alone.data(), &tile[(size_t)(c * rows)], (size_t)rows * 4) == 0,
+                 "%s %s k=%lld rows=%lld: token %lld of a %lld-token GEMM differs from its GEMV", ni_isa_name(isa.isa),
+                 nt::type_name(type), (long long)k, (long long)rows, (long long)c, (long long)toks);
+    }
+}
+
+void check_type(const ni::kernel_table& ref, const ni::kernel_table& isa, int type, int64_t nb, nt::rng& r, bool batch_invariant) {
+    const int64_t k = nt::block_size(type) * nb, max_rows = 7, max_toks = 9;
+    const nt::weight_rows wr = nt::make_weight_rows(r, type, max_rows, k, 0.05f);
+    const size_t w_row = wr.row_bytes, w_stride = w_row + 20;  // 20 bytes of 0xFF between rows
+    std::vector<float> xf = nt::make_data(r, (size_t)(max_toks * k));
     const ni::type_kernels& rk = ref.types[type];
     const ni::type_kernels& ik = isa.types[type];
-    for (int64_t i = 0; i < max_rows; ++i) {
-        rk.quantize_row(&wf[i * k], packed.data(), k);
-        rk.dequantize_row(packed.data(), &wd[i * k], k);
-    }
     // Activations as the reference quantizes them, for the error scale.
     const int act = nt::activation_type(type);
     std::vector<float> xd((size_t)(max_toks * k));
@@ -61,12 +77,13 @@ void check_type(const ni::kernel_table& ref, const ni::kernel_table& isa, int ty
     for (int64_t rows : {1, 2, 3, 5, 7}) {
         guarded_rows w((size_t)(rows - 1) * w_stride + w_row);
         std::memset(w.rows, 0xFF, (size_t)(rows - 1) * w_stride + w_row);
-        for (int64_t i = 0; i < rows; ++i) rk.quantize_row(&wf[i * k], w.rows + i * w_stride, k);
+        for (int64_t i = 0; i < rows; ++i) std::memcpy(w.rows + i * w_stride, wr.row(i), w_row);
         for (int64_t toks = 1; toks <= max_toks; ++toks) {
-            const double worst = nt::isa_vs_scalar_error(rk, ik, k, w.rows, w_stride, rows, xf.data(), toks, wd.data(), xd.data());
+            const double worst = nt::isa_vs_scalar_error(rk, ik, k, w.rows, w_stride, rows, xf.data(), toks, wr.f.data(), xd.data());
             NT_CHECK(worst <= 2e-6, "%s %s %s k=%lld (%lld blocks) rows=%lld tokens=%lld: max |Δ|/Σ|wx| = %.3g",
                      ni_isa_name(isa.isa), toks == 1 ? "gemv" : "gemm", nt::type_name(type), (long long)k, (long long)nb,
                      (long long)rows, (long long)toks, worst);
+            if (batch_invariant && toks > 1) check_batch_invariance(ik, isa, type, k, w.rows, w_stride, rows, xf.data(), toks);
         }
     }
 }
@@ -78,12 +95,16 @@ int main() {
     std::vector<int64_t> blocks;
     for (int64_t nb = 1; nb <= 44; ++nb) blocks.push_back(nb);
     blocks.push_back(342);
+    // 256-value super-blocks: 1 to 9, and DeepSeek-V3's hidden size 7168.
+    const std::vector<int64_t> super_blocks = {1, 2, 3, 4, 5, 6, 7, 8, 9, 28};
     for (int isa : nt::supported_isas()) {
         nt::rng r(99 + isa);
         const ni::kernel_table& t = ni::kernels_for(isa);
         std::printf("checking %s against scalar\n", ni_isa_name(isa));
         for (int type : {NI_TYPE_Q4_0, NI_TYPE_Q8_0})
-            for (int64_t nb : blocks) check_type(ref, t, type, nb, r);
+            for (int64_t nb : blocks) check_type(ref, t, type, nb, r, false);
+        for (int type : {NI_TYPE_IQ2_XXS, NI_TYPE_IQ2_XS, NI_TYPE_IQ2_S, NI_TYPE_IQ3_XXS, NI_TYPE_IQ3_S, NI_TYPE_IQ1_S, NI_TYPE_IQ1_M})
+            for (int64_t nb : super_blocks) check_type(ref, t, type, nb, r, true);
     }
     return nt::finish("test_block_shapes");
 }

@@ -118,6 +118,13 @@ inline const char* type_name(int type) {
         case NI_TYPE_Q4_K: return "q4_K";
         case NI_TYPE_Q6_K: return "q6_K";
         case NI_TYPE_Q8_K: return "q8_K";
+        case NI_TYPE_IQ2_XXS: return "iq2_xxs";
+        case NI_TYPE_IQ2_XS: return "iq2_xs";
+        case NI_TYPE_IQ2_S: return "iq2_s";
+        case NI_TYPE_IQ3_XXS: return "iq3_xxs";
+        case NI_TYPE_IQ3_S: return "iq3_s";
+        case NI_TYPE_IQ1_S: return "iq1_s";
+        case NI_TYPE_IQ1_M: return "iq1_m";
         default: return "?";
     }
 }
@@ -150,7 +157,10 @@ struct pool {
 };
 
 constexpr int kWeightTypes[] = {NI_TYPE_F32, NI_TYPE_F16, NI_TYPE_BF16, NI_TYPE_Q4_0,
-                                NI_TYPE_Q8_0, NI_TYPE_Q4_K, NI_TYPE_Q6_K};
+                                NI_TYPE_Q8_0, NI_TYPE_Q4_K, NI_TYPE_Q6_K,
+                                // read-only: tests make their weights with weight_rows.h
+                                NI_TYPE_IQ2_XXS, NI_TYPE_IQ2_XS, NI_TYPE_IQ2_S, NI_TYPE_IQ3_XXS, NI_TYPE_IQ3_S,
+                                NI_TYPE_IQ1_S, NI_TYPE_IQ1_M};
 
 inline int block_size(int type) {
     ni_type_info info;

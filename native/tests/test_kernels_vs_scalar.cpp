@@ -1,11 +1,13 @@
 // Every ISA's kernel table against the scalar reference table, for every type:
 //   - activation quantizers (Q8_0, Q8_K, F16, BF16) and every dequantizer: bit for bit
+//   (weights of types the library cannot write are random valid blocks, weight_rows.h)
 //   - GEMV and the tile GEMM: within 2e-6 of Σ|w·x| (float accumulation in another order)
 // Shapes deliberately miss the tile sizes (row and token counts of 1, 3, 5, 17, 33, 67).
 #include <cstring>
 
 #include "dispatch/kernels.h"
 #include "kernel_compare.h"
+#include "weight_rows.h"
 
 namespace {
 
@@ -31,12 +33,10 @@ void check_quantizers(const ni::kernel_table& ref, const ni::kernel_table& isa, 
 void check_dequantizers(const ni::kernel_table& ref, const ni::kernel_table& isa, nt::rng& r) {
     for (int type : nt::kWeightTypes) {
         const int64_t k = 2048;
-        std::vector<float> x = nt::make_data(r, (size_t)k);
-        std::vector<uint8_t> q(nt::row_size(type, k));
-        ref.types[type].quantize_row(x.data(), q.data(), k);
+        const nt::weight_rows q = nt::make_weight_rows(r, type, 1, k, 1.0f);
         std::vector<float> a((size_t)k), b((size_t)k);
-        ref.types[type].dequantize_row(q.data(), a.data(), k);
-        isa.types[type].dequantize_row(q.data(), b.data(), k);
+        ref.types[type].dequantize_row(q.row(0), a.data(), k);
+        isa.types[type].dequantize_row(q.row(0), b.data(), k);
         NT_CHECK(std::memcmp(a.data(), b.data(), (size_t)k * 4) == 0, "%s dequantize_row_%s differs from scalar",
                  ni_isa_name(isa.isa), nt::type_name(type));
     }
@@ -50,18 +50,16 @@ void check_products(const ni::kernel_table& ref, const ni::kernel_table& isa, nt
             if (k % nt::block_size(type) || k % nt::block_size(act)) continue;
             for (int64_t rows : {1, 5, 17, 67}) {
                 for (int64_t toks : {1, 3, 8, 33}) {
-                    const size_t w_row = nt::row_size(type, k), x_row = nt::row_size(act, k);
-                    std::vector<float> wf = nt::make_data(r, (size_t)(rows * k), 0.05f);
+                    const size_t x_row = nt::row_size(act, k);
+                    const nt::weight_rows w = nt::make_weight_rows(r, type, rows, k, 0.05f);
                     std::vector<float> xf = nt::make_data(r, (size_t)(toks * k));
-                    std::vector<uint8_t> w(w_row * rows), xq(x_row * toks);
-                    for (int64_t i = 0; i < rows; ++i) ref.types[type].quantize_row(&wf[i * k], &w[i * w_row], k);
+                    std::vector<uint8_t> xq(x_row * toks);
                     for (int64_t i = 0; i < toks; ++i) ref.types[act].quantize_row(&xf[i * k], &xq[i * x_row], k);
-                    std::vector<float> wd((size_t)(rows * k)), xd((size_t)(toks * k));
-                    for (int64_t i = 0; i < rows; ++i) ref.types[type].dequantize_row(&w[i * w_row], &wd[i * k], k);
+                    std::vector<float> xd((size_t)(toks * k));
                     for (int64_t i = 0; i < toks; ++i) ref.types[act].dequantize_row(&xq[i * x_row], &xd[i * k], k);
 
-                    const double worst = nt::isa_vs_scalar_error(ref.types[type], isa.types[type], k, w.data(), w_row, rows, xf.data(),
-                                                                 toks, wd.data(), xd.data());
+                    const double worst = nt::isa_vs_scalar_error(ref.types[type], isa.types[type], k, w.q.data(), w.row_bytes, rows,
+                                                                 xf.data(), toks, w.f.data(), xd.data());
                     NT_CHECK(worst <= 2e-6, "%s %s %s k=%lld rows=%lld tokens=%lld: max |Δ|/Σ|wx| = %.3g",
                              ni_isa_name(isa.isa), toks == 1 ? "gemv" : "gemm", nt::type_name(type), (long long)k,
                              (long long)rows, (long long)toks, worst);
@@ -74,15 +72,12 @@ void check_products(const ni::kernel_table& ref, const ni::kernel_table& isa, nt
 void check_rows_axpy(const ni::kernel_table& ref, const ni::kernel_table& isa, nt::rng& r) {
     for (int type : nt::kWeightTypes) {
         const int64_t k = nt::block_size(type) == 256 ? 512 : 320, rows = 13, cols = 3;
-        const size_t w_row = nt::row_size(type, k);
-        std::vector<float> wf = nt::make_data(r, (size_t)(rows * k), 0.1f), x = nt::make_data(r, (size_t)(cols * rows));
-        std::vector<uint8_t> w(w_row * rows);
-        for (int64_t i = 0; i < rows; ++i) ref.types[type].quantize_row(&wf[i * k], &w[i * w_row], k);
-        std::vector<float> wd((size_t)(rows * k));
-        for (int64_t i = 0; i < rows; ++i) ref.types[type].dequantize_row(&w[i * w_row], &wd[i * k], k);
+        const nt::weight_rows w = nt::make_weight_rows(r, type, rows, k, 0.1f);
+        const std::vector<float>& wd = w.f;
+        std::vector<float> x = nt::make_data(r, (size_t)(cols * rows));
         std::vector<float> a((size_t)(cols * k), 0.5f), b = a;
-        ref.types[type].rows_axpy(k, w.data(), w_row, rows, x.data(), rows, cols, a.data(), k);
-        isa.types[type].rows_axpy(k, w.data(), w_row, rows, x.data(), rows, cols, b.data(), k);
+        ref.types[type].rows_axpy(k, w.q.data(), w.row_bytes, rows, x.data(), rows, cols, a.data(), k);
+        isa.types[type].rows_axpy(k, w.q.data(), w.row_bytes, rows, x.data(), rows, cols, b.data(), k);
         double worst = 0;
         for (int64_t c = 0; c < cols; ++c)
             for (int64_t i = 0; i < k; ++i) {

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "test_common.h"
+#include "weight_rows.h"
 
 namespace {
 
@@ -48,16 +49,16 @@ void run(const problem& p, int isa, nt::rng& r) {
     const int act = nt::activation_type(p.type);
     const size_t w_row = nt::row_size(p.type, p.k), a_row = nt::row_size(act, p.k);
     const size_t x_stride = (size_t)(p.k + (int64_t)p.x_pad) * 4, y_stride = (size_t)(p.m + (int64_t)p.y_pad) * 4;
-    std::vector<float> wf = nt::make_data(r, (size_t)(p.m * p.k), 0.03f);
+    const nt::weight_rows wr = nt::make_weight_rows(r, p.type, p.m, p.k, 0.03f);
     std::vector<float> x = nt::make_data(r, (size_t)(p.n * p.k));
     std::vector<float> xs((size_t)p.n * (x_stride / 4), 1e30f);  // padding holds garbage
     for (int64_t i = 0; i < p.n; ++i) std::memcpy(&xs[(size_t)i * (x_stride / 4)], &x[(size_t)(i * p.k)], (size_t)p.k * 4);
 
     nt::pool pool(2, isa);
-    std::vector<uint8_t> w(w_row * (size_t)p.m), xq(a_row * (size_t)p.n);
-    std::vector<float> wd((size_t)(p.m * p.k)), xd((size_t)(p.n * p.k));
-    NT_CHECK_OK(ni_quantize_rows(pool, p.type, w.data(), w_row, wf.data(), p.k * 4, p.m, p.k));
-    NT_CHECK_OK(ni_dequantize_rows(pool, p.type, wd.data(), p.k * 4, w.data(), w_row, p.m, p.k));
+    const std::vector<uint8_t>& w = wr.q;  // [m][w_row]
+    const std::vector<float>& wd = wr.f;
+    std::vector<uint8_t> xq(a_row * (size_t)p.n);
+    std::vector<float> xd((size_t)(p.n * p.k));
     NT_CHECK_OK(ni_quantize_rows(pool, act, xq.data(), a_row, x.data(), p.k * 4, p.n, p.k));
     NT_CHECK_OK(ni_dequantize_rows(pool, act, xd.data(), p.k * 4, xq.data(), a_row, p.n, p.k));
 

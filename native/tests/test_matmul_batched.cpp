@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "test_common.h"
+#include "weight_rows.h"
 
 namespace {
 
@@ -25,12 +26,9 @@ void check_rows_mode(int isa, int type, const shape& s, nt::rng& r) {
     std::vector<uint8_t> w((size_t)w_batches * (size_t)(s.m + s.w_pad_rows) * w_stride + 64, 0xAB);
     std::vector<float> wd((size_t)(w_batches * s.m * s.k));
     for (int64_t b = 0; b < w_batches; ++b) {
-        std::vector<float> src = nt::make_data(r, (size_t)(s.m * s.k), 0.1f);
-        for (int64_t i = 0; i < s.m; ++i) {
-            uint8_t* row = w.data() + b * w_batch + i * w_stride;
-            NT_CHECK_OK(ni_quantize_rows(pool, type, row, w_row, &src[(size_t)(i * s.k)], s.k * 4, 1, s.k));
-            NT_CHECK_OK(ni_dequantize_rows(pool, type, &wd[(size_t)((b * s.m + i) * s.k)], s.k * 4, row, w_row, 1, s.k));
-        }
+        const nt::weight_rows src = nt::make_weight_rows(r, type, s.m, s.k, 0.1f);
+        for (int64_t i = 0; i < s.m; ++i) std::memcpy(w.data() + b * w_batch + i * w_stride, src.row(i), w_row);
+        std::memcpy(&wd[(size_t)(b * s.m * s.k)], src.f.data(), src.f.size() * 4);
     }
     const size_t x_stride = (size_t)(s.m + 3) * 4, x_batch = x_stride * (size_t)s.n + 16;
     std::vector<float> x((x_batch / 4) * (size_t)s.batch + 64);
@@ -77,9 +75,8 @@ void check_transposed_mode(int isa, int type, const shape& s, nt::rng& r) {
     const int64_t w_batches = s.shared_w ? 1 : s.batch;
     std::vector<uint8_t> w((size_t)w_batches * (size_t)(s.m + s.w_pad_rows) * w_stride + 64);
     for (int64_t b = 0; b < w_batches; ++b) {
-        std::vector<float> src = nt::make_data(r, (size_t)(s.m * s.k), 0.1f);
-        for (int64_t i = 0; i < s.m; ++i)
-            NT_CHECK_OK(ni_quantize_rows(pool, type, w.data() + b * w_batch + i * w_stride, w_row, &src[(size_t)(i * s.k)], s.k * 4, 1, s.k));
+        const nt::weight_rows src = nt::make_weight_rows(r, type, s.m, s.k, 0.1f);
+        for (int64_t i = 0; i < s.m; ++i) std::memcpy(w.data() + b * w_batch + i * w_stride, src.row(i), w_row);
     }
     const size_t x_stride = (size_t)(s.k + 1) * 4, x_batch = x_stride * (size_t)s.n + 8;
     std::vector<float> x((x_batch / 4) * (size_t)s.batch + 64);

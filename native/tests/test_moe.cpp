@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "test_common.h"
+#include "weight_rows.h"
 
 namespace {
 
@@ -28,17 +29,16 @@ struct expert_set {
     size_t gate_row, up_row, down_row;
 };
 
-expert_set make_experts(const moe_case& c, ni_pool* pool, nt::rng& r) {
+expert_set make_experts(const moe_case& c, nt::rng& r) {
     expert_set s;
     s.gate_row = nt::row_size(c.gate_type, c.hidden);
     s.up_row = nt::row_size(c.up_type, c.hidden);
     s.down_row = nt::row_size(c.down_type, c.ffn);
     auto build = [&](int type, int64_t rows, int64_t cols, size_t row, std::vector<uint8_t>& q, std::vector<float>& f, float scale) {
-        std::vector<float> src = nt::make_data(r, (size_t)(rows * cols), scale);
-        q.resize(row * (size_t)rows);
-        f.resize((size_t)(rows * cols));
-        NT_CHECK_OK(ni_quantize_rows(pool, type, q.data(), row, src.data(), cols * 4, rows, cols));
-        NT_CHECK_OK(ni_dequantize_rows(pool, type, f.data(), cols * 4, q.data(), row, rows, cols));
+        nt::weight_rows w = nt::make_weight_rows(r, type, rows, cols, scale);
+        NT_CHECK(w.row_bytes == row, "row size of %s", nt::type_name(type));
+        q = std::move(w.q);
+        f = std::move(w.f);
     };
     build(c.gate_type, c.n_experts * c.ffn, c.hidden, s.gate_row, s.gate, s.gate_f, 0.06f);
     build(c.up_type, c.n_experts * c.ffn, c.hidden, s.up_row, s.up, s.up_f, 0.06f);
@@ -48,7 +48,7 @@ expert_set make_experts(const moe_case& c, ni_pool* pool, nt::rng& r) {
 
 void run(const moe_case& c, int isa, nt::rng& r) {
     nt::pool pool(2, isa);
-    expert_set s = make_experts(c, pool, r);
+    expert_set s = make_experts(c, r);
     const int64_t T = c.n_tokens, K = c.top_k, H = c.hidden, F = c.ffn;
     std::vector<float> x = nt::make_data(r, (size_t)(T * H));
     std::vector<int32_t> ids((size_t)(T * K));
@@ -178,6 +178,12 @@ int main() {
         {NI_TYPE_Q4_K, NI_TYPE_Q6_K, NI_TYPE_F32, 4, 512, 96, 6, 1},
         // More entries in one expert's group than tokens in the call, across many row chunks.
         {NI_TYPE_Q8_0, NI_TYPE_Q8_0, NI_TYPE_Q8_0, 4, 256, 704, 3, 4, true},
+        // i-quant experts, as the DeepSeek-V3/R1 GGUF downloads mix them (random valid blocks)
+        {NI_TYPE_IQ2_XXS, NI_TYPE_IQ2_XS, NI_TYPE_IQ2_S, 8, 256, 512, 1, 2},
+        {NI_TYPE_IQ2_XXS, NI_TYPE_IQ2_XS, NI_TYPE_IQ2_S, 8, 256, 512, 11, 3},
+        {NI_TYPE_IQ1_S, NI_TYPE_IQ1_M, NI_TYPE_IQ3_XXS, 8, 512, 256, 1, 4},
+        {NI_TYPE_IQ1_M, NI_TYPE_IQ1_S, NI_TYPE_IQ3_S, 8, 256, 768, 7, 4},
+        {NI_TYPE_IQ3_S, NI_TYPE_IQ3_XXS, NI_TYPE_IQ2_XXS, 4, 512, 256, 5, 2},
     };
     for (int isa : nt::supported_isas()) {
         nt::rng r(2024 + isa);

@@ -1,10 +1,12 @@
-// ../shared/testdata/quant/quant-reference.gguf, written by the reference GGUF tooling:
-//   - <type>.q dequantized by ni_dequantize_rows equals <type>.ref bit for bit, for all six
-//     types and on every ISA
+// ../shared/testdata/quant/quant-reference.gguf and quant-reference-2.gguf, written by the
+// reference GGUF tooling:
+//   - <type>.q dequantized by ni_dequantize_rows equals <type>.ref bit for bit, for every type of
+//     each file this library implements and on every ISA
 //   - ni_quantize_rows of <type>.src equals <type>.quant bit for bit for Q8_0 and BF16; for Q4_0
 //     the scale matches exactly and quants differ by at most one step (reference ties can round
 //     differently)
-// Skips (exit 77) with the path it looked at when the file is absent.
+//   - types this library reads but cannot write (the i-quants) are refused by ni_quantize_rows
+// A file that is absent is reported with the path looked at; skips (exit 77) when both are.
 #include <cstring>
 
 #include "gguf_mini.h"
@@ -12,10 +14,21 @@
 
 namespace {
 
-void check_dequantization(const nt::gguf_mini& file, ni_pool* pool, const char* isa) {
-    const struct { const char* name; int type; } types[] = {{"q4_0", NI_TYPE_Q4_0}, {"q8_0", NI_TYPE_Q8_0},
-                                                             {"q4_k", NI_TYPE_Q4_K}, {"q6_k", NI_TYPE_Q6_K},
-                                                             {"bf16", NI_TYPE_BF16}, {"f16", NI_TYPE_F16}};
+struct named_type {
+    const char* name;  // tensor name prefix in the file
+    int type;
+};
+
+// quant-reference.gguf
+const named_type kFirstFileTypes[] = {{"q4_0", NI_TYPE_Q4_0}, {"q8_0", NI_TYPE_Q8_0}, {"q4_k", NI_TYPE_Q4_K},
+                                      {"q6_k", NI_TYPE_Q6_K}, {"bf16", NI_TYPE_BF16}, {"f16", NI_TYPE_F16}};
+// quant-reference-2.gguf (which also holds formats this library does not implement)
+const named_type kSecondFileTypes[] = {{"iq2_xxs", NI_TYPE_IQ2_XXS}, {"iq2_xs", NI_TYPE_IQ2_XS}, {"iq2_s", NI_TYPE_IQ2_S},
+                                       {"iq3_xxs", NI_TYPE_IQ3_XXS}, {"iq3_s", NI_TYPE_IQ3_S}, {"iq1_s", NI_TYPE_IQ1_S},
+                                       {"iq1_m", NI_TYPE_IQ1_M}};
+
+template <size_t N>
+void check_dequantization(const nt::gguf_mini& file, ni_pool* pool, const char* isa, const named_type (&types)[N]) {
     for (const auto& t : types) {
         const nt::gguf_tensor* q = file.find(std::string(t.name) + ".q");
         const nt::gguf_tensor* ref = file.find(std::string(t.name) + ".ref");
@@ -34,6 +47,20 @@ void check_dequantization(const nt::gguf_mini& file, ni_pool* pool, const char* 
         }
         NT_CHECK(mismatches == 0, "%s on %s: %d of %lld dequantized values differ from the reference", t.name, isa,
                  mismatches, (long long)(rows * cols));
+    }
+}
+
+// Read-only formats: ni_quantize_rows refuses them with a status that names the type.
+template <size_t N>
+void check_not_writable(ni_pool* pool, const named_type (&types)[N]) {
+    const int64_t cols = 256;
+    std::vector<float> src(cols, 0.5f);
+    std::vector<uint8_t> dst(1024);
+    for (const auto& t : types) {
+        const ni_status st = ni_quantize_rows(pool, t.type, dst.data(), dst.size(), src.data(), cols * 4, 1, cols);
+        NT_CHECK(st == NI_ERR_UNSUPPORTED_TYPE && std::strstr(ni_last_error(), t.name) != nullptr,
+                 "ni_quantize_rows(%s) returned %s (%s), expected NI_ERR_UNSUPPORTED_TYPE naming the type", t.name,
+                 ni_status_name(st), ni_last_error());
     }
 }
 
@@ -76,17 +103,25 @@ void check_quantization(const nt::gguf_mini& file, ni_pool* pool, const char* is
 }  // namespace
 
 int main(int argc, char** argv) {
-    const std::string path = argc > 1 ? argv[1] : "../shared/testdata/quant/quant-reference.gguf";
-    nt::gguf_mini file;
-    std::string error;
-    if (!file.load(path, error)) {
-        std::printf("SKIP: reference data not available (%s): %s\n", path.c_str(), error.c_str());
+    const std::string first_path = argc > 1 ? argv[1] : "../shared/testdata/quant/quant-reference.gguf";
+    const std::string second_path = argc > 2 ? argv[2] : "../shared/testdata/quant/quant-reference-2.gguf";
+    nt::gguf_mini first, second;
+    std::string first_error, second_error;
+    const bool have_first = first.load(first_path, first_error), have_second = second.load(second_path, second_error);
+    if (!have_first) std::printf("reference data not available (%s): %s\n", first_path.c_str(), first_error.c_str());
+    if (!have_second) std::printf("reference data not available (%s): %s\n", second_path.c_str(), second_error.c_str());
+    if (!have_first && !have_second) {
+        std::printf("SKIP: no reference file\n");
         return nt::kSkip;
     }
     for (int isa : nt::supported_isas()) {
         nt::pool pool(2, isa);
-        check_dequantization(file, pool, ni_isa_name(isa));
-        check_quantization(file, pool, ni_isa_name(isa));
+        if (have_first) {
+            check_dequantization(first, pool, ni_isa_name(isa), kFirstFileTypes);
+            check_quantization(first, pool, ni_isa_name(isa));
+        }
+        if (have_second) check_dequantization(second, pool, ni_isa_name(isa), kSecondFileTypes);
+        check_not_writable(pool, kSecondFileTypes);
     }
     return nt::finish("test_reference_file");
 }

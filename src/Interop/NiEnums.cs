@@ -24,6 +24,14 @@ public enum NiType
     Q6_K = 14,
     Q8_K = 15,
     BF16 = 30,
+    // i-quants: read (dequantize, matmul, MoE), never written — they need an importance matrix
+    IQ2_XXS = 16,
+    IQ2_XS = 17,
+    IQ3_XXS = 18,
+    IQ1_S = 19,
+    IQ3_S = 21,
+    IQ2_S = 22,
+    IQ1_M = 29,
 }
 
 /// <summary>Instruction sets a kernel pool can run (<c>ni_isa</c>).</summary>

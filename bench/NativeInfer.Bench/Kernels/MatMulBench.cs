@@ -43,8 +43,19 @@ public unsafe class MatMulBench
             foreach (Shape shape in new[] { Shape.QProj, Shape.OProj, Shape.ExpertUp })
             foreach (int tokens in new[] { 64, 512 })
                 yield return new MatMulCase(type, shape, tokens, isa);
+            // The i-quants (read-only, random valid blocks): a matrix past the LLC, a layer matrix, an
+            // expert, and prefill.
+            foreach (NiType type in IQuants)
+            {
+                foreach (Shape shape in new[] { Shape.LmHead, Shape.OProj, Shape.ExpertUp })
+                    yield return new MatMulCase(type, shape, 1, isa);
+                yield return new MatMulCase(type, Shape.OProj, 512, isa);
+            }
         }
     }
+
+    public static IReadOnlyList<NiType> IQuants { get; } =
+        [NiType.IQ2_XXS, NiType.IQ2_XS, NiType.IQ2_S, NiType.IQ3_XXS, NiType.IQ3_S, NiType.IQ1_S, NiType.IQ1_M];
 
     [ParamsSource(nameof(Cases))]
     public MatMulCase Case { get; set; } = null!;

@@ -7,9 +7,9 @@ using NativeInfer.Native;
 namespace NativeInfer.Bench.Kernels;
 
 /// <summary>One MoE case: expert weight type, tokens, instruction set.</summary>
-public sealed record MoeCase(NiType Type, int Tokens, NiIsa Isa) : IBenchCase
+public sealed record MoeCase(NiType Type, int Tokens, NiIsa Isa, int Ffn = 1408) : IBenchCase
 {
-    public override string ToString() => $"{QuantTypes.Name(Type)} 64×2048→1408 top-6 N={Tokens} {CpuInfo.IsaName(Isa)}";
+    public override string ToString() => $"{QuantTypes.Name(Type)} 64×2048→{Ffn} top-6 N={Tokens} {CpuInfo.IsaName(Isa)}";
 
     public string? Related(string relation) => relation switch
     {
@@ -20,8 +20,8 @@ public sealed record MoeCase(NiType Type, int Tokens, NiIsa Isa) : IBenchCase
 }
 
 /// <summary>
-/// ni_moe_experts on a DeepSeek-V2-Lite layer (64 experts of 2048→1408→2048, top-6) at N = 1 and
-/// N = 128, against the same expert products issued as separate ni_matmul calls (three per
+/// ni_moe_experts on a DeepSeek-V2-Lite layer (64 experts of 2048→1408→2048, top-6; 2048→1536→2048 for
+/// the i-quants, whose rows are whole 256-value blocks) at N = 1 and N = 128, against the same expert products issued as separate ni_matmul calls (three per
 /// token-expert pair at N = 1; for N = 128 one matmul per expert and projection over the tokens that
 /// chose it, i.e. the grouping done by hand). Routing is spread evenly and the same for both methods;
 /// at N = 1 each call picks the next 6 experts in turn, so an expert is read again only after the
@@ -30,7 +30,9 @@ public sealed record MoeCase(NiType Type, int Tokens, NiIsa Isa) : IBenchCase
 [Config(typeof(KernelBenchConfig))]
 public unsafe class MoeBench
 {
-    private const int Experts = 64, Hidden = 2048, Ffn = 1408, TopK = 6;
+    private const int Experts = 64, Hidden = 2048, TopK = 6;
+
+    private int Ffn => Case.Ffn;
 
     public static IEnumerable<MoeCase> Cases()
     {
@@ -38,9 +40,15 @@ public unsafe class MoeBench
         NiIsa best = CpuInfo.Query().BestIsa;
         if (best > NiIsa.Avx2) isas.Add(best);
         foreach (NiIsa isa in isas)
-        foreach (NiType type in new[] { NiType.Q4_0, NiType.Q8_0 })
-        foreach (int tokens in new[] { 1, 128 })
-            yield return new MoeCase(type, tokens, isa);
+        {
+            foreach (NiType type in new[] { NiType.Q4_0, NiType.Q8_0 })
+            foreach (int tokens in new[] { 1, 128 })
+                yield return new MoeCase(type, tokens, isa);
+            // The i-quants need rows of whole 256-value blocks: experts of 1536 (DeepSeek-V2-Lite's
+            // 1408 is 5.5 blocks), decode only.
+            foreach (NiType type in MatMulBench.IQuants)
+                yield return new MoeCase(type, 1, isa, Ffn: 1536);
+        }
     }
 
     [ParamsSource(nameof(Cases))]
@@ -123,10 +131,10 @@ public unsafe class MoeBench
             for (int i = 0; i < _ids.Length; i++)
                 if (_ids[i] == e) new Span<float>(x + i / TopK * Hidden, Hidden).CopyTo(new Span<float>(xg + n++ * Hidden, Hidden));
             if (n == 0) continue;
-            _pool.MatMul(Case.Type, gate + e * Ffn * _gate.RowBytes, (nuint)_gate.RowBytes, xg, Hidden * 4, g, Ffn * 4, n, Ffn, Hidden);
-            _pool.MatMul(Case.Type, up + e * Ffn * _up.RowBytes, (nuint)_up.RowBytes, xg, Hidden * 4, u, Ffn * 4, n, Ffn, Hidden);
+            _pool.MatMul(Case.Type, gate + e * Ffn * _gate.RowBytes, (nuint)_gate.RowBytes, xg, Hidden * 4, g, (nuint)(Ffn * 4), n, Ffn, Hidden);
+            _pool.MatMul(Case.Type, up + e * Ffn * _up.RowBytes, (nuint)_up.RowBytes, xg, Hidden * 4, u, (nuint)(Ffn * 4), n, Ffn, Hidden);
             for (int i = 0; i < n * Ffn; i++) g[i] = g[i] / (1 + MathF.Exp(-g[i])) * u[i];
-            _pool.MatMul(Case.Type, down + e * Hidden * _down.RowBytes, (nuint)_down.RowBytes, g, Ffn * 4, y, Hidden * 4, n, Hidden, Ffn);
+            _pool.MatMul(Case.Type, down + e * Hidden * _down.RowBytes, (nuint)_down.RowBytes, g, (nuint)(Ffn * 4), y, Hidden * 4, n, Hidden, Ffn);
         }
     }
 

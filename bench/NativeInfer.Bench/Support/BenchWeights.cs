@@ -7,8 +7,8 @@ namespace NativeInfer.Bench.Support;
 /// <summary>
 /// Quantized weight matrices for benchmarks, in native memory. Decode benchmarks rotate over enough
 /// copies to exceed <c>minTotalBytes</c> (well above the last-level cache), so every call streams its
-/// weights from DRAM as a real decode step does. Values come from a quantized template of random rows
-/// repeated down the matrix (content does not change the speed; quantizing 200 M values would).
+/// weights from DRAM as a real decode step does. Values come from a template of random rows repeated
+/// down the matrix (content does not change the speed; quantizing 200 M values would).
 /// </summary>
 public sealed unsafe class BenchWeights : IDisposable
 {
@@ -22,11 +22,8 @@ public sealed unsafe class BenchWeights : IDisposable
         Copies = (int)Math.Max(1, (minTotalBytes + MatrixBytes - 1) / MatrixBytes);
         _buffer = new NativeBuffer(MatrixBytes * Copies);
         long templateRows = Math.Min(rows, 256);
-        var random = new Random(seed);
-        float[] values = new float[templateRows * cols];
-        for (int i = 0; i < values.Length; i++) values[i] = (float)((random.NextDouble() * 2 - 1) * 0.05);
         var template = new byte[templateRows * RowBytes];
-        pool.Quantize(type, values, template, templateRows, cols);
+        RandomWeights.Fill(pool, type, template, templateRows, cols, new Random(seed), 0.03f);  // random valid blocks for read-only types
         byte* dst = (byte*)_buffer.Pointer;
         for (long offset = 0; offset < MatrixBytes * Copies; offset += template.Length)
             template.AsSpan(0, (int)Math.Min(template.Length, MatrixBytes * Copies - offset)).CopyTo(new Span<byte>(dst + offset, (int)Math.Min(template.Length, MatrixBytes * Copies - offset)));

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "blocks.h"
+#include "blocks_iq.h"
 #include "error.h"
 
 namespace ni {
@@ -26,7 +27,15 @@ struct traits_table {
         set(NI_TYPE_Q4_K, true, QK_K, sizeof(block_q4_K), NI_TYPE_Q8_K, "q4_K");
         set(NI_TYPE_Q6_K, true, QK_K, sizeof(block_q6_K), NI_TYPE_Q8_K, "q6_K");
         set(NI_TYPE_Q8_K, false, QK_K, sizeof(block_q8_K), NI_TYPE_Q8_K, "q8_K");
+        set(NI_TYPE_IQ2_XXS, true, QK_K, sizeof(block_iq2_xxs), NI_TYPE_Q8_K, "iq2_xxs");
+        set(NI_TYPE_IQ2_XS, true, QK_K, sizeof(block_iq2_xs), NI_TYPE_Q8_K, "iq2_xs");
+        set(NI_TYPE_IQ2_S, true, QK_K, sizeof(block_iq2_s), NI_TYPE_Q8_K, "iq2_s");
+        set(NI_TYPE_IQ3_XXS, true, QK_K, sizeof(block_iq3_xxs), NI_TYPE_Q8_K, "iq3_xxs");
+        set(NI_TYPE_IQ3_S, true, QK_K, sizeof(block_iq3_s), NI_TYPE_Q8_K, "iq3_s");
+        set(NI_TYPE_IQ1_S, true, QK_K, sizeof(block_iq1_s), NI_TYPE_Q8_K, "iq1_s");
+        set(NI_TYPE_IQ1_M, true, QK_K, sizeof(block_iq1_m), NI_TYPE_Q8_K, "iq1_m");
         t[NI_TYPE_Q4_K].alignment = alignof(block_q4_K);  // 144-byte blocks whose widest field is an fp16
+        t[NI_TYPE_IQ1_M].alignment = alignof(block_iq1_m);  // bytes only; the fp16 scale is assembled from nibbles
     }
 };
 

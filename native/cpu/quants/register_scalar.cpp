@@ -16,6 +16,8 @@ size_t q8_K_row(int64_t k) { return (size_t)(k / QK_K) * sizeof(block_q8_K); }
 
 }  // namespace
 
+void register_scalar_iquants(kernel_table& t);  // register_scalar_iq.cpp
+
 void register_scalar_kernels(kernel_table& t) {
     auto set = [&](int type, quantize_row_fn q, dequantize_row_fn dq, act_bytes_fn ab, quantize_row_fn prep, gemv_fn gv,
                    gemm_fn gm) { t.types[type] = type_kernels{q, dq, ab, prep, gv, gm, nullptr}; };
@@ -44,6 +46,7 @@ void register_scalar_kernels(kernel_table& t) {
     t.types[NI_TYPE_Q8_K].dequantize_row = dequantize_row_q8_K_ref;
     t.silu_mul = silu_mul_ref;
     t.read_sum = read_sum_ref;
+    register_scalar_iquants(t);
 }
 
 }  // namespace ni

@@ -31,10 +31,10 @@ public static class KernelSelfCheck
     private static SelfCheckResult CheckMatMul(KernelPool pool, NiType type, Random random)
     {
         const int n = 3, m = 37, k = 512;
-        float[] wf = Gaussian(random, m * k, 0.05f), x = Gaussian(random, n * k, 1f);
+        float[] x = Gaussian(random, n * k, 1f);
         byte[] w = new byte[m * QuantTypes.RowSize(type, k)];
         float[] wd = new float[m * k], y = new float[n * m];
-        pool.Quantize(type, wf, w, m, k);
+        RandomWeights.Fill(pool, type, w, m, k, random, 0.05f);
         pool.Dequantize(type, w, wd, m, k);
         pool.MatMul(type, w, x, y, n, m, k);
         double[] xBound = ActivationErrorBound(QuantTypes.ActivationType(type), x);

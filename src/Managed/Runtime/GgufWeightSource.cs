@@ -1,5 +1,6 @@
 using NativeInfer.Gguf;
 using NativeInfer.Interop;
+using NativeInfer.Kernels;
 
 namespace NativeInfer.Runtime;
 
@@ -20,7 +21,7 @@ public sealed unsafe class GgufWeightSource(GgufFile file) : IWeightSource
         if (!TryKernelType(t.Type, out NiType type))
             throw new ModelLoadException(
                 $"{Description}: tensor '{name}' has type {t.Type.Name()}, which the kernels do not implement " +
-                "(supported: f32, f16, bf16, q4_0, q8_0, q4_K, q6_K; requantize with `nativeinfer quantize`)");
+                $"(supported: {string.Join(", ", QuantTypes.WeightTypes.Select(QuantTypes.Name))}; requantize with `nativeinfer quantize`)");
         tensor = new WeightTensor(name, t.Pointer, type, t.Dimensions.ToArray(), t.RowBytes);
         return true;
     }
@@ -37,6 +38,13 @@ public sealed unsafe class GgufWeightSource(GgufFile file) : IWeightSource
             GgmlType.Q8_0 => NiType.Q8_0,
             GgmlType.Q4_K => NiType.Q4_K,
             GgmlType.Q6_K => NiType.Q6_K,
+            GgmlType.IQ2_XXS => NiType.IQ2_XXS,
+            GgmlType.IQ2_XS => NiType.IQ2_XS,
+            GgmlType.IQ2_S => NiType.IQ2_S,
+            GgmlType.IQ3_XXS => NiType.IQ3_XXS,
+            GgmlType.IQ3_S => NiType.IQ3_S,
+            GgmlType.IQ1_S => NiType.IQ1_S,
+            GgmlType.IQ1_M => NiType.IQ1_M,
             _ => (NiType)(-1),
         };
         return (int)kernelType >= 0;

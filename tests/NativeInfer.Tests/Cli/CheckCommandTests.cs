@@ -112,7 +112,7 @@ public class CheckCommandTests
     {
         var tensors = CheckModels.LlamaTensors().Select(t => t.Name == "blk.0.ffn_up.weight" ? (t.Name, GgmlType.Q4_1, t.Ne) : t);
         var (code, _, error) = Run("check", CheckModels.WriteGguf(Path.Combine(_dir, "t.gguf"), CheckModels.LlamaMetadata(), tensors));
-        AssertOneLineFailure(code, error, "blk.0.ffn_up.weight: type Q4_1 is not one the kernels accept (F32, F16, BF16, Q4_0, Q8_0, Q4_K, Q6_K)");
+        AssertOneLineFailure(code, error, "blk.0.ffn_up.weight: type Q4_1 is not one the kernels accept (F32, F16, BF16, Q4_0, Q8_0, Q4_K, Q6_K, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M)");
     }
 
     [Test]

@@ -252,6 +252,7 @@ public class QuantizeCommandTests
         }
         Check(Run("quantize", input, output), 2, "--type is required");
         Check(Run("quantize", input, output, "--type", "q5_k"), 2, "--type must be q4_0, q8_0, q4_k or q6_k (got 'q5_k')");
+        Check(Run("quantize", input, output, "--type", "iq2_xxs"), 2, "--type must be q4_0, q8_0, q4_k or q6_k (got 'iq2_xxs')");  // read-only type
         Check(Run("quantize", input), 2, "missing output file");
         Check(Run("quantize", input, output, "--type", "q4_0", "--exclude", "("), 2, "--exclude is not a valid regular expression");
         Check(Run("quantize", input, input, "--type", "q4_0"), 1, "is the input file");

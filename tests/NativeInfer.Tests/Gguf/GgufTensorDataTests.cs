@@ -6,9 +6,9 @@ using NativeInfer.Tests.Support;
 namespace NativeInfer.Tests.Gguf;
 
 /// <summary>
-/// The zero-copy views point at the right bytes: quantized tensors of quant-reference.gguf, handed
-/// straight from the mapping to the native dequantizer, reproduce the reference tooling's float32
-/// dequantization stored beside them, bit for bit.
+/// The zero-copy views point at the right bytes: quantized tensors of quant-reference.gguf and
+/// quant-reference-2.gguf, handed straight from the mapping to the native dequantizer, reproduce the
+/// reference tooling's float32 dequantization stored beside them, bit for bit.
 /// </summary>
 public class GgufTensorDataTests
 {
@@ -18,11 +18,25 @@ public class GgufTensorDataTests
     [TestCase("q6_k", GgmlType.Q6_K)]
     [TestCase("bf16", GgmlType.BF16)]
     [TestCase("f16", GgmlType.F16)]
-    public void Dequantize_ViewOfQuantReference_MatchesRefBitExact(string name, GgmlType type)
+    public void Dequantize_ViewOfQuantReference_MatchesRefBitExact(string name, GgmlType type) =>
+        AssertDequantizesToReference("quant/quant-reference.gguf", name, type);
+
+    /// <summary>The i-quants of quant-reference-2.gguf (random valid blocks; the library reads but cannot write them).</summary>
+    [TestCase("iq2_xxs", GgmlType.IQ2_XXS)]
+    [TestCase("iq2_xs", GgmlType.IQ2_XS)]
+    [TestCase("iq2_s", GgmlType.IQ2_S)]
+    [TestCase("iq3_xxs", GgmlType.IQ3_XXS)]
+    [TestCase("iq3_s", GgmlType.IQ3_S)]
+    [TestCase("iq1_s", GgmlType.IQ1_S)]
+    [TestCase("iq1_m", GgmlType.IQ1_M)]
+    public void Dequantize_IQuantViewOfQuantReference2_MatchesRefBitExact(string name, GgmlType type) =>
+        AssertDequantizesToReference("quant/quant-reference-2.gguf", name, type);
+
+    private static void AssertDequantizesToReference(string file, string name, GgmlType type)
     {
-        using GgufFile file = GgufFile.Open(RepoPaths.RequireTestData("quant/quant-reference.gguf"));
-        GgufTensor q = file.GetTensor($"{name}.q");
-        GgufTensor reference = file.GetTensor($"{name}.ref");
+        using GgufFile gguf = GgufFile.Open(RepoPaths.RequireTestData(file));
+        GgufTensor q = gguf.GetTensor($"{name}.q");
+        GgufTensor reference = gguf.GetTensor($"{name}.ref");
         Assert.That(q.Type, Is.EqualTo(type));
         Assert.That(reference.Type, Is.EqualTo(GgmlType.F32));
         Assert.That(q.Dimensions.ToArray(), Is.EqualTo(reference.Dimensions.ToArray()));

@@ -46,6 +46,26 @@ public unsafe class ErrorMappingTests
         }
     }
 
+    /// <summary>The i-quants are read only: quantizing to one is refused naming the type, and QuantTypes says so.</summary>
+    [TestCase(NiType.IQ2_XXS, "iq2_xxs")]
+    [TestCase(NiType.IQ2_XS, "iq2_xs")]
+    [TestCase(NiType.IQ2_S, "iq2_s")]
+    [TestCase(NiType.IQ3_XXS, "iq3_xxs")]
+    [TestCase(NiType.IQ3_S, "iq3_s")]
+    [TestCase(NiType.IQ1_S, "iq1_s")]
+    [TestCase(NiType.IQ1_M, "iq1_m")]
+    public void Quantize_ReadOnlyType_ThrowsUnsupportedTypeNamingIt(NiType type, string name)
+    {
+        var e = Assert.Throws<NiUnsupportedTypeException>(() => _pool.Quantize(type, new float[256], new byte[256], 1, 256))!;
+        Assert.That(e.Message, Does.Contain(name));
+        Assert.That(QuantTypes.CanQuantize(type), Is.False);
+        Assert.That(QuantTypes.WeightTypes, Does.Contain(type), "read, multiplied, not written");
+    }
+
+    [Test]
+    public void CanQuantize_TheWritableWeightTypes() =>
+        Assert.That(new[] { NiType.F32, NiType.F16, NiType.BF16, NiType.Q4_0, NiType.Q8_0, NiType.Q4_K, NiType.Q6_K }.All(QuantTypes.CanQuantize), Is.True);
+
     [Test]
     public void MatMul_NullPool_IsInvalidArgument()
     {

@@ -8,6 +8,7 @@ void register_avx2_q8_family(kernel_table& t);
 void register_avx2_k_quants(kernel_table& t);
 void register_avx2_float_types(kernel_table& t);
 void register_avx2_rows_axpy(kernel_table& t);
+void register_avx2_iquants(kernel_table& t);
 
 void register_avx2_kernels(kernel_table& t) {
     register_avx2_q8_family(t);
@@ -21,6 +22,7 @@ void register_avx2_kernels(kernel_table& t) {
     t.types[NI_TYPE_BF16].dequantize_row = avx2_dequantize_row_bf16;
     t.silu_mul = avx2_silu_mul;
     t.read_sum = avx2_read_sum;
+    register_avx2_iquants(t);
 }
 
 }  // namespace ni

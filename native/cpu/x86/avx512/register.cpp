@@ -6,11 +6,13 @@ namespace ni {
 void register_avx512_q8_family(kernel_table& t);
 void register_avx512_q4_0(kernel_table& t);
 void register_avx512_k_quants(kernel_table& t);
+void register_avx512_iquants(kernel_table& t);
 
 void register_avx512_kernels(kernel_table& t) {
     register_avx512_q8_family(t);
     register_avx512_q4_0(t);
     register_avx512_k_quants(t);
+    register_avx512_iquants(t);
 }
 
 }  // namespace ni
