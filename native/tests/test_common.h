@@ -100,6 +100,15 @@ inline const char* type_name(int type) {
         case NI_TYPE_Q4_K: return "q4_K";
         case NI_TYPE_Q6_K: return "q6_K";
         case NI_TYPE_Q8_K: return "q8_K";
+        case NI_TYPE_Q4_1: return "q4_1";
+        case NI_TYPE_Q5_0: return "q5_0";
+        case NI_TYPE_Q5_1: return "q5_1";
+        case NI_TYPE_Q8_1: return "q8_1";
+        case NI_TYPE_IQ4_NL: return "iq4_nl";
+        case NI_TYPE_Q2_K: return "q2_K";
+        case NI_TYPE_Q3_K: return "q3_K";
+        case NI_TYPE_Q5_K: return "q5_K";
+        case NI_TYPE_IQ4_XS: return "iq4_xs";
         default: return "?";
     }
 }
@@ -109,6 +118,7 @@ inline const char* type_name(int type) {
 inline double activation_rms_bound(int act) {
     switch (act) {
         case NI_TYPE_Q8_0: return 0.0125;
+        case NI_TYPE_Q8_1: return 0.0125;  // Q8_0's values (plus a block sum)
         case NI_TYPE_Q8_K: return 0.026;
         case NI_TYPE_F16: return 2.6e-4;
         case NI_TYPE_BF16: return 2.1e-3;
@@ -131,8 +141,9 @@ struct pool {
     operator ni_pool*() const { return p; }
 };
 
-constexpr int kWeightTypes[] = {NI_TYPE_F32, NI_TYPE_F16, NI_TYPE_BF16, NI_TYPE_Q4_0,
-                                NI_TYPE_Q8_0, NI_TYPE_Q4_K, NI_TYPE_Q6_K};
+constexpr int kWeightTypes[] = {NI_TYPE_F32,  NI_TYPE_F16,  NI_TYPE_BF16, NI_TYPE_Q4_0,   NI_TYPE_Q8_0, NI_TYPE_Q4_K,
+                                NI_TYPE_Q6_K, NI_TYPE_Q4_1, NI_TYPE_Q5_0, NI_TYPE_Q5_1,   NI_TYPE_Q2_K, NI_TYPE_Q3_K,
+                                NI_TYPE_Q5_K, NI_TYPE_IQ4_NL, NI_TYPE_IQ4_XS};
 
 inline int block_size(int type) {
     ni_type_info info;

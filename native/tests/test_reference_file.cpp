@@ -1,10 +1,11 @@
-// ../shared/testdata/quant/quant-reference.gguf, written by the reference GGUF tooling:
-//   - <type>.q dequantized by ni_dequantize_rows equals <type>.ref bit for bit, for all six
-//     types and on every ISA
+// ../shared/testdata/quant/quant-reference.gguf and quant-reference-2.gguf, written by the
+// reference GGUF tooling:
+//   - <type>.q dequantized by ni_dequantize_rows equals <type>.ref bit for bit, for the six types of
+//     the first file and the eight of the second this library implements, on every ISA
 //   - ni_quantize_rows of <type>.src equals <type>.quant bit for bit for Q8_0 and BF16; for Q4_0
 //     the scale matches exactly and quants differ by at most one step (reference ties can round
 //     differently)
-// Skips (exit 77) with the path it looked at when the file is absent.
+// Skips (exit 77) with the path it looked at when a file is absent.
 #include <cstring>
 
 #include "gguf_mini.h"
@@ -12,10 +13,22 @@
 
 namespace {
 
-void check_dequantization(const nt::gguf_mini& file, ni_pool* pool, const char* isa) {
-    const struct { const char* name; int type; } types[] = {{"q4_0", NI_TYPE_Q4_0}, {"q8_0", NI_TYPE_Q8_0},
-                                                             {"q4_k", NI_TYPE_Q4_K}, {"q6_k", NI_TYPE_Q6_K},
-                                                             {"bf16", NI_TYPE_BF16}, {"f16", NI_TYPE_F16}};
+struct named_type {
+    const char* name;
+    int type;
+};
+
+// The tensors of quant-reference.gguf.
+const named_type kFirstFileTypes[] = {{"q4_0", NI_TYPE_Q4_0}, {"q8_0", NI_TYPE_Q8_0}, {"q4_k", NI_TYPE_Q4_K},
+                                      {"q6_k", NI_TYPE_Q6_K}, {"bf16", NI_TYPE_BF16}, {"f16", NI_TYPE_F16}};
+// The tensors of quant-reference-2.gguf this library implements (the i-quants and ternary types
+// of that file are not among them).
+const named_type kSecondFileTypes[] = {{"q4_1", NI_TYPE_Q4_1}, {"q5_0", NI_TYPE_Q5_0}, {"q5_1", NI_TYPE_Q5_1},
+                                       {"q2_k", NI_TYPE_Q2_K}, {"q3_k", NI_TYPE_Q3_K}, {"q5_k", NI_TYPE_Q5_K},
+                                       {"iq4_nl", NI_TYPE_IQ4_NL}, {"iq4_xs", NI_TYPE_IQ4_XS}};
+
+template <size_t N>
+void check_dequantization(const nt::gguf_mini& file, ni_pool* pool, const char* isa, const named_type (&types)[N]) {
     for (const auto& t : types) {
         const nt::gguf_tensor* q = file.find(std::string(t.name) + ".q");
         const nt::gguf_tensor* ref = file.find(std::string(t.name) + ".ref");
@@ -77,15 +90,17 @@ void check_quantization(const nt::gguf_mini& file, ni_pool* pool, const char* is
 
 int main(int argc, char** argv) {
     const std::string path = argc > 1 ? argv[1] : "../shared/testdata/quant/quant-reference.gguf";
-    nt::gguf_mini file;
+    const std::string path2 = argc > 2 ? argv[2] : "../shared/testdata/quant/quant-reference-2.gguf";
+    nt::gguf_mini file, file2;
     std::string error;
-    if (!file.load(path, error)) {
-        std::printf("SKIP: reference data not available (%s): %s\n", path.c_str(), error.c_str());
+    if (!file.load(path, error) || !file2.load(path2, error)) {
+        std::printf("SKIP: reference data not available (%s, %s): %s\n", path.c_str(), path2.c_str(), error.c_str());
         return nt::kSkip;
     }
     for (int isa : nt::supported_isas()) {
         nt::pool pool(2, isa);
-        check_dequantization(file, pool, ni_isa_name(isa));
+        check_dequantization(file, pool, ni_isa_name(isa), kFirstFileTypes);
+        check_dequantization(file2, pool, ni_isa_name(isa), kSecondFileTypes);
         check_quantization(file, pool, ni_isa_name(isa));
     }
     return nt::finish("test_reference_file");
