@@ -53,7 +53,7 @@ struct moe_job {
     char* xg;  size_t xg_stride;   // [entries] x quantized for gate
     char* xu;  size_t xu_stride;   // [entries] x quantized for up (== xg when formats agree)
     float* h;                      // [entries][ffn] gate output, then silu(g)·u
-    float* up_tmp;                 // per thread: [kMaxTokensPerPass][ffn_chunk]
+    float* up_tmp;                 // per thread: [largest expert group][ffn_chunk]
     size_t up_tmp_floats;
     char* hq;  size_t hq_stride;   // [entries] h quantized for down
     float* y;                      // [entries][hidden] down outputs
@@ -158,7 +158,15 @@ ni_status run_pass(thread_pool& tp, moe_job& job, int64_t n_experts, silu_mul_fn
     job.xg_stride = align64(job.gate_k->act_bytes(W.hidden));
     job.xu_stride = shared_x ? job.xg_stride : align64(job.up_k->act_bytes(W.hidden));
     job.hq_stride = align64(job.down_k->act_bytes(W.ffn));
-    job.up_tmp_floats = (size_t)std::min<int64_t>(T, kMaxTokensPerPass) * (size_t)job.ffn_chunk;
+    // A thread holds the up products of one expert's entries for a chunk of rows. An expert gets
+    // one entry from each token that names it, and one more for every further slot in which the
+    // same token names it again, so T + (repeated slots) bounds every group.
+    int64_t repeats = 0;
+    for (int64_t t = 0; t < T; ++t)
+        for (int64_t j = 1; j < K; ++j)
+            for (int64_t i = 0; i < j; ++i)
+                if (job.ids[t * K + j] == job.ids[t * K + i]) { ++repeats; break; }
+    job.up_tmp_floats = (size_t)std::min(entries, T + repeats) * (size_t)job.ffn_chunk;
 
     scratch_plan plan;
     const size_t o_active = plan.add(sizeof(int32_t) * (size_t)n_experts);
