@@ -1,7 +1,9 @@
-// GEMV and tile GEMM of the 32-value block types (Q4_0, Q8_0) on every ISA against the scalar
-// reference, at the shapes where blocked kernels keep their edge cases:
-//   - K from 1 to 44 blocks and 342 (DeepSeek-V2-Lite's 10944): every remainder of the 16-block
-//     chunks and 4-block quads the AVX-512 Q4_0 kernel reads, odd block counts, K = 1408
+// GEMV and tile GEMM of the block types on every ISA against the scalar reference, at the shapes
+// where blocked kernels keep their edge cases:
+//   - 32-value blocks (Q4_0, Q8_0, Q4_1, Q5_0, Q5_1, IQ4_NL): K from 1 to 44 blocks and 342
+//     (DeepSeek-V2-Lite's 10944): every remainder of the 16-block chunks and 4-block quads the
+//     AVX-512 Q4_0 kernel reads, odd block counts (the AVX-512 kernels read block pairs), K = 1408
+//   - 256-value super-blocks (Q2_K, Q3_K, Q5_K, IQ4_XS): K from 1 to 12 super-blocks and 43
 //   - M = 1, 2, 3, 5, 7 rows and N = 1..9 tokens, so every tile edge occurs
 //   - weight rows w_stride apart with NaN-scale bytes between them, and the last row ending at an
 //     unreadable page: a read past a row faults, a masked-out byte that leaked would show as NaN.
@@ -38,7 +40,7 @@ struct guarded_rows {
 
 
 void check_type(const ni::kernel_table& ref, const ni::kernel_table& isa, int type, int64_t nb, nt::rng& r) {
-    const int64_t k = 32 * nb, max_rows = 7, max_toks = 9;
+    const int64_t k = nt::block_size(type) * nb, max_rows = 7, max_toks = 9;
     const size_t w_row = nt::row_size(type, k), w_stride = w_row + 20;  // 20 bytes of 0xFF between rows
     std::vector<float> wf = nt::make_data(r, (size_t)(max_rows * k), 0.05f), xf = nt::make_data(r, (size_t)(max_toks * k));
     std::vector<float> wd((size_t)(max_rows * k));
@@ -75,15 +77,19 @@ void check_type(const ni::kernel_table& ref, const ni::kernel_table& isa, int ty
 
 int main() {
     const ni::kernel_table& ref = ni::kernels_for(NI_ISA_SCALAR);
-    std::vector<int64_t> blocks;
+    std::vector<int64_t> blocks, super_blocks;
     for (int64_t nb = 1; nb <= 44; ++nb) blocks.push_back(nb);
     blocks.push_back(342);
+    for (int64_t nb = 1; nb <= 12; ++nb) super_blocks.push_back(nb);
+    super_blocks.push_back(43);
     for (int isa : nt::supported_isas()) {
         nt::rng r(99 + isa);
         const ni::kernel_table& t = ni::kernels_for(isa);
         std::printf("checking %s against scalar\n", ni_isa_name(isa));
-        for (int type : {NI_TYPE_Q4_0, NI_TYPE_Q8_0})
+        for (int type : {NI_TYPE_Q4_0, NI_TYPE_Q8_0, NI_TYPE_Q4_1, NI_TYPE_Q5_0, NI_TYPE_Q5_1, NI_TYPE_IQ4_NL})
             for (int64_t nb : blocks) check_type(ref, t, type, nb, r);
+        for (int type : {NI_TYPE_Q2_K, NI_TYPE_Q3_K, NI_TYPE_Q5_K, NI_TYPE_IQ4_XS})
+            for (int64_t nb : super_blocks) check_type(ref, t, type, nb, r);
     }
     return nt::finish("test_block_shapes");
 }
