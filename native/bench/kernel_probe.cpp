@@ -89,7 +89,10 @@ int main(int argc, char** argv) {
     const double bw = bandwidth(pool, rotation);
     std::printf("%s, %d threads: read bandwidth %.1f GB/s\n", ni_isa_name(got), nt, bw);
     const struct { int type; const char* name; } types[] = {{NI_TYPE_Q4_0, "q4_0"}, {NI_TYPE_Q8_0, "q8_0"}, {NI_TYPE_Q4_K, "q4_K"},
-                                                             {NI_TYPE_Q6_K, "q6_K"}, {NI_TYPE_F16, "f16"}, {NI_TYPE_BF16, "bf16"}, {NI_TYPE_F32, "f32"}};
+                                                             {NI_TYPE_Q6_K, "q6_K"}, {NI_TYPE_F16, "f16"}, {NI_TYPE_BF16, "bf16"}, {NI_TYPE_F32, "f32"},
+                                                             {NI_TYPE_Q4_1, "q4_1"}, {NI_TYPE_Q5_0, "q5_0"}, {NI_TYPE_Q5_1, "q5_1"},
+                                                             {NI_TYPE_IQ4_NL, "iq4_nl"}, {NI_TYPE_Q2_K, "q2_K"}, {NI_TYPE_Q3_K, "q3_K"},
+                                                             {NI_TYPE_Q5_K, "q5_K"}, {NI_TYPE_IQ4_XS, "iq4_xs"}};
     const char* only = std::getenv("PROBE_TYPES");
     for (auto& t : types) {
         if (only && !std::strstr(only, t.name)) continue;

@@ -1,5 +1,6 @@
 using NativeInfer.Gguf;
 using NativeInfer.Interop;
+using NativeInfer.Kernels;
 
 namespace NativeInfer.Runtime;
 
@@ -20,25 +21,17 @@ public sealed unsafe class GgufWeightSource(GgufFile file) : IWeightSource
         if (!TryKernelType(t.Type, out NiType type))
             throw new ModelLoadException(
                 $"{Description}: tensor '{name}' has type {t.Type.Name()}, which the kernels do not implement " +
-                "(supported: f32, f16, bf16, q4_0, q8_0, q4_K, q6_K; requantize with `nativeinfer quantize`)");
+                $"(supported: {string.Join(", ", QuantTypes.WeightTypes.Select(QuantTypes.Name))}; requantize with `nativeinfer quantize`)");
         tensor = new WeightTensor(name, t.Pointer, type, t.Dimensions.ToArray(), t.RowBytes);
         return true;
     }
 
-    /// <summary>The kernel type of a ggml type, when the native library implements it.</summary>
+    /// <summary>The kernel type of a ggml type, when the native library accepts it as a weight (its own table decides).</summary>
     public static bool TryKernelType(GgmlType type, out NiType kernelType)
     {
-        kernelType = type switch
-        {
-            GgmlType.F32 => NiType.F32,
-            GgmlType.F16 => NiType.F16,
-            GgmlType.BF16 => NiType.BF16,
-            GgmlType.Q4_0 => NiType.Q4_0,
-            GgmlType.Q8_0 => NiType.Q8_0,
-            GgmlType.Q4_K => NiType.Q4_K,
-            GgmlType.Q6_K => NiType.Q6_K,
-            _ => (NiType)(-1),
-        };
-        return (int)kernelType >= 0;
+        kernelType = (NiType)(int)type;
+        if (QuantTypes.IsWeightType(kernelType)) return true;
+        kernelType = (NiType)(-1);
+        return false;
     }
 }

@@ -6,9 +6,9 @@ using NativeInfer.Tests.Support;
 namespace NativeInfer.Tests.Gguf;
 
 /// <summary>
-/// The zero-copy views point at the right bytes: quantized tensors of quant-reference.gguf, handed
-/// straight from the mapping to the native dequantizer, reproduce the reference tooling's float32
-/// dequantization stored beside them, bit for bit.
+/// The zero-copy views point at the right bytes: quantized tensors of quant-reference.gguf and
+/// quant-reference-2.gguf, handed straight from the mapping to the native dequantizer, reproduce the
+/// reference tooling's float32 dequantization stored beside them, bit for bit.
 /// </summary>
 public class GgufTensorDataTests
 {
@@ -18,9 +18,23 @@ public class GgufTensorDataTests
     [TestCase("q6_k", GgmlType.Q6_K)]
     [TestCase("bf16", GgmlType.BF16)]
     [TestCase("f16", GgmlType.F16)]
-    public void Dequantize_ViewOfQuantReference_MatchesRefBitExact(string name, GgmlType type)
+    public void Dequantize_ViewOfQuantReference_MatchesRefBitExact(string name, GgmlType type) =>
+        CheckDequantization("quant/quant-reference.gguf", name, type);
+
+    [TestCase("q4_1", GgmlType.Q4_1)]
+    [TestCase("q5_0", GgmlType.Q5_0)]
+    [TestCase("q5_1", GgmlType.Q5_1)]
+    [TestCase("q2_k", GgmlType.Q2_K)]
+    [TestCase("q3_k", GgmlType.Q3_K)]
+    [TestCase("q5_k", GgmlType.Q5_K)]
+    [TestCase("iq4_nl", GgmlType.IQ4_NL)]
+    [TestCase("iq4_xs", GgmlType.IQ4_XS)]
+    public void Dequantize_ViewOfQuantReference2_MatchesRefBitExact(string name, GgmlType type) =>
+        CheckDequantization("quant/quant-reference-2.gguf", name, type);
+
+    private static void CheckDequantization(string path, string name, GgmlType type)
     {
-        using GgufFile file = GgufFile.Open(RepoPaths.RequireTestData("quant/quant-reference.gguf"));
+        using GgufFile file = GgufFile.Open(RepoPaths.RequireTestData(path));
         GgufTensor q = file.GetTensor($"{name}.q");
         GgufTensor reference = file.GetTensor($"{name}.ref");
         Assert.That(q.Type, Is.EqualTo(type));
