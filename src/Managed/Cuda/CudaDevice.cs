@@ -80,7 +80,7 @@ public sealed class CudaDevice
         {
             return new CudaAvailability(false,
                 "libnativeinfer_cuda is not available: it is built only when CMake finds a CUDA toolkit (nvcc), " +
-                $"and none was found when native/ was built (see docs/cuda.md). {e.Message}", 0, 0, 0);
+                $"and none was found when native/ was built (see docs/cuda.md). {e.Message.ReplaceLineEndings(" ")}", 0, 0, 0);  // errors built on it are one line
         }
         int runtime, driver, count;
         NiException.ThrowIfCudaFailed(CudaNativeMethods.GetVersions(&runtime, &driver));
