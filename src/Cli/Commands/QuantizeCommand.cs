@@ -15,8 +15,9 @@ public sealed class QuantizeCommand : ICliCommand
     public string Name => "quantize";
     public string Summary => "quantize a GGUF model's F32/F16/BF16/Q8_0 weights to a block format or llama.cpp's q4_k_m / q5_k_m mixes";
     public string Usage => $"""
-        nativeinfer quantize IN.gguf OUT.gguf --type TYPE [--threads N] [--exclude REGEX]
+        nativeinfer quantize IN.gguf OUT.gguf --type TYPE [--threads N] [--exclude REGEX] [--tensor-type REGEX=TYPE,...]
           TYPE: {string.Join(", ", GgufQuantizeOptions.TargetNames)}
+          --tensor-type gives the tensors whose name REGEX finds another TYPE (not a mix); the last match wins.
           Tensors with 2+ dimensions are converted; 1-D tensors, tensors whose name REGEX finds and other
           types are copied unchanged; a tensor whose ne0 does not fit the block size falls back as in
           llama.cpp (q2_k, q3_k, iq4_xs → iq4_nl; q4_k → q5_0; q5_k → q5_1; q6_k → q8_0).
@@ -34,13 +35,14 @@ public sealed class QuantizeCommand : ICliCommand
         if (!GgufQuantizeOptions.TryParseTarget(typeName, out GgmlType target, out GgufQuantizeMix mix))
             throw new CliUsageException($"--type must be one of {targets} (got '{typeName}')");
         int threads = args.IntOption("threads", 0, 0, 1024);
-        Regex? exclude = ParseRegex(args.Option("exclude"));
+        Regex? exclude = ParseRegex(args.Option("exclude"), "--exclude");
+        IReadOnlyList<GgufTensorTypeRule> tensorTypes = ParseTensorTypes(args.Option("tensor-type"));
         bool verbose = args.Verbose;
         args.EnsureAllConsumed();
 
         using GgufFile source = GgufFile.Open(input);
-        GgufQuantizeOptions options = mix == GgufQuantizeMix.None ? new GgufQuantizeOptions(target, threads, exclude)
-                                                                   : GgufQuantizeOptions.ForMix(mix, threads, exclude);
+        GgufQuantizeOptions options = (mix == GgufQuantizeMix.None ? new GgufQuantizeOptions(target, threads, exclude)
+                                                                    : GgufQuantizeOptions.ForMix(mix, threads, exclude)) with { TensorTypes = tensorTypes };
         long totalBytes = source.Tensors.Sum(t => t.ByteSize);
         GgufQuantizeSummary summary;
         using (ConsoleProgress progress = ConsoleProgress.ForStandardError())
@@ -53,7 +55,7 @@ public sealed class QuantizeCommand : ICliCommand
         return 0;
     }
 
-    private static Regex? ParseRegex(string? pattern)
+    private static Regex? ParseRegex(string? pattern, string option)
     {
         if (pattern is null) return null;
         try
@@ -62,8 +64,25 @@ public sealed class QuantizeCommand : ICliCommand
         }
         catch (ArgumentException e)
         {
-            throw new CliUsageException($"--exclude is not a valid regular expression: {e.Message}");
+            throw new CliUsageException($"{option} is not a valid regular expression: {e.Message}");
         }
+    }
+
+    /// <summary>"REGEX=TYPE,REGEX=TYPE": each type a target type (not a mix).</summary>
+    private static IReadOnlyList<GgufTensorTypeRule> ParseTensorTypes(string? text)
+    {
+        if (text is null) return [];
+        var rules = new List<GgufTensorTypeRule>();
+        foreach (string item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int eq = item.LastIndexOf('=');
+            if (eq <= 0 || eq == item.Length - 1) throw new CliUsageException($"--tensor-type takes REGEX=TYPE pairs (got '{item}')");
+            string typeName = item[(eq + 1)..];
+            if (!GgufQuantizeOptions.TryParseTarget(typeName, out GgmlType type, out GgufQuantizeMix mix) || mix != GgufQuantizeMix.None)
+                throw new CliUsageException($"--tensor-type: '{typeName}' is not one of {string.Join(", ", GgufQuantizeOptions.Targets.Select(t => t.Name().ToLowerInvariant()))}");
+            rules.Add(new GgufTensorTypeRule(ParseRegex(item[..eq], "--tensor-type")!, type));
+        }
+        return rules;
     }
 
     private static void Print(GgufQuantizeSummary s, string input, string outputPath, string target, bool verbose, TextWriter output)

@@ -25,6 +25,9 @@ public sealed record GgufQuantizeOptions(GgmlType Target, int Threads = 0, Regex
     /// <summary>llama.cpp's mix to write (its base type is <see cref="Target"/>); <see cref="GgufQuantizeMix.None"/> writes Target everywhere.</summary>
     public GgufQuantizeMix Mix { get; init; }
 
+    /// <summary>Per-tensor overrides of <see cref="Target"/> or the mix's choice; the last matching rule wins. Types must be <see cref="Targets"/>.</summary>
+    public IReadOnlyList<GgufTensorTypeRule> TensorTypes { get; init; } = [];
+
     /// <summary>Values converted per step: bounds the f32 scratch (16 MiB) however large a tensor is.</summary>
     public int ChunkValues { get; init; } = 4 << 20;
 

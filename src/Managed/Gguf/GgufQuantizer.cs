@@ -10,7 +10,7 @@ namespace NativeInfer.Gguf;
 /// Re-quantizes a GGUF model's weights with the native kernels: F32/F16/BF16/Q8_0 tensors of two or
 /// more dimensions become the target type (dequantize to f32, quantize), one row block at a time so
 /// memory stays bounded — or, for one of llama.cpp's mixes, the type its rules give each tensor
-/// (<see cref="GgufMixRules"/>). 1-D tensors (norms, biases), excluded tensors and other types are
+/// (<see cref="GgufMixRules"/>), and per-tensor overrides of either (<see cref="GgufTensorTypeRule"/>). 1-D tensors (norms, biases), excluded tensors and other types are
 /// copied unchanged. A tensor whose ne0 does not fit the chosen type's block size falls back as
 /// llama.cpp's quantizer does (Q2_K, Q3_K, IQ4_XS → IQ4_NL; Q4_K → Q5_0; Q5_K → Q5_1; Q6_K → Q8_0)
 /// and is kept as it is when that does not fit either. Metadata is copied with
@@ -64,6 +64,9 @@ public static class GgufQuantizer
         if (options.Mix != GgufQuantizeMix.None && GgufQuantizeOptions.ForMix(options.Mix).Target != options.Target)
             throw new ArgumentException($"the {options.Mix} mix is based on {GgufQuantizeOptions.ForMix(options.Mix).Target.Name()}, not {options.Target.Name()}",
                 nameof(options));
+        foreach (GgufTensorTypeRule r in options.TensorTypes)
+            if (!GgufQuantizeOptions.Targets.Contains(r.Type))
+                throw new ArgumentException($"tensor type rule /{r.Pattern}/ asks for {r.Type.Name()}, which is not a quantization target", nameof(options));
         GgufMixRules? rules = options.Mix == GgufQuantizeMix.None ? null : new GgufMixRules(source, options.Mix);
         var plans = new List<GgufTensorPlan>(source.Tensors.Count);
         foreach (GgufTensor t in source.Tensors) plans.Add(PlanTensor(t, options, rules));
@@ -73,11 +76,13 @@ public static class GgufQuantizer
     private static GgufTensorPlan PlanTensor(GgufTensor t, GgufQuantizeOptions options, GgufMixRules? rules)
     {
         GgufTensorPlan Keep(string? note) => new(t.Name, t.Type, t.Type, false, false, note);
-        if (rules is null && t.Type == options.Target) return Keep(null);
+        if (rules is null && options.TensorTypes.Count == 0 && t.Type == options.Target) return Keep(null);
         if (t.DimensionCount < 2) return Keep("1-D tensors (norms, biases) stay as they are");
         if (options.Exclude?.IsMatch(t.Name) == true) return Keep($"excluded by /{options.Exclude}/");
         if (rules is not null && !GgufMixRules.IsQuantized(t)) return Keep($"{options.Mix} keeps it as it is (as llama.cpp does)");
         GgmlType target = rules?.TypeFor(t) ?? options.Target;
+        foreach (GgufTensorTypeRule r in options.TensorTypes)
+            if (r.Pattern.IsMatch(t.Name)) target = r.Type;
         if (t.Type == target) return Keep(null);
         if (!GgufQuantizeOptions.Sources.Contains(t.Type)) return Keep($"{t.Type.Name()} is not a source type the quantizer converts (f32, f16, bf16, q8_0)");
         long ne0 = t.Ne(0);

@@ -243,6 +243,36 @@ public class QuantizeCommandTests
         }
     }
 
+    [Test]
+    public void TensorTypes_OverrideTheTargetPerTensor_LastMatchWins()
+    {
+        using KernelPool pool = KernelPool.Create(2);
+        string input = WriteSyntheticModel(pool);
+        string output = Path.Combine(_dir, "per-tensor.gguf");
+        var (code, stdout, stderr) = Run("quantize", input, output, "--type", "q4_0", "--exclude", "gate_inp",
+                                         "--tensor-type", @"attn_[kv]\.=q2_k, attn_v\.=iq4_xs, exps=q5_1, odd=q3_k");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        using GgufFile result = GgufFile.Open(output);
+        var expected = new Dictionary<string, GgmlType>
+        {
+            ["blk.0.attn_q.weight"] = GgmlType.Q4_0,
+            ["blk.0.ffn_up_exps.weight"] = GgmlType.Q5_1,
+            ["blk.0.attn_k.weight"] = GgmlType.Q2_K,
+            ["blk.0.attn_v.weight"] = GgmlType.IQ4_XS,       // both rules match: the last wins
+            ["token_embd.weight"] = GgmlType.Q4_0,
+            ["blk.0.attn_norm.weight"] = GgmlType.F32,
+            ["blk.0.odd.weight"] = GgmlType.IQ4_NL,          // 96 values: Q3_K's fallback
+            ["blk.0.tiny.weight"] = GgmlType.F32,
+            ["blk.0.ffn_gate_inp.weight"] = GgmlType.F32,
+        };
+        Assert.That(result.Tensors.ToDictionary(t => t.Name, t => t.Type), Is.EqualTo(expected));
+        Assert.That(stdout, Does.Contain("blk.0.odd.weight: ne0 = 96 is not a multiple of the q3_K block size 256; written as iq4_nl"));
+
+        var bad = Run("quantize", input, output, "--type", "q4_0", "--tensor-type", "attn=q4_k_m");
+        Assert.That(bad.Code, Is.EqualTo(2));
+        Assert.That(bad.Err, Does.Contain("--tensor-type: 'q4_k_m' is not one of"));
+    }
+
     /// <summary>An F32 llama-shaped model of 8 layers (rows of 256), dense or with 8 routed experts (and then no output tensor).</summary>
     private string WriteMixModel(bool experts)
     {
