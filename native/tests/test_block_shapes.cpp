@@ -7,7 +7,7 @@
 //   - M = 1, 2, 3, 5, 7 rows and N = 1..9 tokens, so every tile edge occurs
 //   - weight rows w_stride apart with NaN-scale bytes between them, and the last row ending at an
 //     unreadable page: a read past a row faults, a masked-out byte that leaked would show as NaN.
-// Tolerance as test_kernels_vs_scalar: 2e-6 of Σ|w·x| (float accumulation in another order).
+// Tolerance as test_kernels_vs_scalar: nt::product_tolerance of Σ|w·x| (float accumulation in another order).
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -66,7 +66,7 @@ void check_type(const ni::kernel_table& ref, const ni::kernel_table& isa, int ty
         for (int64_t i = 0; i < rows; ++i) rk.quantize_row(&wf[i * k], w.rows + i * w_stride, k);
         for (int64_t toks = 1; toks <= max_toks; ++toks) {
             const double worst = nt::isa_vs_scalar_error(rk, ik, k, w.rows, w_stride, rows, xf.data(), toks, wd.data(), xd.data());
-            NT_CHECK(worst <= 2e-6, "%s %s %s k=%lld (%lld blocks) rows=%lld tokens=%lld: max |Δ|/Σ|wx| = %.3g",
+            NT_CHECK(worst <= nt::product_tolerance(type), "%s %s %s k=%lld (%lld blocks) rows=%lld tokens=%lld: max |Δ|/Σ|wx| = %.3g",
                      ni_isa_name(isa.isa), toks == 1 ? "gemv" : "gemm", nt::type_name(type), (long long)k, (long long)nb,
                      (long long)rows, (long long)toks, worst);
         }

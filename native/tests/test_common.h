@@ -113,6 +113,22 @@ inline const char* type_name(int type) {
     }
 }
 
+// Tolerance of a kernel's dot product relative to Σ|w·x| (worst_relative_error): 2e-6 covers float32
+// accumulation in another order. Formats whose weights carry a min (x = d·q + m or d·sc·q − dmin·m:
+// Q4_1, Q5_1, Q2_K, Q4_K, Q5_K) are multiplied as the two sums d·Σq·x and m·Σx, each of which can be a
+// few times Σ|w·x| on Gaussian weights (|m| ≈ 2σ against a mean |w| of 0.8σ) before they cancel, so
+// their rounding is allowed three times as much.
+inline double product_tolerance(int type) {
+    switch (type) {
+        case NI_TYPE_Q4_1:
+        case NI_TYPE_Q5_1:
+        case NI_TYPE_Q2_K:
+        case NI_TYPE_Q4_K:
+        case NI_TYPE_Q5_K: return 6e-6;
+        default: return 2e-6;
+    }
+}
+
 // Relative RMS round-trip error bound of an activation format on Gaussian data with outliers
 // (measured in test_quant_formats, ×1.3).
 inline double activation_rms_bound(int act) {

@@ -8,6 +8,7 @@ void register_avx512_q4_0(kernel_table& t);
 void register_avx512_k_quants(kernel_table& t);
 void register_avx512_block32(kernel_table& t);
 void register_avx512_k_quants_low(kernel_table& t);
+void register_avx512_block32_quads(kernel_table& t);
 
 void register_avx512_kernels(kernel_table& t) {
     register_avx512_q8_family(t);
@@ -15,6 +16,7 @@ void register_avx512_kernels(kernel_table& t) {
     register_avx512_k_quants(t);
     register_avx512_block32(t);
     register_avx512_k_quants_low(t);
+    register_avx512_block32_quads(t);  // over block32's generic AVX-512 kernels
 }
 
 }  // namespace ni
