@@ -90,6 +90,10 @@ static inline vi scale16_per_half(const int16_t* s) { return _mm256_set_m128i(_m
 // a + b in the first 8 int32 lanes (b: 8 lanes).
 static inline vi add_low8(vi a, __m256i b) { return _mm256_add_epi32(a, b); }
 
+// The int32 lanes of every group added lane by lane into 8 lanes (exact): lane l of the result is the
+// same sum whatever the vector width, so kernels that convert it to float agree bit for bit across ISAs.
+static inline __m256i fold_groups(vi a) { return a; }
+
 static inline float half_to_float(uint16_t h) { return _cvtsh_ss(h); }
 
 }  // namespace

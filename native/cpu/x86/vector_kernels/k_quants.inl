@@ -14,7 +14,7 @@
 //   Q5_K:   q in 0..31 (nibble, qh bit as bit 4), Q4_K's 6-bit scales and mins
 //   IQ4_XS: kvalues_iq4nl[q] by a byte shuffle, 8 six-bit signed scales
 // Every (row, token) output follows one sequence fixed by K, so the GEMV (RN = 1) and the GEMM
-// (RN = 4) give bit-identical results.
+// (RN = 4) give bit-identical results — on either ISA (the float work is 256 bits wide on both).
 #include <utility>
 
 #include "core/blocks.h"
@@ -24,6 +24,9 @@
 
 #ifndef NI_REGISTER_K_QUANTS
 #error "define NI_REGISTER_K_QUANTS before including k_quants.inl"
+#endif
+#ifndef NI_K_QUANTS_GEMV
+#error "define NI_K_QUANTS_GEMV(type) (whether this ISA registers its GEMV for the type) before including k_quants.inl"
 #endif
 
 namespace ni {
@@ -52,10 +55,9 @@ struct q2_K_format {
         alignas(32) int16_t min[16];
     };
     static inline void unpack(const block& b, unpacked& u) {
-        for (int j = 0; j < 16; ++j) {
-            u.scale[j] = (int16_t)(b.scales[j] & 0xF);
-            u.min[j] = (int16_t)(b.scales[j] >> 4);
-        }
+        const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)), low4 = _mm_set1_epi8(0x0F);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(u.scale), _mm256_cvtepu8_epi16(_mm_and_si128(raw, low4)));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(u.min), _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(raw, 4), low4)));
     }
     template <int J>
     static inline vi values(const block& b, vi) { return two_bit_group<J>(b.qs); }
@@ -73,9 +75,10 @@ struct q3_K_format {
         alignas(32) int16_t scale[16];
     };
     static inline void unpack(const block& b, unpacked& u) {
-        uint8_t sc[16];
+        alignas(16) uint8_t sc[16];
         q3_K_scales(b.scales, sc);
-        for (int j = 0; j < 16; ++j) u.scale[j] = (int16_t)(sc[j] - 32);
+        const __m256i s16 = _mm256_cvtepu8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(sc)));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(u.scale), _mm256_sub_epi16(s16, _mm256_set1_epi16(32)));
     }
     // q + 4 = the two low bits | the hmask bit (bit j of hmask[l] for group j) << 2.
     template <int J>
@@ -98,12 +101,11 @@ struct q5_K_format {
         alignas(32) int16_t min[16];  // each sub-block's min twice: once per 16-value bsum
     };
     static inline void unpack(const block& b, unpacked& u) {
-        uint8_t sc[8], m[8];
+        alignas(16) uint8_t sc[8], m[8];
         q4_K_scales(b.scales, sc, m);
-        for (int j = 0; j < 8; ++j) {
-            u.scale[j] = sc[j];
-            u.min[2 * j] = u.min[2 * j + 1] = m[j];
-        }
+        _mm_store_si128(reinterpret_cast<__m128i*>(u.scale), _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc))));
+        const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(m));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(u.min), _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8)));
     }
     // Group j: nibble j % 2 of qs[32·(j / 2)..], the fifth bit from bit j of qh[l].
     template <int J>
@@ -126,8 +128,17 @@ struct iq4_xs_format {
         alignas(32) int16_t scale[8];
     };
     static inline void unpack(const block& b, unpacked& u) {
-        for (int j = 0; j < 8; ++j)
-            u.scale[j] = (int16_t)((((b.scales_l[j / 2] >> (4 * (j % 2))) & 0xF) | (((b.scales_h >> (2 * j)) & 3) << 4)) - 32);
+        // Low nibbles: byte j / 2, nibble j % 2; high two bits: bits 2j of scales_h.
+        uint32_t low;
+        std::memcpy(&low, b.scales_l, 4);
+        const __m128i l = _mm_cvtsi32_si128((int)low), low4 = _mm_set1_epi8(0x0F);
+        const __m256i nib32 = _mm256_cvtepu8_epi32(_mm_unpacklo_epi8(_mm_and_si128(l, low4), _mm_and_si128(_mm_srli_epi16(l, 4), low4)));
+        const __m256i high = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(b.scales_h), _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14)),
+                                              _mm256_set1_epi32(3));
+        const __m256i ls = _mm256_sub_epi32(_mm256_or_si256(nib32, _mm256_slli_epi32(high, 4)), _mm256_set1_epi32(32));
+        // 8 int32 → 8 int16 (values fit: −32..31)
+        const __m128i packed = _mm_packs_epi32(_mm256_castsi256_si128(ls), _mm256_extracti128_si256(ls, 1));
+        _mm_store_si128(reinterpret_cast<__m128i*>(u.scale), packed);
     }
     template <int J>
     static inline vi values(const block& b, vi table) { return lookup16(table, nibbles_contiguous(b.qs + 16 * J)); }
@@ -164,10 +175,12 @@ void kq_row(int64_t k, const char* w, const char* const* x, float* const* y) {
     const int64_t nsb = k / QK_K;
     const block* wb = reinterpret_cast<const block*>(w);
     const vi table = table16(kvalues_iq4nl);
-    vf acc[RN];
-    __m256 accm[RN];
+    // Float work in 256 bits on every ISA: a super-block's int32 lanes are folded to 8 (exact), so
+    // the AVX2 and AVX-512 kernels give bit-identical results and a table may take the GEMV of one
+    // and the GEMM of the other (register functions below).
+    __m256 acc[RN], accm[RN];
     for (int c = 0; c < RN; ++c) {
-        acc[c] = vf_zero();
+        acc[c] = _mm256_setzero_ps();
         accm[c] = _mm256_setzero_ps();
     }
     for (int64_t s = 0; s < nsb; ++s) {
@@ -186,15 +199,16 @@ void kq_row(int64_t k, const char* w, const char* const* x, float* const* y) {
         const float d = half_to_float(b.d);
         for (int c = 0; c < RN; ++c) {
             const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[c]->bsums));
+            __m256i total = fold_groups(isum[c]);
             if (F::kOffset)  // Σ sc·(q + 4)·x − 4·Σ sc_j·bsum_j
-                isum[c] = add_low8(isum[c], _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(bsums, F::offset16(u)), 2)));
-            acc[c] = vf_fma(vf_cvt(isum[c]), vf_set1(d * xb[c]->d), acc[c]);
+                total = _mm256_sub_epi32(total, _mm256_slli_epi32(_mm256_madd_epi16(bsums, F::offset16(u)), 2));
+            acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(d * xb[c]->d), acc[c]);
             if (F::kMin)
                 accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(bsums, F::mins16(u))), _mm256_set1_ps(-F::dmin(b) * xb[c]->d),
                                           accm[c]);
         }
     }
-    for (int c = 0; c < RN; ++c) *y[c] = vf_hsum(acc[c]) + hsum_256(accm[c]);
+    for (int c = 0; c < RN; ++c) *y[c] = hsum_256(acc[c]) + hsum_256(accm[c]);
 }
 
 template <typename F>
@@ -202,21 +216,23 @@ using kq_driver = row_driver<kq_row<F, 1>, kq_row<F, 4>>;
 
 size_t kq_act_bytes(int64_t k) { return (size_t)(k / QK_K) * sizeof(block_q8_K); }
 
+// The GEMV, GEMM or both of a format (NI_K_QUANTS_GEMV / _GEMM name the types each ISA takes: where
+// the narrower ISA's GEMV measured faster, the wider one keeps it; the results are bit-identical).
 template <typename F>
-void set_kq(kernel_table& t, int type) {
+void set_kq(kernel_table& t, int type, bool gemv, bool gemm) {
     t.types[type].act_bytes = kq_act_bytes;
     t.types[type].prepare_act = avx2_quantize_row_q8_K;
-    t.types[type].gemv = kq_driver<F>::gemv;
-    t.types[type].gemm = kq_driver<F>::gemm;
+    if (gemv) t.types[type].gemv = kq_driver<F>::gemv;
+    if (gemm) t.types[type].gemm = kq_driver<F>::gemm;
 }
 
 }  // namespace
 
 void NI_REGISTER_K_QUANTS(kernel_table& t) {
-    set_kq<q2_K_format>(t, NI_TYPE_Q2_K);
-    set_kq<q3_K_format>(t, NI_TYPE_Q3_K);
-    set_kq<q5_K_format>(t, NI_TYPE_Q5_K);
-    set_kq<iq4_xs_format>(t, NI_TYPE_IQ4_XS);
+    set_kq<q2_K_format>(t, NI_TYPE_Q2_K, NI_K_QUANTS_GEMV(NI_TYPE_Q2_K), true);
+    set_kq<q3_K_format>(t, NI_TYPE_Q3_K, NI_K_QUANTS_GEMV(NI_TYPE_Q3_K), true);
+    set_kq<q5_K_format>(t, NI_TYPE_Q5_K, NI_K_QUANTS_GEMV(NI_TYPE_Q5_K), true);
+    set_kq<iq4_xs_format>(t, NI_TYPE_IQ4_XS, NI_K_QUANTS_GEMV(NI_TYPE_IQ4_XS), true);
 }
 
 }  // namespace ni
