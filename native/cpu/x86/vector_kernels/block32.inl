@@ -1,6 +1,8 @@
 // Q4_1, Q5_0, Q5_1 and IQ4_NL weights against activations prepared as x86/common/prepared_b32.h,
-// written once against the vector abstraction (README.md) and compiled by avx2/ (one block per
-// vector) and avx512/ (two). The including file defines NI_REGISTER_BLOCK32 and includes its vec.h.
+// written against the vector abstraction (README.md). Compiled by avx2/ (one block per vector); the
+// AVX-512 build of it (two blocks per vector) measured no faster than AVX2 at N = 1 and was replaced
+// by the quad kernels of avx512_common/block32_quads.inl (docs/native.md). The including file defines
+// NI_REGISTER_BLOCK32 and includes its vec.h.
 //
 // One call computes one weight row against RN tokens: each step unpacks kGroups blocks into int8
 // values once and multiplies them with every token. Per block and token: int32 lanes of 4 exact

@@ -1,4 +1,0 @@
-// Q4_1, Q5_0, Q5_1 and IQ4_NL kernels for AVX-512 F/BW (two blocks per vector); see ../vector_kernels/block32.inl.
-#include "x86/avx512_common/vec.h"
-#define NI_REGISTER_BLOCK32 register_avx512_block32
-#include "x86/vector_kernels/block32.inl"
