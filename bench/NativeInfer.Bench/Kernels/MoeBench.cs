@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using NativeInfer.Bench.Support;
+using NativeInfer.Gguf;
 using NativeInfer.Interop;
 using NativeInfer.Kernels;
 using NativeInfer.Native;
@@ -9,7 +10,14 @@ namespace NativeInfer.Bench.Kernels;
 /// <summary>One MoE case: expert weight type, tokens, instruction set.</summary>
 public sealed record MoeCase(NiType Type, int Tokens, NiIsa Isa) : IBenchCase
 {
-    public override string ToString() => $"{QuantTypes.Name(Type)} 64×2048→1408 top-6 N={Tokens} {CpuInfo.IsaName(Isa)}";
+    /// <summary>
+    /// The down projection's type: rows of 1408 do not fit a 256-value super-block, so a K-quant case
+    /// stores down as llama.cpp's quantizer would (its fallback for the type, GgufQuantizer.Fallback).
+    /// </summary>
+    public NiType DownType => QuantTypes.BlockSize(Type) == 256 && GgufQuantizer.Fallback((GgmlType)(int)Type) is { } f ? (NiType)(int)f : Type;
+
+    public override string ToString() =>
+        $"{QuantTypes.Name(Type)}{(DownType != Type ? $" (down {QuantTypes.Name(DownType)})" : "")} 64×2048→1408 top-6 N={Tokens} {CpuInfo.IsaName(Isa)}";
 
     public string? Related(string relation) => relation switch
     {
@@ -21,7 +29,7 @@ public sealed record MoeCase(NiType Type, int Tokens, NiIsa Isa) : IBenchCase
 
 /// <summary>
 /// ni_moe_experts on a DeepSeek-V2-Lite layer (64 experts of 2048→1408→2048, top-6) at N = 1 and
-/// N = 128, against the same expert products issued as separate ni_matmul calls (three per
+/// N = 128 (Q4_0, Q8_0; the other block-quantized weight types at N = 1), against the same expert products issued as separate ni_matmul calls (three per
 /// token-expert pair at N = 1; for N = 128 one matmul per expert and projection over the tokens that
 /// chose it, i.e. the grouping done by hand). Routing is spread evenly and the same for both methods;
 /// at N = 1 each call picks the next 6 experts in turn, so an expert is read again only after the
@@ -38,9 +46,14 @@ public unsafe class MoeBench
         NiIsa best = CpuInfo.Query().BestIsa;
         if (best > NiIsa.Avx2) isas.Add(best);
         foreach (NiIsa isa in isas)
-        foreach (NiType type in new[] { NiType.Q4_0, NiType.Q8_0 })
-        foreach (int tokens in new[] { 1, 128 })
-            yield return new MoeCase(type, tokens, isa);
+        {
+            foreach (NiType type in new[] { NiType.Q4_0, NiType.Q8_0 })
+            foreach (int tokens in new[] { 1, 128 })
+                yield return new MoeCase(type, tokens, isa);
+            // Decode in every other block-quantized weight type of the native table.
+            foreach (NiType type in FormatBench.Types().Where(t => t is not (NiType.Q4_0 or NiType.Q8_0)))
+                yield return new MoeCase(type, 1, isa);
+        }
     }
 
     [ParamsSource(nameof(Cases))]
@@ -60,7 +73,7 @@ public unsafe class MoeBench
         bool decode = Case.Tokens == 1;
         _gate = new BenchWeights(_pool, Case.Type, (long)Experts * Ffn, Hidden, 0, seed: 1);
         _up = new BenchWeights(_pool, Case.Type, (long)Experts * Ffn, Hidden, 0, seed: 2);
-        _down = new BenchWeights(_pool, Case.Type, (long)Experts * Hidden, Ffn, 0, seed: 3);
+        _down = new BenchWeights(_pool, Case.DownType, (long)Experts * Hidden, Ffn, 0, seed: 3);
         int tokens = Case.Tokens;
         _x = new NativeBuffer(tokens * Hidden * 4);
         _out = new NativeBuffer(tokens * Hidden * 4);
@@ -102,7 +115,7 @@ public unsafe class MoeBench
         var w = new NiMoeWeights
         {
             Gate = _gate.Copy(0), Up = _up.Copy(0), Down = _down.Copy(0), GateType = (int)Case.Type, UpType = (int)Case.Type,
-            DownType = (int)Case.Type, NExperts = Experts, Hidden = Hidden, Ffn = Ffn,
+            DownType = (int)Case.DownType, NExperts = Experts, Hidden = Hidden, Ffn = Ffn,
         };
         fixed (int* ids = _ids)
         fixed (float* wts = _weights)
@@ -126,7 +139,7 @@ public unsafe class MoeBench
             _pool.MatMul(Case.Type, gate + e * Ffn * _gate.RowBytes, (nuint)_gate.RowBytes, xg, Hidden * 4, g, Ffn * 4, n, Ffn, Hidden);
             _pool.MatMul(Case.Type, up + e * Ffn * _up.RowBytes, (nuint)_up.RowBytes, xg, Hidden * 4, u, Ffn * 4, n, Ffn, Hidden);
             for (int i = 0; i < n * Ffn; i++) g[i] = g[i] / (1 + MathF.Exp(-g[i])) * u[i];
-            _pool.MatMul(Case.Type, down + e * Hidden * _down.RowBytes, (nuint)_down.RowBytes, g, Ffn * 4, y, Hidden * 4, n, Hidden, Ffn);
+            _pool.MatMul(Case.DownType, down + e * Hidden * _down.RowBytes, (nuint)_down.RowBytes, g, Ffn * 4, y, Hidden * 4, n, Hidden, Ffn);
         }
     }
 

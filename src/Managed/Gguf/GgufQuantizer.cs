@@ -50,7 +50,9 @@ public static class GgufQuantizer
     /// <summary>The type llama.cpp's quantizer writes instead when ne0 does not fit <paramref name="type"/>'s block; null when it has none.</summary>
     public static GgmlType? Fallback(GgmlType type) => type switch
     {
-        GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.IQ4_XS => GgmlType.IQ4_NL,
+        GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.IQ4_XS or GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S
+            or GgmlType.IQ3_XXS or GgmlType.IQ3_S or GgmlType.IQ1_S or GgmlType.IQ1_M => GgmlType.IQ4_NL,
+        GgmlType.TQ1_0 or GgmlType.TQ2_0 => GgmlType.Q4_0,
         GgmlType.Q4_K => GgmlType.Q5_0,
         GgmlType.Q5_K => GgmlType.Q5_1,
         GgmlType.Q6_K => GgmlType.Q8_0,
