@@ -96,9 +96,10 @@ int main(int argc, char** argv) {
     const char* only = std::getenv("PROBE_TYPES");
     for (auto& t : types) {
         if (only && !std::strstr(only, t.name)) continue;
-        if (const char* m = std::getenv("PROBE_M")) {  // one custom shape: PROBE_M rows, PROBE_N tokens
+        if (const char* m = std::getenv("PROBE_M")) {  // one custom shape: PROBE_M rows of PROBE_K (2048), PROBE_N tokens
             const char* n = std::getenv("PROBE_N");
-            matmul(pool, t.type, t.name, n ? std::atoi(n) : 1, std::atoi(m), 2048, bw, rotation);
+            const char* kk = std::getenv("PROBE_K");
+            matmul(pool, t.type, t.name, n ? std::atoi(n) : 1, std::atoi(m), kk ? std::atoi(kk) : 2048, bw, rotation);
             continue;
         }
         matmul(pool, t.type, t.name, 1, 2048, 2048, bw, rotation);

@@ -1,7 +1,8 @@
 // The vector abstraction of x86/vector_kernels/ for AVX-512 F/BW/DQ/VL: one vector = two groups of
 // 32 int8 values side by side (kGroups = 2); float vectors hold each group's 8 int32 lane sums in
 // lanes 0-7 and 8-15. avx2/vec.h is the 256-bit counterpart; vector_kernels/README.md lists what
-// every function computes. Everything static inline (../README.md).
+// every function computes (this width has what k_quants.inl uses; block32.inl is built for AVX2 only).
+// Everything static inline (../README.md).
 #pragma once
 #include <immintrin.h>
 
@@ -51,17 +52,9 @@ static inline vi nibbles_of(__m128i a, __m128i b) {
     return _mm512_and_si512(_mm512_mask_srli_epi16(v, (__mmask32)0xFF00FF00u, v, 4), _mm512_set1_epi8(0x0F));
 }
 
-static inline vi nibbles(const uint8_t* const* qs) {
-    return nibbles_of(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs[0])), _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs[1])));
-}
-
 static inline vi nibbles_contiguous(const uint8_t* qs) {
     const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs));
     return nibbles_of(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-}
-
-static inline vi bits_to_bytes(const uint32_t* bits, int8_t value) {
-    return _mm512_maskz_mov_epi8((__mmask64)((uint64_t)bits[0] | (uint64_t)bits[1] << 32), _mm512_set1_epi8(value));
 }
 
 static inline vi table16(const int8_t* t) { return _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t))); }
@@ -70,10 +63,8 @@ static inline vi lookup16(vi table, vi idx) { return _mm512_shuffle_epi8(table, 
 static inline vi abs8(vi w) { return _mm512_abs_epi8(w); }
 static inline vi sign_of(vi x, vi w) { return _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x); }
 
-static inline vi dot_u8s8(vi u, vi s) { return _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1)); }
 static inline vi dot_u8s8_scaled(vi u, vi s, vi scale16) { return _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), scale16); }
 
-static inline vf group_scales(const float* s) { return _mm512_insertf32x8(_mm512_set1_ps(s[0]), _mm256_set1_ps(s[1]), 1); }
 static inline vi scale16_per_group(const int16_t* s) {
     return _mm512_inserti64x4(_mm512_set1_epi16(s[0]), _mm256_set1_epi16(s[1]), 1);
 }
