@@ -3,6 +3,7 @@ using NativeInfer.Gguf;
 using NativeInfer.Injection;
 using NativeInfer.Interop;
 using NativeInfer.Kernels;
+using NativeInfer.Models.Checking;
 using NativeInfer.Models.Synthetic;
 using NativeInfer.Runtime;
 
@@ -12,8 +13,9 @@ namespace NativeInfer.Tests.Runtime;
 /// A DeepSeek-V2-shaped model holding Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, IQ4_NL and IQ4_XS tensors side
 /// by side — attention (kv_b through the MLA absorption's W_ROWS products), dense MLP, routed experts
 /// (the native MoE kernel), shared experts, embedding and head — written by the project's own writer and
-/// quantizer, run with the native kernels on every ISA and compared with the managed reference operators
-/// (KLinearManaged, KExpertsManaged: the exactly dequantized weights in f32, no activation quantization).
+/// quantizer, checked by `check`, run with the native kernels on every ISA and compared with the managed
+/// reference operators (KLinearManaged, KExpertsManaged: the exactly dequantized weights in f32, no
+/// activation quantization — the project's oracle; no float64 forward of the whole model exists here).
 /// </summary>
 [NonParallelizable]
 public class MixedFormatModelTests
@@ -88,8 +90,9 @@ public class MixedFormatModelTests
     // random MoE model that rounding now and then flips an expert choice or moves a near-tie in the
     // attention, so the logits differ by a few percent. The same comparison on the same architecture with
     // every matrix in one of the older, separately tested types measured a relative RMS of 0.025 (Q4_0),
-    // 0.026 (Q8_0) and 0.034 (Q4_K); this model measured 0.033 (scalar, AVX2) to 0.042 (AVX-512). Bound
-    // 0.08: a wrong layout or scale in any one of the eight formats moves its tensors by tens of percent.
+    // 0.026 (Q8_0) and 0.034 (Q4_K); this model measures 0.033 on every ISA (0.042 on AVX-512 with an earlier
+    // kernel that rounded differently). Bound 0.08: a wrong layout or scale in any one of the eight formats
+    // moves its tensors by tens of percent.
     // Where the reference's best logit leads the second by more than 0.5, the best token must agree.
     private const double MaxRelativeRms = 0.08, Top1Margin = 0.5;
 
@@ -103,6 +106,14 @@ public class MixedFormatModelTests
         var expertFormats = types.Where(kv => kv.Key.Contains("_exps", StringComparison.Ordinal)).Select(kv => kv.Value).Distinct().ToList();
         Assert.That(expertFormats.Intersect(Formats).Count(), Is.GreaterThanOrEqualTo(3), "the routed experts mix several new formats");
         TestContext.Out.WriteLine(string.Join(", ", types.Where(kv => kv.Value != GgmlType.F32).Select(kv => $"{kv.Key} {kv.Value.Name()}")));
+
+        // `check` accepts every tensor and accounts for its bytes by its own type.
+        ModelCheckReport check = ModelCheck.Run(path, new ModelCheckOptions { FailOnUnexpected = true });
+        Assert.That(check.Passed, Is.True, check.FailureReason);
+        using (GgufFile file = GgufFile.Open(path))
+            Assert.That(check.TotalBytes, Is.EqualTo(file.Tensors.Sum(t => t.Type.ByteSize(t.ElementCount))));
+        foreach (GgmlType f in Formats)
+            Assert.That(check.ByType.Select(u => u.TypeName), Does.Contain(f.ToString()), $"{f.Name()} in the byte accounting");
 
         float[][] reference = Run(path, ManagedRules, NiIsa.Auto);
         Assert.That(reference.SelectMany(r => r).All(float.IsFinite), Is.True);
