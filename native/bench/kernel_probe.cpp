@@ -119,6 +119,9 @@ int main(int argc, char** argv) {
     std::printf("%s, %d threads: read bandwidth %.1f GB/s\n", ni_isa_name(got), nt, bw);
     const struct { int type; const char* name; } types[] = {{NI_TYPE_Q4_0, "q4_0"}, {NI_TYPE_Q8_0, "q8_0"}, {NI_TYPE_Q4_K, "q4_K"},
                                                              {NI_TYPE_Q6_K, "q6_K"}, {NI_TYPE_F16, "f16"}, {NI_TYPE_BF16, "bf16"}, {NI_TYPE_F32, "f32"},
+                                                             {NI_TYPE_Q4_1, "q4_1"}, {NI_TYPE_Q5_0, "q5_0"}, {NI_TYPE_Q5_1, "q5_1"},
+                                                             {NI_TYPE_IQ4_NL, "iq4_nl"}, {NI_TYPE_Q2_K, "q2_K"}, {NI_TYPE_Q3_K, "q3_K"},
+                                                             {NI_TYPE_Q5_K, "q5_K"}, {NI_TYPE_IQ4_XS, "iq4_xs"},
                                                              {NI_TYPE_IQ2_XXS, "iq2_xxs"}, {NI_TYPE_IQ2_XS, "iq2_xs"}, {NI_TYPE_IQ2_S, "iq2_s"},
                                                              {NI_TYPE_IQ3_XXS, "iq3_xxs"}, {NI_TYPE_IQ3_S, "iq3_s"}, {NI_TYPE_IQ1_S, "iq1_s"},
                                                              {NI_TYPE_IQ1_M, "iq1_m"}};

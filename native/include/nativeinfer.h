@@ -21,7 +21,8 @@
  *     computed the same way and fails with NI_ERR_OUT_OF_MEMORY.
  *   - Typed data keeps its natural alignment: every pointer, row stride and batch stride of f32
  *     values (and of Q8_K blocks) is a multiple of 4 bytes; of F16, BF16, Q4_0, Q8_0, Q4_K and Q6_K
- *     data (fp16 values or scales) a multiple of 2; int32 expert ids and f32 expert weights 4.
+ *     data (fp16 values or scales) a multiple of 2; of any other block type the largest of 4, 2, 1
+ *     that divides its block bytes; int32 expert ids and f32 expert weights 4.
  *     GGUF tensor data is 32-byte aligned by default, so views of a mapped file satisfy this. A
  *     misaligned pointer or stride is NI_ERR_INVALID_ARGUMENT naming it.
  *   - The caller owns every buffer it passes in. Opaque handles come in _create/_destroy pairs.
@@ -99,6 +100,17 @@ typedef enum ni_type {
     NI_TYPE_Q6_K = 14,  /* 256 values: 128 low nibbles, 64 of high bits, 16 int8 scales, fp16 d     */
     NI_TYPE_Q8_K = 15,  /* 256 values: f32 d, 256 int8, 16 int16 sums of 16 (activations only)     */
     NI_TYPE_BF16 = 30,
+    /* 32-value blocks (legacy formats) */
+    NI_TYPE_Q4_1   = 3,   /* fp16 d, m, 16 bytes of nibbles; x = q * d + m                            */
+    NI_TYPE_Q5_0   = 6,   /* fp16 d, 4 bytes of fifth bits, 16 of nibbles; x = (q - 16) * d          */
+    NI_TYPE_Q5_1   = 7,   /* fp16 d, m, 4 bytes of fifth bits, 16 of nibbles; x = q * d + m          */
+    NI_TYPE_Q8_1   = 9,   /* fp16 d, s = d * sum(q), 32 int8 (activations only, for Q4_1 / Q5_1)      */
+    NI_TYPE_IQ4_NL = 20,  /* fp16 d, 16 bytes of nibbles indexing a 16-value non-linear grid          */
+    /* 256-value super-blocks */
+    NI_TYPE_Q2_K   = 10,  /* 16 sub-blocks of 16: 4-bit scale and min each, 2-bit q, fp16 d and dmin   */
+    NI_TYPE_Q3_K   = 11,  /* 16 sub-blocks of 16: 6-bit signed scales, 3-bit q (2 low bits + hmask)  */
+    NI_TYPE_Q5_K   = 13,  /* as Q4_K with a fifth bit per value (qh)                                   */
+    NI_TYPE_IQ4_XS = 23,  /* 8 sub-blocks of 32: 6-bit scales, IQ4_NL's grid                           */
     /* i-quants (weights only, read but not written): 256 values, lattice codebooks; layouts as ggml */
     NI_TYPE_IQ2_XXS = 16, /* 66 bytes: fp16 d, 32 uint16 (grid indices, signs, 4-bit scales)        */
     NI_TYPE_IQ2_XS  = 17, /* 74 bytes: fp16 d, 32 uint16 (9-bit index | 7-bit signs), 8 scales     */
@@ -188,9 +200,10 @@ NI_API ni_status ni_pool_scratch_bytes(const ni_pool* pool, size_t* out_bytes);
 /* ======================================================================== quantization */
 
 /* src [n_rows][n_cols] f32, rows src_row_stride bytes apart → dst [n_rows][row_size(type, n_cols)]
- * rows dst_row_stride bytes apart. Types: F32, F16, BF16, Q4_0, Q8_0, Q4_K, Q6_K, Q8_K.
- * Q8_0 and BF16 reproduce ggml's reference quantizers bit for bit; Q4_K and Q6_K use a
- * least-squares search of their own (any valid encoding; small error). */
+ * rows dst_row_stride bytes apart. Types: every type ni_type_get_info knows (weights and the
+ * activation formats Q8_1, Q8_K). Q8_0, Q8_1, Q4_1, Q5_0, Q5_1 and BF16 reproduce ggml's reference
+ * quantizers bit for bit; Q4_K and Q6_K use a least-squares search of their own, Q2_K, Q3_K, Q5_K,
+ * IQ4_NL and IQ4_XS searches in the manner of ggml's (any valid encoding; small error; docs/native.md). */
 NI_API ni_status ni_quantize_rows(ni_pool* pool, int32_t type,
                                   void* dst, size_t dst_row_stride,
                                   const float* src, size_t src_row_stride,
@@ -208,7 +221,8 @@ NI_API ni_status ni_dequantize_rows(ni_pool* pool, int32_t type,
  *   w: [M][row_size(w_type, K)] weight rows, w_row_stride bytes apart (a GGUF tensor with
  *      ne = {K, M} is exactly this with w_row_stride = row_size)
  *   x: [N][K] f32, x_row_stride bytes apart; quantized internally to the weight type's
- *      activation type (Q8_0 for Q4_0/Q8_0, Q8_K for Q4_K/Q6_K, F16 for F16, BF16 for BF16)
+ *      activation type (ni_type_info.activation_type: Q8_0 for Q4_0/Q8_0/Q5_0/IQ4_NL, Q8_1 for
+ *      Q4_1/Q5_1, Q8_K for the K-quants and IQ4_XS, F16 for F16, BF16 for BF16)
  *   y: [N][M] f32, y_row_stride bytes apart; must not overlap x or w
  * K must be a multiple of the weight type's block size. N = 1 runs a memory-bound GEMV; larger N
  * runs a tiled GEMM that reuses each weight tile across tokens. */

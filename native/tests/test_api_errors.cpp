@@ -18,7 +18,7 @@ void check_basics() {
     NT_CHECK_OK(ni_type_get_info(NI_TYPE_Q4_K, &info));
     NT_CHECK(info.block_size == 256 && info.block_bytes == 144 && info.activation_type == NI_TYPE_Q8_K &&
                  std::strcmp(info.name, "q4_K") == 0, "q4_K info");
-    EXPECT_ERR(ni_type_get_info(3, &info), NI_ERR_UNSUPPORTED_TYPE, "unknown type id 3");
+    EXPECT_ERR(ni_type_get_info(24, &info), NI_ERR_UNSUPPORTED_TYPE, "unknown type id 24");  // ggml's I8
     EXPECT_ERR(ni_type_get_info(NI_TYPE_Q4_0, nullptr), NI_ERR_INVALID_ARGUMENT, "out is null");
     size_t bytes = 0;
     NT_CHECK_OK(ni_row_size(NI_TYPE_Q6_K, 512, &bytes));

@@ -118,6 +118,15 @@ inline const char* type_name(int type) {
         case NI_TYPE_Q4_K: return "q4_K";
         case NI_TYPE_Q6_K: return "q6_K";
         case NI_TYPE_Q8_K: return "q8_K";
+        case NI_TYPE_Q4_1: return "q4_1";
+        case NI_TYPE_Q5_0: return "q5_0";
+        case NI_TYPE_Q5_1: return "q5_1";
+        case NI_TYPE_Q8_1: return "q8_1";
+        case NI_TYPE_IQ4_NL: return "iq4_nl";
+        case NI_TYPE_Q2_K: return "q2_K";
+        case NI_TYPE_Q3_K: return "q3_K";
+        case NI_TYPE_Q5_K: return "q5_K";
+        case NI_TYPE_IQ4_XS: return "iq4_xs";
         case NI_TYPE_IQ2_XXS: return "iq2_xxs";
         case NI_TYPE_IQ2_XS: return "iq2_xs";
         case NI_TYPE_IQ2_S: return "iq2_s";
@@ -129,11 +138,28 @@ inline const char* type_name(int type) {
     }
 }
 
+// Tolerance of a kernel's dot product relative to Σ|w·x| (worst_relative_error): 2e-6 covers float32
+// accumulation in another order. Formats whose weights carry a min (x = d·q + m or d·sc·q − dmin·m:
+// Q4_1, Q5_1, Q2_K, Q4_K, Q5_K) are multiplied as the two sums d·Σq·x and m·Σx, each of which can be a
+// few times Σ|w·x| on Gaussian weights (|m| ≈ 2σ against a mean |w| of 0.8σ) before they cancel, so
+// their rounding is allowed three times as much.
+inline double product_tolerance(int type) {
+    switch (type) {
+        case NI_TYPE_Q4_1:
+        case NI_TYPE_Q5_1:
+        case NI_TYPE_Q2_K:
+        case NI_TYPE_Q4_K:
+        case NI_TYPE_Q5_K: return 6e-6;
+        default: return 2e-6;
+    }
+}
+
 // Relative RMS round-trip error bound of an activation format on Gaussian data with outliers
 // (measured in test_quant_formats, ×1.3).
 inline double activation_rms_bound(int act) {
     switch (act) {
         case NI_TYPE_Q8_0: return 0.0125;
+        case NI_TYPE_Q8_1: return 0.0125;  // Q8_0's values (plus a block sum)
         case NI_TYPE_Q8_K: return 0.026;
         case NI_TYPE_F16: return 2.6e-4;
         case NI_TYPE_BF16: return 2.1e-3;
@@ -156,8 +182,9 @@ struct pool {
     operator ni_pool*() const { return p; }
 };
 
-constexpr int kWeightTypes[] = {NI_TYPE_F32, NI_TYPE_F16, NI_TYPE_BF16, NI_TYPE_Q4_0,
-                                NI_TYPE_Q8_0, NI_TYPE_Q4_K, NI_TYPE_Q6_K,
+constexpr int kWeightTypes[] = {NI_TYPE_F32,  NI_TYPE_F16,  NI_TYPE_BF16, NI_TYPE_Q4_0,   NI_TYPE_Q8_0, NI_TYPE_Q4_K,
+                                NI_TYPE_Q6_K, NI_TYPE_Q4_1, NI_TYPE_Q5_0, NI_TYPE_Q5_1,   NI_TYPE_Q2_K, NI_TYPE_Q3_K,
+                                NI_TYPE_Q5_K, NI_TYPE_IQ4_NL, NI_TYPE_IQ4_XS,
                                 // read-only: tests make their weights with weight_rows.h
                                 NI_TYPE_IQ2_XXS, NI_TYPE_IQ2_XS, NI_TYPE_IQ2_S, NI_TYPE_IQ3_XXS, NI_TYPE_IQ3_S,
                                 NI_TYPE_IQ1_S, NI_TYPE_IQ1_M};

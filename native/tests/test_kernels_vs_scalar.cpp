@@ -1,7 +1,7 @@
 // Every ISA's kernel table against the scalar reference table, for every type:
 //   - activation quantizers (Q8_0, Q8_K, F16, BF16) and every dequantizer: bit for bit
 //   (weights of types the library cannot write are random valid blocks, weight_rows.h)
-//   - GEMV and the tile GEMM: within 2e-6 of Σ|w·x| (float accumulation in another order)
+//   - GEMV and the tile GEMM: within nt::product_tolerance of Σ|w·x| (float accumulation in another order)
 // Shapes deliberately miss the tile sizes (row and token counts of 1, 3, 5, 17, 33, 67).
 #include <cstring>
 
@@ -60,7 +60,7 @@ void check_products(const ni::kernel_table& ref, const ni::kernel_table& isa, nt
 
                     const double worst = nt::isa_vs_scalar_error(ref.types[type], isa.types[type], k, w.q.data(), w.row_bytes, rows,
                                                                  xf.data(), toks, w.f.data(), xd.data());
-                    NT_CHECK(worst <= 2e-6, "%s %s %s k=%lld rows=%lld tokens=%lld: max |Δ|/Σ|wx| = %.3g",
+                    NT_CHECK(worst <= nt::product_tolerance(type), "%s %s %s k=%lld rows=%lld tokens=%lld: max |Δ|/Σ|wx| = %.3g",
                              ni_isa_name(isa.isa), toks == 1 ? "gemv" : "gemm", nt::type_name(type), (long long)k,
                              (long long)rows, (long long)toks, worst);
                 }

@@ -3,12 +3,13 @@
 // Two references per output y[n][m]:
 //  (a) exact:   Σ_k W[m][k]·X̂[n][k] in float64, with W dequantized and X̂ = X quantized to the
 //               activation format and dequantized (both through the public API). Only the
-//               kernel's float32 accumulation differs: |Δ| ≤ 2e-6 · Σ|W·X̂|.
+//               kernel's float32 accumulation differs: |Δ| ≤ tol · Σ|W·X̂|, tol = nt::product_tolerance.
 //  (b) float64: Σ_k W[m][k]·X[n][k] with the original f32 X. The activation quantization error is
 //               bounded per element: Q8_0 rounds to steps of d = amax/127 (error ≤ d/2) and stores d
-//               in fp16 (relative 2^-11, times |q| ≤ 127 → 0.062·d), so |x − x̂| ≤ 0.57·d; Q8_K
+//               in fp16 (relative 2^-11, times |q| ≤ 127 → 0.062·d), so |x − x̂| ≤ 0.57·d (Q8_1 has
+//               Q8_0's values); Q8_K
 //               keeps d in f32: ≤ 0.51·d; F16 ≤ 2^-11·|x|; BF16 ≤ 2^-8·|x|. Hence
-//               |Δ| ≤ Σ_k |W[m][k]|·bound_k + 2e-6·Σ|W·X|.
+//               |Δ| ≤ Σ_k |W[m][k]|·bound_k + tol·Σ|W·X|.
 // Results must also be bit-identical for 1, 2 and 3 threads.
 #include <cstring>
 
@@ -26,14 +27,15 @@ struct problem {
 // Per-element worst-case |x − x̂| of the activation quantization (see the file comment).
 std::vector<double> activation_error_bound(int act, const std::vector<float>& x, int64_t k) {
     std::vector<double> b(x.size());
-    const int64_t block = act == NI_TYPE_Q8_0 ? 32 : act == NI_TYPE_Q8_K ? 256 : 1;
+    const int64_t block = act == NI_TYPE_Q8_0 || act == NI_TYPE_Q8_1 ? 32 : act == NI_TYPE_Q8_K ? 256 : 1;
     for (size_t start = 0; start < x.size(); start += (size_t)block) {
         double amax = 0;
         for (int64_t i = 0; i < block; ++i) amax = std::max(amax, (double)std::fabs(x[start + i]));
         for (int64_t i = 0; i < block; ++i) {
             const double xi = std::fabs(x[start + i]);
             switch (act) {
-                case NI_TYPE_Q8_0: b[start + i] = 0.57 * amax / 127.0; break;
+                case NI_TYPE_Q8_0:
+                case NI_TYPE_Q8_1: b[start + i] = 0.57 * amax / 127.0; break;
                 case NI_TYPE_Q8_K: b[start + i] = 0.51 * amax / 127.0; break;
                 case NI_TYPE_F16: b[start + i] = xi * 0x1p-11 + 0x1p-24; break;
                 case NI_TYPE_BF16: b[start + i] = xi * 0x1p-8; break;
@@ -80,14 +82,14 @@ void run(const problem& p, int isa, nt::rng& r) {
             }
             const double got = y[(size_t)n * (y_stride / 4) + (size_t)m];
             worst_exact = std::max(worst_exact, std::fabs(got - exact) / (exact_abs + 1e-30));
-            const double bound = quant_bound + 2e-6 * f64_abs + 1e-30;
+            const double bound = quant_bound + nt::product_tolerance(p.type) * f64_abs + 1e-30;
             worst_bound_ratio = std::max(worst_bound_ratio, std::fabs(got - f64) / bound);
             if (std::isnan(got)) worst_exact = worst_bound_ratio = INFINITY;
         }
         for (size_t pad = (size_t)p.m; pad < y_stride / 4; ++pad)
             NT_CHECK(y[(size_t)n * (y_stride / 4) + pad] == -7.0f, "matmul wrote into the y row padding");
     }
-    NT_CHECK(worst_exact <= 2e-6, "%s %s N=%lld M=%lld K=%lld: |Δ|/Σ|W·X̂| = %.3g vs the exact reference", ni_isa_name(isa),
+    NT_CHECK(worst_exact <= nt::product_tolerance(p.type), "%s %s N=%lld M=%lld K=%lld: |Δ|/Σ|W·X̂| = %.3g vs the exact reference", ni_isa_name(isa),
              nt::type_name(p.type), (long long)p.n, (long long)p.m, (long long)p.k, worst_exact);
     NT_CHECK(worst_bound_ratio <= 1.0, "%s %s N=%lld M=%lld K=%lld: error is %.3g× the activation-quantization bound",
              ni_isa_name(isa), nt::type_name(p.type), (long long)p.n, (long long)p.m, (long long)p.k, worst_bound_ratio);

@@ -10,6 +10,8 @@
 //      per-format round-trip bounds of test_quant_formats: relative L2 ≤ 1.25·(√2·e_x + e_h).
 // Also: NI_MOE_ACCUMULATE adds onto out, results are bit-identical for 1 and 2 threads, and rows
 // not divisible by the tile sizes (ffn = 352 = 5.5 × 64, as DeepSeek-V2-Lite's 1408 = 5.5 × 256).
+// For weight types whose kernels are batch invariant (test_batch_invariance), each token's output
+// is bit-identical whether it runs alone or grouped with the others.
 #include <cstring>
 
 #include "test_common.h"
@@ -63,7 +65,8 @@ void run(const moe_case& c, int isa, nt::rng& r) {
             ids[(size_t)(t * K + j)] = pool_ids[(size_t)j];
             wts[(size_t)(t * K + j)] = 0.1f + r.uniform();
         }
-        if (t == 1 && K > 1) ids[(size_t)(t * K + 1)] = ids[(size_t)(t * K)];
+        // One token names an expert twice (token 0 when it is alone: the group then outnumbers the tokens).
+        if (t == (T > 1 ? 1 : 0) && K > 1) ids[(size_t)(t * K + 1)] = ids[(size_t)(t * K)];
         if (c.one_expert)
             for (int64_t j = 0; j < K; ++j) ids[(size_t)(t * K + j)] = 1;
     }
@@ -157,6 +160,24 @@ void run(const moe_case& c, int isa, nt::rng& r) {
     NT_CHECK_OK(ni_moe_experts(one, &W, x.data(), H * 4, ids.data(), wts.data(), T, K, out1.data(), H * 4, 0));
     NT_CHECK(std::memcmp(out1.data(), out.data(), out.size() * 4) == 0, "%s moe T=%lld: 1 thread differs from 2 threads", label, (long long)T);
 
+    // Batch invariance: every token alone.
+    auto invariant = [](int type) {
+        for (int t : {NI_TYPE_Q4_1, NI_TYPE_Q5_0, NI_TYPE_Q5_1, NI_TYPE_IQ4_NL, NI_TYPE_Q2_K, NI_TYPE_Q3_K, NI_TYPE_Q5_K, NI_TYPE_IQ4_XS})
+            if (t == type) return true;
+        return false;
+    };
+    if (T > 1 && invariant(c.gate_type) && invariant(c.up_type) && invariant(c.down_type)) {
+        int differ = 0;
+        std::vector<float> alone((size_t)H);
+        for (int64_t t = 0; t < T; ++t) {
+            NT_CHECK_OK(ni_moe_experts(pool, &W, &x[(size_t)(t * H)], H * 4, &ids[(size_t)(t * K)], &wts[(size_t)(t * K)], 1, K,
+                                       alone.data(), H * 4, 0));
+            differ += std::memcmp(alone.data(), &out[(size_t)(t * H)], (size_t)H * 4) != 0;
+        }
+        NT_CHECK(differ == 0, "%s moe %s/%s/%s T=%lld: %d tokens differ when run alone", label, nt::type_name(c.gate_type),
+                 nt::type_name(c.up_type), nt::type_name(c.down_type), (long long)T, differ);
+    }
+
     std::printf("  %-12s %s/%s/%s E=%-3lld H=%-4lld F=%-5lld T=%-3lld k=%lld: |Δ|/S %.2g, rel L2 vs f64 %.2g\n", label,
                 nt::type_name(c.gate_type), nt::type_name(c.up_type), nt::type_name(c.down_type), (long long)c.n_experts,
                 (long long)H, (long long)F, (long long)T, (long long)K, worst_a, rel_l2);
@@ -184,6 +205,12 @@ int main() {
         {NI_TYPE_IQ1_S, NI_TYPE_IQ1_M, NI_TYPE_IQ3_XXS, 8, 512, 256, 1, 4},
         {NI_TYPE_IQ1_M, NI_TYPE_IQ1_S, NI_TYPE_IQ3_S, 8, 256, 768, 7, 4},
         {NI_TYPE_IQ3_S, NI_TYPE_IQ3_XXS, NI_TYPE_IQ2_XXS, 4, 512, 256, 5, 2},
+        {NI_TYPE_Q4_1, NI_TYPE_Q5_1, NI_TYPE_Q5_0, 8, 256, 352, 1, 3},
+        {NI_TYPE_Q4_1, NI_TYPE_Q5_1, NI_TYPE_Q5_0, 8, 256, 352, 11, 3},
+        {NI_TYPE_IQ4_NL, NI_TYPE_IQ4_XS, NI_TYPE_Q5_K, 8, 512, 768, 1, 2},
+        {NI_TYPE_IQ4_NL, NI_TYPE_IQ4_XS, NI_TYPE_Q5_K, 8, 512, 768, 7, 2},
+        {NI_TYPE_Q2_K, NI_TYPE_Q3_K, NI_TYPE_Q2_K, 6, 256, 512, 1, 2},
+        {NI_TYPE_Q3_K, NI_TYPE_Q2_K, NI_TYPE_Q3_K, 6, 256, 512, 10, 4},
     };
     for (int isa : nt::supported_isas()) {
         nt::rng r(2024 + isa);

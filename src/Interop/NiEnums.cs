@@ -13,7 +13,11 @@ public enum NiStatus
     Unavailable = 7,
 }
 
-/// <summary>Tensor element types, numbered as ggml numbers them (<c>ni_type</c>).</summary>
+/// <summary>
+/// Tensor element types, numbered as ggml numbers them (<c>ni_type</c>). Which of them the library
+/// multiplies is the native table's to say (<see cref="NiTypeInfo.IsWeightType"/>; QuantTypes.WeightTypes
+/// asks it), so a type the library gains needs no managed change beyond an optional name here.
+/// </summary>
 public enum NiType
 {
     F32 = 0,
@@ -24,6 +28,15 @@ public enum NiType
     Q6_K = 14,
     Q8_K = 15,
     BF16 = 30,
+    Q4_1 = 3,
+    Q5_0 = 6,
+    Q5_1 = 7,
+    Q8_1 = 9,
+    Q2_K = 10,
+    Q3_K = 11,
+    Q5_K = 13,
+    IQ4_NL = 20,
+    IQ4_XS = 23,
     // i-quants: read (dequantize, matmul, MoE), never written — they need an importance matrix
     IQ2_XXS = 16,
     IQ2_XS = 17,

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using NativeInfer.Bench.Support;
+using NativeInfer.Gguf;
 using NativeInfer.Interop;
 using NativeInfer.Kernels;
 using NativeInfer.Native;
@@ -9,7 +10,15 @@ namespace NativeInfer.Bench.Kernels;
 /// <summary>One MoE case: expert weight type, tokens, instruction set.</summary>
 public sealed record MoeCase(NiType Type, int Tokens, NiIsa Isa, int Ffn = 1408) : IBenchCase
 {
-    public override string ToString() => $"{QuantTypes.Name(Type)} 64×2048→{Ffn} top-6 N={Tokens} {CpuInfo.IsaName(Isa)}";
+    /// <summary>
+    /// The down projection's type: where the expert width is not a whole number of the type's blocks
+    /// (1408 for 256-value super-blocks), down is stored as llama.cpp's quantizer would (its fallback
+    /// for the type, GgufQuantizer.Fallback).
+    /// </summary>
+    public NiType DownType => Ffn % QuantTypes.BlockSize(Type) != 0 && GgufQuantizer.Fallback((GgmlType)(int)Type) is { } f ? (NiType)(int)f : Type;
+
+    public override string ToString() =>
+        $"{QuantTypes.Name(Type)}{(DownType != Type ? $" (down {QuantTypes.Name(DownType)})" : "")} 64×2048→{Ffn} top-6 N={Tokens} {CpuInfo.IsaName(Isa)}";
 
     public string? Related(string relation) => relation switch
     {
@@ -21,7 +30,8 @@ public sealed record MoeCase(NiType Type, int Tokens, NiIsa Isa, int Ffn = 1408)
 
 /// <summary>
 /// ni_moe_experts on a DeepSeek-V2-Lite layer (64 experts of 2048→1408→2048, top-6; 2048→1536→2048 for
-/// the i-quants, whose rows are whole 256-value blocks) at N = 1 and N = 128, against the same expert products issued as separate ni_matmul calls (three per
+/// the i-quants, whose rows are whole 256-value blocks) at N = 1 and N = 128 (Q4_0, Q8_0; the other
+/// block-quantized weight types at N = 1), against the same expert products issued as separate ni_matmul calls (three per
 /// token-expert pair at N = 1; for N = 128 one matmul per expert and projection over the tokens that
 /// chose it, i.e. the grouping done by hand). Routing is spread evenly and the same for both methods;
 /// at N = 1 each call picks the next 6 experts in turn, so an expert is read again only after the
@@ -44,8 +54,10 @@ public unsafe class MoeBench
             foreach (NiType type in new[] { NiType.Q4_0, NiType.Q8_0 })
             foreach (int tokens in new[] { 1, 128 })
                 yield return new MoeCase(type, tokens, isa);
-            // The i-quants need rows of whole 256-value blocks: experts of 1536 (DeepSeek-V2-Lite's
-            // 1408 is 5.5 blocks), decode only.
+            // Decode in every other block-quantized weight type of the native table; the i-quants need
+            // rows of whole 256-value blocks: experts of 1536 (DeepSeek-V2-Lite's 1408 is 5.5 blocks).
+            foreach (NiType type in FormatBench.Types().Where(t => t is not (NiType.Q4_0 or NiType.Q8_0) && !MatMulBench.IQuants.Contains(t)))
+                yield return new MoeCase(type, 1, isa);
             foreach (NiType type in MatMulBench.IQuants)
                 yield return new MoeCase(type, 1, isa, Ffn: 1536);
         }
@@ -68,7 +80,7 @@ public unsafe class MoeBench
         bool decode = Case.Tokens == 1;
         _gate = new BenchWeights(_pool, Case.Type, (long)Experts * Ffn, Hidden, 0, seed: 1);
         _up = new BenchWeights(_pool, Case.Type, (long)Experts * Ffn, Hidden, 0, seed: 2);
-        _down = new BenchWeights(_pool, Case.Type, (long)Experts * Hidden, Ffn, 0, seed: 3);
+        _down = new BenchWeights(_pool, Case.DownType, (long)Experts * Hidden, Ffn, 0, seed: 3);
         int tokens = Case.Tokens;
         _x = new NativeBuffer(tokens * Hidden * 4);
         _out = new NativeBuffer(tokens * Hidden * 4);
@@ -110,7 +122,7 @@ public unsafe class MoeBench
         var w = new NiMoeWeights
         {
             Gate = _gate.Copy(0), Up = _up.Copy(0), Down = _down.Copy(0), GateType = (int)Case.Type, UpType = (int)Case.Type,
-            DownType = (int)Case.Type, NExperts = Experts, Hidden = Hidden, Ffn = Ffn,
+            DownType = (int)Case.DownType, NExperts = Experts, Hidden = Hidden, Ffn = Ffn,
         };
         fixed (int* ids = _ids)
         fixed (float* wts = _weights)
@@ -134,7 +146,7 @@ public unsafe class MoeBench
             _pool.MatMul(Case.Type, gate + e * Ffn * _gate.RowBytes, (nuint)_gate.RowBytes, xg, Hidden * 4, g, (nuint)(Ffn * 4), n, Ffn, Hidden);
             _pool.MatMul(Case.Type, up + e * Ffn * _up.RowBytes, (nuint)_up.RowBytes, xg, Hidden * 4, u, (nuint)(Ffn * 4), n, Ffn, Hidden);
             for (int i = 0; i < n * Ffn; i++) g[i] = g[i] / (1 + MathF.Exp(-g[i])) * u[i];
-            _pool.MatMul(Case.Type, down + e * Hidden * _down.RowBytes, (nuint)_down.RowBytes, g, (nuint)(Ffn * 4), y, Hidden * 4, n, Hidden, Ffn);
+            _pool.MatMul(Case.DownType, down + e * Hidden * _down.RowBytes, (nuint)_down.RowBytes, g, (nuint)(Ffn * 4), y, Hidden * 4, n, Hidden, Ffn);
         }
     }
 

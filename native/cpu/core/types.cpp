@@ -27,6 +27,15 @@ struct traits_table {
         set(NI_TYPE_Q4_K, true, QK_K, sizeof(block_q4_K), NI_TYPE_Q8_K, "q4_K");
         set(NI_TYPE_Q6_K, true, QK_K, sizeof(block_q6_K), NI_TYPE_Q8_K, "q6_K");
         set(NI_TYPE_Q8_K, false, QK_K, sizeof(block_q8_K), NI_TYPE_Q8_K, "q8_K");
+        set(NI_TYPE_Q4_1, true, QK4_1, sizeof(block_q4_1), NI_TYPE_Q8_1, "q4_1");
+        set(NI_TYPE_Q5_0, true, QK5_0, sizeof(block_q5_0), NI_TYPE_Q8_0, "q5_0");
+        set(NI_TYPE_Q5_1, true, QK5_1, sizeof(block_q5_1), NI_TYPE_Q8_1, "q5_1");
+        set(NI_TYPE_Q8_1, false, QK8_1, sizeof(block_q8_1), NI_TYPE_Q8_1, "q8_1");
+        set(NI_TYPE_IQ4_NL, true, QK4_NL, sizeof(block_iq4_nl), NI_TYPE_Q8_0, "iq4_nl");
+        set(NI_TYPE_Q2_K, true, QK_K, sizeof(block_q2_K), NI_TYPE_Q8_K, "q2_K");
+        set(NI_TYPE_Q3_K, true, QK_K, sizeof(block_q3_K), NI_TYPE_Q8_K, "q3_K");
+        set(NI_TYPE_Q5_K, true, QK_K, sizeof(block_q5_K), NI_TYPE_Q8_K, "q5_K");
+        set(NI_TYPE_IQ4_XS, true, QK_K, sizeof(block_iq4_xs), NI_TYPE_Q8_K, "iq4_xs");
         set(NI_TYPE_IQ2_XXS, true, QK_K, sizeof(block_iq2_xxs), NI_TYPE_Q8_K, "iq2_xxs");
         set(NI_TYPE_IQ2_XS, true, QK_K, sizeof(block_iq2_xs), NI_TYPE_Q8_K, "iq2_xs");
         set(NI_TYPE_IQ2_S, true, QK_K, sizeof(block_iq2_s), NI_TYPE_Q8_K, "iq2_s");
@@ -35,7 +44,6 @@ struct traits_table {
         set(NI_TYPE_IQ1_S, true, QK_K, sizeof(block_iq1_s), NI_TYPE_Q8_K, "iq1_s");
         set(NI_TYPE_IQ1_M, true, QK_K, sizeof(block_iq1_m), NI_TYPE_Q8_K, "iq1_m");
         t[NI_TYPE_Q4_K].alignment = alignof(block_q4_K);  // 144-byte blocks whose widest field is an fp16
-        t[NI_TYPE_IQ1_M].alignment = alignof(block_iq1_m);  // bytes only; the fp16 scale is assembled from nibbles
     }
 };
 

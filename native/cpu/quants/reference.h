@@ -43,6 +43,41 @@ float vec_dot_q6_K_q8_K_ref(int64_t n, const void* w, const void* x);
 void quantize_row_q8_K_ref(const float* x, void* y, int64_t n);
 void dequantize_row_q8_K_ref(const void* x, float* y, int64_t n);
 
+void quantize_row_q4_1_ref(const float* x, void* y, int64_t n);
+void dequantize_row_q4_1_ref(const void* x, float* y, int64_t n);
+float vec_dot_q4_1_q8_1_ref(int64_t n, const void* w, const void* x);
+
+void quantize_row_q5_0_ref(const float* x, void* y, int64_t n);
+void dequantize_row_q5_0_ref(const void* x, float* y, int64_t n);
+float vec_dot_q5_0_q8_0_ref(int64_t n, const void* w, const void* x);
+
+void quantize_row_q5_1_ref(const float* x, void* y, int64_t n);
+void dequantize_row_q5_1_ref(const void* x, float* y, int64_t n);
+float vec_dot_q5_1_q8_1_ref(int64_t n, const void* w, const void* x);
+
+void quantize_row_q8_1_ref(const float* x, void* y, int64_t n);
+void dequantize_row_q8_1_ref(const void* x, float* y, int64_t n);
+
+void quantize_row_iq4_nl_ref(const float* x, void* y, int64_t n);
+void dequantize_row_iq4_nl_ref(const void* x, float* y, int64_t n);
+float vec_dot_iq4_nl_q8_0_ref(int64_t n, const void* w, const void* x);
+
+void quantize_row_q2_K_ref(const float* x, void* y, int64_t n);
+void dequantize_row_q2_K_ref(const void* x, float* y, int64_t n);
+float vec_dot_q2_K_q8_K_ref(int64_t n, const void* w, const void* x);
+
+void quantize_row_q3_K_ref(const float* x, void* y, int64_t n);
+void dequantize_row_q3_K_ref(const void* x, float* y, int64_t n);
+float vec_dot_q3_K_q8_K_ref(int64_t n, const void* w, const void* x);
+
+void quantize_row_q5_K_ref(const float* x, void* y, int64_t n);
+void dequantize_row_q5_K_ref(const void* x, float* y, int64_t n);
+float vec_dot_q5_K_q8_K_ref(int64_t n, const void* w, const void* x);
+
+void quantize_row_iq4_xs_ref(const float* x, void* y, int64_t n);
+void dequantize_row_iq4_xs_ref(const void* x, float* y, int64_t n);
+float vec_dot_iq4_xs_q8_K_ref(int64_t n, const void* w, const void* x);
+
 }  // namespace ni
 
 namespace ni {

@@ -116,7 +116,7 @@ public static class KernelSelfCheck
     /// <summary>Worst-case |x − x̂| per element of the activation quantization (see test_matmul.cpp).</summary>
     internal static double[] ActivationErrorBound(NiType act, float[] x)
     {
-        int block = act switch { NiType.Q8_0 => 32, NiType.Q8_K => 256, _ => 1 };
+        int block = act switch { NiType.Q8_0 or NiType.Q8_1 => 32, NiType.Q8_K => 256, _ => 1 };
         var bound = new double[x.Length];
         for (int start = 0; start < x.Length; start += block)
         {
@@ -127,7 +127,7 @@ public static class KernelSelfCheck
                 double xi = Math.Abs(x[start + i]);
                 bound[start + i] = act switch
                 {
-                    NiType.Q8_0 => 0.57 * amax / 127,
+                    NiType.Q8_0 or NiType.Q8_1 => 0.57 * amax / 127,  // Q8_1 has Q8_0's values
                     NiType.Q8_K => 0.51 * amax / 127,
                     NiType.F16 => xi * Math.ScaleB(1, -11) + Math.ScaleB(1, -24),
                     NiType.BF16 => xi * Math.ScaleB(1, -8),

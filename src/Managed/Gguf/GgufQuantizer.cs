@@ -9,9 +9,12 @@ namespace NativeInfer.Gguf;
 /// <summary>
 /// Re-quantizes a GGUF model's weights with the native kernels: F32/F16/BF16/Q8_0 tensors of two or
 /// more dimensions become the target type (dequantize to f32, quantize), one row block at a time so
-/// memory stays bounded. 1-D tensors (norms, biases), excluded tensors and other types are copied
-/// unchanged; a tensor whose ne0 does not fit the target's block size falls back to Q8_0 when it can.
-/// Metadata is copied with <c>general.file_type</c> and <c>general.quantization_version</c> updated.
+/// memory stays bounded — or, for one of llama.cpp's mixes, the type its rules give each tensor
+/// (<see cref="GgufMixRules"/>), and per-tensor overrides of either (<see cref="GgufTensorTypeRule"/>). 1-D tensors (norms, biases), excluded tensors and other types are
+/// copied unchanged. A tensor whose ne0 does not fit the chosen type's block size falls back as
+/// llama.cpp's quantizer does (Q2_K, Q3_K, IQ4_XS → IQ4_NL; Q4_K → Q5_0; Q5_K → Q5_1; Q6_K → Q8_0)
+/// and is kept as it is when that does not fit either. Metadata is copied with
+/// <c>general.file_type</c> (llama.cpp's LLAMA_FTYPE) and <c>general.quantization_version</c> updated.
 /// </summary>
 public static class GgufQuantizer
 {
@@ -24,38 +27,74 @@ public static class GgufQuantizer
     /// <summary>llama.cpp's <c>llama_ftype</c> for a file that is mostly <paramref name="target"/>.</summary>
     public static uint FileType(GgmlType target) => target switch
     {
-        GgmlType.Q4_0 => 2,   // LLAMA_FTYPE_MOSTLY_Q4_0
-        GgmlType.Q8_0 => 7,   // LLAMA_FTYPE_MOSTLY_Q8_0
-        GgmlType.Q4_K => 14,  // LLAMA_FTYPE_MOSTLY_Q4_K_S: every tensor Q4_K, no mixed "M" recipe
-        GgmlType.Q6_K => 18,  // LLAMA_FTYPE_MOSTLY_Q6_K
-        _ => throw new ArgumentException($"{target.Name()} is not a quantization target (use q4_0, q8_0, q4_K or q6_K)", nameof(target)),
+        GgmlType.Q4_0 => 2,    // LLAMA_FTYPE_MOSTLY_Q4_0
+        GgmlType.Q4_1 => 3,    // LLAMA_FTYPE_MOSTLY_Q4_1
+        GgmlType.Q8_0 => 7,    // LLAMA_FTYPE_MOSTLY_Q8_0
+        GgmlType.Q5_0 => 8,    // LLAMA_FTYPE_MOSTLY_Q5_0
+        GgmlType.Q5_1 => 9,    // LLAMA_FTYPE_MOSTLY_Q5_1
+        GgmlType.Q2_K => 10,   // LLAMA_FTYPE_MOSTLY_Q2_K (every tensor Q2_K: without llama.cpp's Q3_K/Q4_K promotions)
+        GgmlType.Q3_K => 11,   // LLAMA_FTYPE_MOSTLY_Q3_K_S: every tensor Q3_K
+        GgmlType.Q4_K => 14,   // LLAMA_FTYPE_MOSTLY_Q4_K_S: every tensor Q4_K, no mixed "M" recipe
+        GgmlType.Q5_K => 16,   // LLAMA_FTYPE_MOSTLY_Q5_K_S: every tensor Q5_K
+        GgmlType.Q6_K => 18,   // LLAMA_FTYPE_MOSTLY_Q6_K
+        GgmlType.IQ4_NL => 25, // LLAMA_FTYPE_MOSTLY_IQ4_NL
+        GgmlType.IQ4_XS => 30, // LLAMA_FTYPE_MOSTLY_IQ4_XS
+        _ => throw new ArgumentException($"{target.Name()} is not a quantization target (use {string.Join(", ", GgufQuantizeOptions.TargetNames)})",
+            nameof(target)),
+    };
+
+    /// <summary>llama.cpp's <c>llama_ftype</c> of what <paramref name="options"/> writes (a mix has its own id).</summary>
+    public static uint FileType(GgufQuantizeOptions options) =>
+        options.Mix == GgufQuantizeMix.None ? FileType(options.Target) : (uint)options.Mix;
+
+    /// <summary>The type llama.cpp's quantizer writes instead when ne0 does not fit <paramref name="type"/>'s block; null when it has none.</summary>
+    public static GgmlType? Fallback(GgmlType type) => type switch
+    {
+        GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.IQ4_XS or GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S
+            or GgmlType.IQ3_XXS or GgmlType.IQ3_S or GgmlType.IQ1_S or GgmlType.IQ1_M => GgmlType.IQ4_NL,
+        GgmlType.TQ1_0 or GgmlType.TQ2_0 => GgmlType.Q4_0,
+        GgmlType.Q4_K => GgmlType.Q5_0,
+        GgmlType.Q5_K => GgmlType.Q5_1,
+        GgmlType.Q6_K => GgmlType.Q8_0,
+        _ => null,
     };
 
     /// <summary>Decides, without converting anything, what happens to every tensor.</summary>
     public static IReadOnlyList<GgufTensorPlan> Plan(GgufFile source, GgufQuantizeOptions options)
     {
-        FileType(options.Target); // validates the target
+        FileType(options); // validates the target
+        if (options.Mix != GgufQuantizeMix.None && GgufQuantizeOptions.ForMix(options.Mix).Target != options.Target)
+            throw new ArgumentException($"the {options.Mix} mix is based on {GgufQuantizeOptions.ForMix(options.Mix).Target.Name()}, not {options.Target.Name()}",
+                nameof(options));
+        foreach (GgufTensorTypeRule r in options.TensorTypes)
+            if (!GgufQuantizeOptions.Targets.Contains(r.Type))
+                throw new ArgumentException($"tensor type rule /{r.Pattern}/ asks for {r.Type.Name()}, which is not a quantization target", nameof(options));
+        GgufMixRules? rules = options.Mix == GgufQuantizeMix.None ? null : new GgufMixRules(source, options.Mix);
         var plans = new List<GgufTensorPlan>(source.Tensors.Count);
-        foreach (GgufTensor t in source.Tensors) plans.Add(PlanTensor(t, options));
+        foreach (GgufTensor t in source.Tensors) plans.Add(PlanTensor(t, options, rules));
         return plans;
     }
 
-    private static GgufTensorPlan PlanTensor(GgufTensor t, GgufQuantizeOptions options)
+    private static GgufTensorPlan PlanTensor(GgufTensor t, GgufQuantizeOptions options, GgufMixRules? rules)
     {
-        GgmlType target = options.Target;
         GgufTensorPlan Keep(string? note) => new(t.Name, t.Type, t.Type, false, false, note);
-        if (t.Type == target) return Keep(null);
+        if (rules is null && options.TensorTypes.Count == 0 && t.Type == options.Target) return Keep(null);
         if (t.DimensionCount < 2) return Keep("1-D tensors (norms, biases) stay as they are");
         if (options.Exclude?.IsMatch(t.Name) == true) return Keep($"excluded by /{options.Exclude}/");
+        if (rules is not null && !GgufMixRules.IsQuantized(t)) return Keep($"{options.Mix} keeps it as it is (as llama.cpp does)");
+        GgmlType target = rules?.TypeFor(t) ?? options.Target;
+        foreach (GgufTensorTypeRule r in options.TensorTypes)
+            if (r.Pattern.IsMatch(t.Name)) target = r.Type;
+        if (t.Type == target) return Keep(null);
         if (!GgufQuantizeOptions.Sources.Contains(t.Type)) return Keep($"{t.Type.Name()} is not a source type the quantizer converts (f32, f16, bf16, q8_0)");
         long ne0 = t.Ne(0);
         if (ne0 % target.BlockSize() == 0) return new(t.Name, t.Type, target, true, false, null);
         string misfit = $"ne0 = {ne0} is not a multiple of the {target.Name()} block size {target.BlockSize()}";
-        if (ne0 % GgmlType.Q8_0.BlockSize() == 0)
-            return t.Type == GgmlType.Q8_0
-                ? new(t.Name, t.Type, t.Type, false, true, $"{misfit}; already q8_0, copied")
-                : new(t.Name, t.Type, GgmlType.Q8_0, true, true, $"{misfit}; written as q8_0");
-        return Keep($"{misfit} nor of 32; kept as {t.Type.Name()}");
+        if (Fallback(target) is { } fallback && ne0 % fallback.BlockSize() == 0)
+            return t.Type == fallback
+                ? new(t.Name, t.Type, t.Type, false, true, $"{misfit}; already {fallback.Name()}, copied")
+                : new(t.Name, t.Type, fallback, true, true, $"{misfit}; written as {fallback.Name()}");
+        return Keep(Fallback(target) is { } f ? $"{misfit} nor of {f.BlockSize()}; kept as {t.Type.Name()}" : $"{misfit}; kept as {t.Type.Name()}");
     }
 
     /// <summary>
@@ -70,11 +109,11 @@ public static class GgufQuantizer
         var writer = new GgufWriter();
         foreach (GgufMetadataEntry entry in source.Metadata)
         {
-            if (entry.Key == FileTypeKey) writer.AddUInt32(FileTypeKey, FileType(options.Target));
+            if (entry.Key == FileTypeKey) writer.AddUInt32(FileTypeKey, FileType(options));
             else if (entry.Key == QuantizationVersionKey) writer.AddUInt32(QuantizationVersionKey, QuantizationVersion);
             else writer.Add(entry);
         }
-        if (!writer.ContainsKey(FileTypeKey)) writer.AddUInt32(FileTypeKey, FileType(options.Target));
+        if (!writer.ContainsKey(FileTypeKey)) writer.AddUInt32(FileTypeKey, FileType(options));
         if (!writer.ContainsKey(QuantizationVersionKey)) writer.AddUInt32(QuantizationVersionKey, QuantizationVersion);
 
         var clock = Stopwatch.StartNew();

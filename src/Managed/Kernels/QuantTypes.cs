@@ -5,10 +5,40 @@ namespace NativeInfer.Kernels;
 /// <summary>Facts about the ggml types the native library implements, asked of the library itself.</summary>
 public static unsafe class QuantTypes
 {
-    /// <summary>All weight types matmul and the MoE kernel accept.</summary>
-    public static IReadOnlyList<NiType> WeightTypes { get; } =
-        [NiType.F32, NiType.F16, NiType.BF16, NiType.Q4_0, NiType.Q8_0, NiType.Q4_K, NiType.Q6_K,
-         NiType.IQ2_XXS, NiType.IQ2_XS, NiType.IQ2_S, NiType.IQ3_XXS, NiType.IQ3_S, NiType.IQ1_S, NiType.IQ1_M];
+    /// <summary>Type ids asked of the native table: ggml's ids, with room to grow.</summary>
+    private const int IdsProbed = 256;
+
+    private static readonly Lazy<NiType[]> s_weightTypes = new(() => KnownTypes.Where(IsWeightType).ToArray());
+    private static readonly Lazy<NiType[]> s_knownTypes = new(ProbeKnownTypes);
+
+    /// <summary>
+    /// Every weight type matmul and the MoE kernel accept, in id order: the native library's own table
+    /// (<c>ni_type_get_info(...).is_weight_type</c>), so this list is never out of step with the kernels.
+    /// </summary>
+    public static IReadOnlyList<NiType> WeightTypes => s_weightTypes.Value;
+
+    /// <summary>Every type the native library knows (weights and activation formats), in id order.</summary>
+    public static IReadOnlyList<NiType> KnownTypes => s_knownTypes.Value;
+
+    /// <summary>Whether matmul and the MoE kernel accept <paramref name="type"/> as a weight type.</summary>
+    public static bool IsWeightType(NiType type) => TryInfo(type, out NiTypeInfo info) && info.IsWeightType != 0;
+
+    /// <summary>The native description of a type; false for ids the library does not implement.</summary>
+    public static bool TryInfo(NiType type, out NiTypeInfo info)
+    {
+        NiTypeInfo result;
+        bool known = NativeMethods.TypeGetInfo((int)type, &result) == NiStatus.Ok;
+        info = known ? result : default;
+        return known;
+    }
+
+    private static NiType[] ProbeKnownTypes()
+    {
+        var types = new List<NiType>();
+        for (int id = 0; id < IdsProbed; id++)
+            if (TryInfo((NiType)id, out _)) types.Add((NiType)id);
+        return types.ToArray();
+    }
 
     private static readonly Dictionary<NiType, bool> Writable = [];
 

@@ -26,27 +26,12 @@ public sealed unsafe class GgufWeightSource(GgufFile file) : IWeightSource
         return true;
     }
 
-    /// <summary>The kernel type of a ggml type, when the native library implements it.</summary>
+    /// <summary>The kernel type of a ggml type, when the native library accepts it as a weight (its own table decides).</summary>
     public static bool TryKernelType(GgmlType type, out NiType kernelType)
     {
-        kernelType = type switch
-        {
-            GgmlType.F32 => NiType.F32,
-            GgmlType.F16 => NiType.F16,
-            GgmlType.BF16 => NiType.BF16,
-            GgmlType.Q4_0 => NiType.Q4_0,
-            GgmlType.Q8_0 => NiType.Q8_0,
-            GgmlType.Q4_K => NiType.Q4_K,
-            GgmlType.Q6_K => NiType.Q6_K,
-            GgmlType.IQ2_XXS => NiType.IQ2_XXS,
-            GgmlType.IQ2_XS => NiType.IQ2_XS,
-            GgmlType.IQ2_S => NiType.IQ2_S,
-            GgmlType.IQ3_XXS => NiType.IQ3_XXS,
-            GgmlType.IQ3_S => NiType.IQ3_S,
-            GgmlType.IQ1_S => NiType.IQ1_S,
-            GgmlType.IQ1_M => NiType.IQ1_M,
-            _ => (NiType)(-1),
-        };
-        return (int)kernelType >= 0;
+        kernelType = (NiType)(int)type;
+        if (QuantTypes.IsWeightType(kernelType)) return true;
+        kernelType = (NiType)(-1);
+        return false;
     }
 }

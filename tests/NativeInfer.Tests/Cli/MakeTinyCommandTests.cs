@@ -80,7 +80,7 @@ public class MakeTinyCommandTests
     }
 
     [TestCase(new[] { "--arch", "gpt2" }, 2, "--arch must be one of deepseek2, deepseek3, qwen2moe, qwen3moe, qwen3, llama, mixtral (got 'gpt2')")]
-    [TestCase(new[] { "--type", "q5_0" }, 2, "--type must be one of")]
+    [TestCase(new[] { "--type", "tq2_0" }, 2, "--type must be one of")]
     [TestCase(new[] { "--layers", "0" }, 2, "--layers must be an integer in [1, 256]")]
     [TestCase(new[] { "--type", "q4_k", "--hidden", "64" }, 1, "token_embd.weight: its rows have 64 values, not a multiple of the q4_K block size 256")]
     [TestCase(new[] { "--arch", "llama", "--experts", "4" }, 1, "llama models are dense")]

@@ -21,6 +21,18 @@ public class GgufTensorDataTests
     public void Dequantize_ViewOfQuantReference_MatchesRefBitExact(string name, GgmlType type) =>
         AssertDequantizesToReference("quant/quant-reference.gguf", name, type);
 
+    /// <summary>The other block formats of quant-reference-2.gguf (the library writes them too).</summary>
+    [TestCase("q4_1", GgmlType.Q4_1)]
+    [TestCase("q5_0", GgmlType.Q5_0)]
+    [TestCase("q5_1", GgmlType.Q5_1)]
+    [TestCase("q2_k", GgmlType.Q2_K)]
+    [TestCase("q3_k", GgmlType.Q3_K)]
+    [TestCase("q5_k", GgmlType.Q5_K)]
+    [TestCase("iq4_nl", GgmlType.IQ4_NL)]
+    [TestCase("iq4_xs", GgmlType.IQ4_XS)]
+    public void Dequantize_WritableTypesOfQuantReference2_MatchRefBitExact(string name, GgmlType type) =>
+        AssertDequantizesToReference("quant/quant-reference-2.gguf", name, type);
+
     /// <summary>The i-quants of quant-reference-2.gguf (random valid blocks; the library reads but cannot write them).</summary>
     [TestCase("iq2_xxs", GgmlType.IQ2_XXS)]
     [TestCase("iq2_xs", GgmlType.IQ2_XS)]

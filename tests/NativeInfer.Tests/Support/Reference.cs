@@ -38,7 +38,7 @@ public static class Reference
     /// </summary>
     public static double[] ActivationErrorBound(NiType act, float[] x)
     {
-        int block = act switch { NiType.Q8_0 => 32, NiType.Q8_K => 256, _ => 1 };
+        int block = act switch { NiType.Q8_0 or NiType.Q8_1 => 32, NiType.Q8_K => 256, _ => 1 };
         var bound = new double[x.Length];
         for (int start = 0; start < x.Length; start += block)
         {
@@ -47,7 +47,7 @@ public static class Reference
             for (int i = 0; i < block; i++)
                 bound[start + i] = act switch
                 {
-                    NiType.Q8_0 => 0.57 * amax / 127,
+                    NiType.Q8_0 or NiType.Q8_1 => 0.57 * amax / 127,  // Q8_1 has Q8_0's values
                     NiType.Q8_K => 0.51 * amax / 127,
                     NiType.F16 => Math.Abs(x[start + i]) * Math.ScaleB(1, -11) + Math.ScaleB(1, -24),
                     NiType.BF16 => Math.Abs(x[start + i]) * Math.ScaleB(1, -8),

@@ -181,6 +181,14 @@ void register_avx2_rows_axpy(kernel_table& t) {
     t.types[NI_TYPE_Q8_0].rows_axpy = rows_axpy_dequantized<dequantize_q8_0>;
     t.types[NI_TYPE_Q4_K].rows_axpy = rows_axpy_dequantized<dequantize_row_q4_K_ref>;
     t.types[NI_TYPE_Q6_K].rows_axpy = rows_axpy_dequantized<dequantize_row_q6_K_ref>;
+    t.types[NI_TYPE_Q4_1].rows_axpy = rows_axpy_dequantized<dequantize_row_q4_1_ref>;
+    t.types[NI_TYPE_Q5_0].rows_axpy = rows_axpy_dequantized<dequantize_row_q5_0_ref>;
+    t.types[NI_TYPE_Q5_1].rows_axpy = rows_axpy_dequantized<dequantize_row_q5_1_ref>;
+    t.types[NI_TYPE_IQ4_NL].rows_axpy = rows_axpy_dequantized<dequantize_row_iq4_nl_ref>;
+    t.types[NI_TYPE_Q2_K].rows_axpy = rows_axpy_dequantized<dequantize_row_q2_K_ref>;
+    t.types[NI_TYPE_Q3_K].rows_axpy = rows_axpy_dequantized<dequantize_row_q3_K_ref>;
+    t.types[NI_TYPE_Q5_K].rows_axpy = rows_axpy_dequantized<dequantize_row_q5_K_ref>;
+    t.types[NI_TYPE_IQ4_XS].rows_axpy = rows_axpy_dequantized<dequantize_row_iq4_xs_ref>;
 }
 
 }  // namespace ni

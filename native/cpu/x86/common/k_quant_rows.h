@@ -1,5 +1,5 @@
 // Pieces shared by the x86 K-quant kernels of every ISA (no intrinsics; see ../README.md):
-// the Q4_K scale unpacking and the driver that runs a one-row × RN-token kernel over rows and tokens.
+// the Q4_K and Q3_K scale unpacking and the driver that runs a one-row × RN-token kernel over rows and tokens.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -21,10 +21,22 @@ inline void q4_K_scales(const uint8_t* packed, uint8_t sc[8], uint8_t m[8]) {
     std::memcpy(m + 4, &m_hi, 4);
 }
 
+// The 16 six-bit scales of a Q3_K block (0..63, 32 meaning zero), in sub-block order.
+inline void q3_K_scales(const uint8_t* packed, uint8_t sc[16]) {
+    uint32_t a[4];
+    std::memcpy(a, packed, 12);
+    const uint32_t high = a[2];
+    a[2] = ((a[0] >> 4) & 0x0F0F0F0F) | (((high >> 4) & 0x03030303) << 4);
+    a[3] = ((a[1] >> 4) & 0x0F0F0F0F) | (((high >> 6) & 0x03030303) << 4);
+    a[0] = (a[0] & 0x0F0F0F0F) | ((high & 0x03030303) << 4);
+    a[1] = (a[1] & 0x0F0F0F0F) | (((high >> 2) & 0x03030303) << 4);
+    std::memcpy(sc, a, 16);
+}
+
 using row_kernel = void (*)(int64_t k, const char* w, const char* const* x, float* const* y);
 
-// GEMV and GEMM over a kernel that computes one weight row against 1 or 4 activation rows.
-template <row_kernel Row1, row_kernel Row4>
+// GEMV and GEMM over a kernel that computes one weight row against 1 or N activation rows.
+template <row_kernel Row1, row_kernel RowN, int N = 4>
 struct row_driver {
     static void gemv(int64_t k, const void* w, size_t w_stride, int64_t nrows, const void* xq, float* y) {
         const char* wr = static_cast<const char*>(w);
@@ -40,11 +52,13 @@ struct row_driver {
         const char* wr = static_cast<const char*>(w);
         const char* xb = static_cast<const char*>(xq);
         int64_t c = 0;
-        for (; c + 4 <= ncols; c += 4) {
-            const char* x[4] = {xb + c * xq_stride, xb + (c + 1) * xq_stride, xb + (c + 2) * xq_stride, xb + (c + 3) * xq_stride};
+        for (; c + N <= ncols; c += N) {
+            const char* x[N];
+            for (int i = 0; i < N; ++i) x[i] = xb + (c + i) * xq_stride;
             for (int64_t r = 0; r < nrows; ++r) {
-                float* out[4] = {y + c * y_stride + r, y + (c + 1) * y_stride + r, y + (c + 2) * y_stride + r, y + (c + 3) * y_stride + r};
-                Row4(k, wr + r * w_stride, x, out);
+                float* out[N];
+                for (int i = 0; i < N; ++i) out[i] = y + (c + i) * y_stride + r;
+                RowN(k, wr + r * w_stride, x, out);
             }
         }
         for (; c < ncols; ++c) gemv(k, w, w_stride, nrows, xb + c * xq_stride, y + c * y_stride);

@@ -18,9 +18,8 @@ namespace NativeInfer.Models.Checking;
 /// </summary>
 public static class ModelCheck
 {
-    /// <summary>Weight types the native matmul / MoE kernels accept (ggml names).</summary>
-    public static IReadOnlyList<string> KernelTypes { get; } =
-        QuantTypes.WeightTypes.Select(t => ((GgmlType)(int)t).ToString()).ToArray();
+    /// <summary>Weight types the native matmul / MoE kernels accept (ggml names), as the native table lists them.</summary>
+    public static IReadOnlyList<string> KernelTypes => QuantTypes.WeightTypes.Select(t => ((GgmlType)(int)t).ToString()).ToArray();
 
     /// <summary>1-D tensors (norm weights, biases) are read as plain vectors, not through the block kernels.</summary>
     public static IReadOnlyList<string> VectorTypes { get; } = [nameof(GgmlType.F32), nameof(GgmlType.F16), nameof(GgmlType.BF16)];

@@ -50,9 +50,10 @@ internal sealed class SyntheticTensorSink
     /// <summary>Bytes of tensor data the file will hold.</summary>
     public long TotalBytes { get; private set; }
 
-    /// <summary>The weight types a synthetic matrix may have: those the kernels multiply with.</summary>
-    public static IReadOnlyList<GgmlType> MatrixTypes { get; } =
-        [GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K];
+    /// <summary>The weight types a synthetic matrix may have: those the kernels multiply with (the native table's list).</summary>
+    public static IReadOnlyList<GgmlType> MatrixTypes => s_matrixTypes.Value;
+
+    private static readonly Lazy<GgmlType[]> s_matrixTypes = new(() => QuantTypes.WeightTypes.Select(t => (GgmlType)(int)t).ToArray());
 
     /// <summary>A weight matrix ne = [cols, rows] (or [cols, rows, depth] for stacked experts) of the given type.</summary>
     public void Matrix(string name, SyntheticTensorRole role, int layer, GgmlType type, long cols, long rows, long depth = 1)
