@@ -55,7 +55,7 @@ void iq_row512(int64_t k, const char* w, const char* const* x, float* const* y) 
         _mm_prefetch(ahead + 64, _MM_HINT_T0);
         const iq_block_state& st = state[s & 3];
         if (s + 2 < nsb) D::begin(wb[s + 2], state[(s + 2) & 3]);
-        const __m512i scales = _mm512_castsi256_si512(st.scales);
+        const __m512i scales = _mm512_zextsi256_si512(st.scales);
         __m512i sumi[RN];
         for (int c = 0; c < RN; ++c) sumi[c] = _mm512_setzero_si512();
         for (int p = 0; p < 4; ++p) {
@@ -73,7 +73,7 @@ void iq_row512(int64_t k, const char* w, const char* const* x, float* const* y) 
         for (int c = 0; c < RN; ++c) {
             const block_q8_K& xb = reinterpret_cast<const block_q8_K*>(x[c])[s];
             if (D::kShifted)
-                sumi[c] = _mm512_add_epi32(sumi[c], _mm512_castsi256_si512(_mm256_madd_epi16(
+                sumi[c] = _mm512_add_epi32(sumi[c], _mm512_zextsi256_si512(_mm256_madd_epi16(
                                                         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.bsums)), st.shift)));
             acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi[c]), _mm512_set1_ps(d * xb.d), acc[c]);
         }

@@ -116,8 +116,9 @@ void q6_K_row(int64_t k, const char* w, const char* const* x, float* const* y) {
         for (int c = 0; c < RN; ++c) {
             const block_q8_K& xb = reinterpret_cast<const block_q8_K*>(x[c])[s];
             const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.bsums)), scales16), 5);
-            // Fold the 8 offset lanes into the first 8 of the 16 sum lanes (the sum is all that matters).
-            const __m512i total = _mm512_sub_epi32(sumi[c], _mm512_castsi256_si512(offset));
+            // Fold the 8 offset lanes into the first 8 of the 16 sum lanes (the sum is all that matters);
+            // zero-extended: a cast leaves the upper 8 lanes undefined.
+            const __m512i total = _mm512_sub_epi32(sumi[c], _mm512_zextsi256_si512(offset));
             acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total), _mm512_set1_ps(d * xb.d), acc[c]);
         }
     }

@@ -121,7 +121,7 @@ static inline quad_values unpack_quad(const char* p, int bytes) {
         const int tail = bytes - b_start;
         b = _mm256_maskz_loadu_epi8(tail <= 0 ? 0u : (__mmask32)((1ull << tail) - 1), p + b_start);
     }
-    const __m512i bb = _mm512_castsi256_si512(b);
+    const __m512i bb = _mm512_zextsi256_si512(b);
     const __m512i v = _mm512_permutex2var_epi16(a, _mm512_loadu_si512(T::kQs.w), bb);
     const __m512i sc = _mm512_permutex2var_epi16(a, _mm512_loadu_si512(T::kScales.w), bb);
     const __m512i low4 = _mm512_set1_epi8(0x0F);
