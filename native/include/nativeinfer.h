@@ -77,7 +77,8 @@ typedef enum ni_status {
     NI_ERR_OUT_OF_MEMORY    = 4, /* an allocation failed                                         */
     NI_ERR_UNSUPPORTED_ISA  = 5, /* an instruction set this CPU (or this build) does not have    */
     NI_ERR_INTERNAL         = 6, /* a bug: please report the message                             */
-    NI_ERR_UNAVAILABLE      = 7  /* a device or driver is missing (CUDA entry points)            */
+    NI_ERR_UNAVAILABLE      = 7, /* a device or driver is missing (CUDA entry points)            */
+    NI_ERR_SYSTEM           = 8  /* the operating system refused a request (message: call, errno) */
 } ni_status;
 
 /* ABI version of the loaded library; compare with NI_ABI_VERSION. */
@@ -298,6 +299,44 @@ NI_API ni_status ni_moe_experts(ni_pool* pool, const ni_moe_weights* weights,
  * Benchmarks time this to measure the read bandwidth the kernels are compared against.
  * bytes must be a positive multiple of 64; data must be 64-byte aligned. */
 NI_API ni_status ni_memory_read(ni_pool* pool, const void* data, size_t bytes, uint64_t* out_checksum);
+
+/* ===================================================================== weight memory */
+
+/* What ni_memory_prepare does to a range of memory-mapped weights (combine with |). Each acts on
+ * the range only (its mapping, its pages); nothing process-wide changes. */
+#define NI_MEMORY_HUGE_PAGES 1u /* back the range with 2 MiB pages where the OS can (Linux MADV_HUGEPAGE):
+                                 * pages read from disk afterwards arrive as huge pages and are mapped
+                                 * whole, so a decode pass takes ~512x fewer TLB misses. Advice: where
+                                 * the OS has no such thing it is not applied, and no error          */
+#define NI_MEMORY_POPULATE   2u /* read the range in and map every page now, so the first forward pass
+                                 * does not stall on page faults (Linux MADV_POPULATE_READ, else one
+                                 * read per page)                                                     */
+#define NI_MEMORY_LOCK       4u /* keep the range in RAM (mlock). NI_ERR_SYSTEM when the OS refuses,
+                                 * e.g. over RLIMIT_MEMLOCK; the message says the limit. Unlocked when
+                                 * the mapping is unmapped or by ni_memory_unlock                     */
+
+/* Applies `flags` to data [bytes] in the order HUGE_PAGES, POPULATE, LOCK. The range is
+ * widened to whole pages and must lie inside one mapping of the caller's (the pages before and after
+ * are part of it). *out_applied (may be NULL) receives the flags that took effect: HUGE_PAGES and
+ * is dropped silently where the OS or its configuration lacks it, POPULATE and LOCK fail
+ * instead. Call it in pieces to report progress or to stop early; every piece is independent. */
+NI_API ni_status ni_memory_prepare(const void* data, size_t bytes, uint32_t flags, uint32_t* out_applied);
+
+/* Drops the page-cache pages of bytes [offset, offset + length) of the file at `path` (UTF-8) that no
+ * process maps (Linux POSIX_FADV_DONTNEED; length 0 = to the end). Huge pages only back pages read
+ * from disk after the advice: a file another program read in small pages keeps them until they are
+ * dropped, so a load that wants huge pages drops the tensor data before it maps and populates it.
+ * Other processes lose nothing but cached copies. *out_applied (may be NULL) is 0 where the OS has
+ * no such advice. */
+NI_API ni_status ni_file_drop_cache(const char* path, uint64_t offset, uint64_t length, int32_t* out_applied);
+
+/* Undoes NI_MEMORY_LOCK for data [bytes] (munlock). */
+NI_API ni_status ni_memory_unlock(const void* data, size_t bytes);
+
+/* How much of data [bytes] is in RAM: *out_resident the bytes of its pages that are resident
+ * (mincore), *out_huge the bytes the process maps with huge pages in the mappings that overlap the
+ * range (Linux /proc/self/smaps: FilePmdMapped + AnonHugePages; 0 where unknown). Either may be NULL. */
+NI_API ni_status ni_memory_residency(const void* data, size_t bytes, size_t* out_resident, size_t* out_huge);
 
 /* ================================================================= ABI self-description */
 

@@ -71,6 +71,19 @@ public static unsafe partial class NativeMethods
     [LibraryImport(LibraryName, EntryPoint = "ni_memory_read")]
     public static partial NiStatus MemoryRead(SafePoolHandle pool, void* data, nuint bytes, ulong* checksum);
 
+    [LibraryImport(LibraryName, EntryPoint = "ni_memory_prepare")]
+    public static partial NiStatus MemoryPrepare(void* data, nuint bytes, NiMemoryFlags flags, NiMemoryFlags* applied);
+
+    /// <param name="path">NUL-terminated UTF-8.</param>
+    [LibraryImport(LibraryName, EntryPoint = "ni_file_drop_cache")]
+    public static partial NiStatus FileDropCache(byte* path, ulong offset, ulong length, int* applied);
+
+    [LibraryImport(LibraryName, EntryPoint = "ni_memory_unlock")]
+    public static partial NiStatus MemoryUnlock(void* data, nuint bytes);
+
+    [LibraryImport(LibraryName, EntryPoint = "ni_memory_residency")]
+    public static partial NiStatus MemoryResidency(void* data, nuint bytes, nuint* resident, nuint* huge);
+
     [LibraryImport(LibraryName, EntryPoint = "ni_abi_struct_layout")]
     public static partial NiStatus AbiStructLayout(int which, int fieldIndex, nuint* size, nuint* offset);
 }

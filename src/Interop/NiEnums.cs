@@ -11,6 +11,17 @@ public enum NiStatus
     UnsupportedIsa = 5,
     Internal = 6,
     Unavailable = 7,
+    System = 8,
+}
+
+/// <summary>What <c>ni_memory_prepare</c> does to a range of mapped weights (<c>NI_MEMORY_*</c>).</summary>
+[Flags]
+public enum NiMemoryFlags : uint
+{
+    None = 0,
+    HugePages = 1,
+    Populate = 2,
+    Lock = 4,
 }
 
 /// <summary>

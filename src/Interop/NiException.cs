@@ -54,6 +54,7 @@ public class NiException : Exception
             NiStatus.OutOfMemory => new NiOutOfMemoryException(status, message),
             NiStatus.UnsupportedIsa => new NiUnsupportedIsaException(status, message),
             NiStatus.Unavailable => new NiUnavailableException(status, message),
+            NiStatus.System => new NiSystemException(status, message),
             _ => new NiException(status, message),
         };
 
@@ -79,3 +80,6 @@ public sealed class NiUnsupportedIsaException(NiStatus status, string message) :
 
 /// <summary>A device, driver or optional library is missing (the CUDA entry points without a usable GPU).</summary>
 public sealed class NiUnavailableException(NiStatus status, string message) : NiException(status, message);
+
+/// <summary>The operating system refused a request (a lock over RLIMIT_MEMLOCK, a failed madvise); the message names the call and its error.</summary>
+public sealed class NiSystemException(NiStatus status, string message) : NiException(status, message);

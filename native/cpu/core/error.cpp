@@ -39,6 +39,7 @@ NI_API const char* ni_status_name(int32_t status) {
         case NI_ERR_UNSUPPORTED_ISA: return "NI_ERR_UNSUPPORTED_ISA";
         case NI_ERR_INTERNAL: return "NI_ERR_INTERNAL";
         case NI_ERR_UNAVAILABLE: return "NI_ERR_UNAVAILABLE";
+        case NI_ERR_SYSTEM: return "NI_ERR_SYSTEM";
         default: return "NI_ERR_UNKNOWN";
     }
 }

@@ -16,9 +16,13 @@
 namespace ni {
 namespace {
 
-// How long a thread spins before sleeping on the futex. Decode issues kernels microseconds apart,
-// so a short spin keeps wake-up latency low without burning a core between requests.
-constexpr auto kSpin = std::chrono::microseconds(50);
+// How long a thread spins before sleeping on the futex. A decode step issues ~12 kernels per layer
+// with the managed work between them (up to a few hundred microseconds) and the next step follows
+// within a millisecond, so 2 ms keeps the workers awake for a whole generation and no longer. A
+// sleeping worker costs a futex wake-up per kernel, and on a virtual machine a sleeping vCPU halts:
+// waking it goes through the host and took 0.1-1 ms under load here (decode 10-13 tokens/s with a
+// 50 us spin against 19 with this one, docs/benchmarks.md). llama.cpp's workers spin likewise.
+constexpr auto kSpin = std::chrono::microseconds(2000);
 
 // Waits until `value` differs from `old`: spin first, then block (C++20 atomic wait = futex).
 template <typename T>

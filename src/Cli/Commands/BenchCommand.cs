@@ -5,6 +5,7 @@ using NativeInfer.Cli.CommandLine;
 using NativeInfer.Cli.Generation;
 using NativeInfer.Cli.Progress;
 using NativeInfer.Diagnostics;
+using NativeInfer.Generation;
 using NativeInfer.Gguf;
 using NativeInfer.Kernels;
 using NativeInfer.Models.Synthetic;
@@ -99,8 +100,10 @@ public sealed class BenchCommand : ICliCommand
 
     private static InferenceModel LoadModel(string path, ModelArguments model, ConsoleProgress progress)
     {
-        using (progress.Activity("load", Path.GetFileName(path)))
-            return InferenceModel.Load(path, model.ToOptions().ToModelOptions());
+        // A preload reports its own progress; the activity ticker would draw over it.
+        LanguageModelOptions options = model.ToOptions(progress);
+        using (options.Memory.Preload ? null : progress.Activity("load", Path.GetFileName(path)))
+            return InferenceModel.Load(path, options.ToModelOptions());
     }
 
     private static void Print(TextWriter o, string path, InferenceModel model, InferenceSession session, double bandwidth,
@@ -120,6 +123,10 @@ public sealed class BenchCommand : ICliCommand
         o.WriteLine(string.Create(c, $"prefill    {promptTokens} tokens in one batch: {promptTokens / prefill:0.0} tokens/s ({prefill * 1e3:0} ms, median of {repeat})"));
         o.WriteLine(string.Create(c, $"decode     {decodeRate:0.0} tokens/s · per token p50 {Percentile(steps, 0.50) * 1e3:0.00} ms, p99 {Percentile(steps, 0.99) * 1e3:0.00} ms ({steps.Length} steps)"));
         o.WriteLine(string.Create(c, $"roofline   {bytes / 1e6:0.0} MB of weights read per token → {roofline:0.0} tokens/s at {bandwidth / 1e9:0.0} GB/s; decode reaches {decodeRate / roofline:P0}"));
+        WeightResidency residency = model.MeasureResidency();
+        WeightMemoryState memory = model.Memory;
+        o.WriteLine(string.Create(c, $"weights    {residency.ResidentBytes / 1e9:0.00} of {residency.TensorBytes / 1e9:0.00} GB resident, {residency.HugePageBytes / 1e9:0.00} GB in huge pages" +
+                                     $" (huge pages {(memory.HugePagesAdvised ? "advised" : "not advised")}{(memory.Preloaded ? $", preloaded in {memory.PreloadTime.TotalSeconds:0.0} s" : "")}{(memory.Locked ? ", locked" : "")})"));
     }
 
     /// <summary>Nearest-rank percentile of sorted values.</summary>

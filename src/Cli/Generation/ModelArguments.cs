@@ -1,7 +1,9 @@
 using NativeInfer.Chat;
 using NativeInfer.Cli.CommandLine;
 using NativeInfer.Generation;
+using NativeInfer.Diagnostics;
 using NativeInfer.Interop;
+using NativeInfer.Runtime;
 
 namespace NativeInfer.Cli.Generation;
 
@@ -20,6 +22,10 @@ internal sealed record ModelArguments
           --kv-type T      KV cache element type: f32, f16 or bf16 (default f32)
           --template NAME  chat template family instead of the one detected from the file (deepseek-v2, deepseek-r1, qwen3, …)
           --think on|off   the chat template's thinking switch (Qwen3's enable_thinking); off: answers without reasoning
+          --preload        read every weight in while loading, so the first token runs at steady speed
+          --mlock          keep the weights locked in RAM (implies --preload; needs `ulimit -l` room)
+          --huge-pages M   on (default): back the weights with 2 MiB pages where the OS can; off; reread: also drop
+                           the file's cached small pages first so they come back huge (implies --preload)
         """;
 
     public string? ModelPath { get; init; }
@@ -30,6 +36,9 @@ internal sealed record ModelArguments
     public NiType KvCacheType { get; init; } = NiType.F32;
     public string? TemplateFamily { get; init; }
     public bool? EnableThinking { get; init; }
+    public bool Preload { get; init; }
+    public bool Lock { get; init; }
+    public string HugePages { get; init; } = "on";
 
     /// <summary>Reads the options above; the model path is the optional first positional.</summary>
     public static ModelArguments Parse(CliArguments args) => new()
@@ -42,10 +51,28 @@ internal sealed record ModelArguments
         KvCacheType = ParseKvType(args.Option("kv-type")),
         TemplateFamily = args.Option("template"),
         EnableThinking = ParseOnOff("think", args.Option("think")),
+        Preload = args.Flag("preload"),
+        Lock = args.Flag("mlock"),
+        HugePages = args.Option("huge-pages")?.ToLowerInvariant() switch
+        {
+            null => "on",
+            "on" or "off" or "reread" => args.Option("huge-pages")!.ToLowerInvariant(),
+            string other => throw new CliUsageException($"--huge-pages must be on, off or reread (got '{other}')"),
+        },
     };
 
     /// <summary>The switches among these options (for <see cref="Commands.ICliCommand.Switches"/>).</summary>
-    public static IReadOnlyList<string> Switches => ["cpu-fallback"];
+    public static IReadOnlyList<string> Switches => ["cpu-fallback", "preload", "mlock"];
+
+    /// <summary>What --preload, --mlock and --huge-pages ask of the mapped weights; <paramref name="progress"/> shows the preload.</summary>
+    public WeightMemoryOptions ToMemoryOptions(IProgress<OperationProgress>? progress = null) => new()
+    {
+        HugePages = HugePages != "off",
+        RereadIntoHugePages = HugePages == "reread",
+        Preload = Preload || Lock || HugePages == "reread",
+        Lock = Lock,
+        Progress = progress,
+    };
 
     private static NiType ParseKvType(string? text) => text?.ToLowerInvariant() switch
     {
@@ -71,8 +98,9 @@ internal sealed record ModelArguments
     }
 
     /// <summary>Load options (a session's context: --ctx, else the model's capped at 4096).</summary>
-    public LanguageModelOptions ToOptions() => new()
+    public LanguageModelOptions ToOptions(IProgress<OperationProgress>? progress = null) => new()
     {
+        Memory = ToMemoryOptions(progress),
         RulesPath = RulesPath,
         FallbackToCpu = CpuFallback,
         Session = new GenerationSessionOptions { Threads = Threads, ContextLength = ContextLength ?? 0, KvCacheType = KvCacheType },

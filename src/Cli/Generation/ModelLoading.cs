@@ -25,8 +25,10 @@ internal static class ModelLoading
         else path = arguments.ModelPath!;
         long start = Stopwatch.GetTimestamp();
         LanguageModel model;
-        using (progress.Activity("load", System.IO.Path.GetFileName(path)))
-            model = LanguageModel.Load(path, arguments.ToOptions());
+        // A preload reports its own progress; the activity ticker would draw over it.
+        LanguageModelOptions options = arguments.ToOptions(progress);
+        using (options.Memory.Preload ? null : progress.Activity("load", System.IO.Path.GetFileName(path)))
+            model = LanguageModel.Load(path, options);
         return new Loaded(model, path, demo, Stopwatch.GetElapsedTime(start));
     }
 }

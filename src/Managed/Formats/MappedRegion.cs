@@ -32,6 +32,9 @@ internal sealed unsafe class MappedRegion : IDisposable
 
     public bool IsDisposed => _disposed;
 
+    /// <summary>True for a mapped file (its pages come from the page cache; memory advice applies to them).</summary>
+    public bool IsFileMapping => _view != null;
+
     /// <summary>Start of the region (null only for an empty region, which no bounds check lets anyone read).</summary>
     public byte* Pointer
     {

@@ -55,13 +55,15 @@ public sealed class LanguageModel : IDisposable
     /// <exception cref="InvalidOptionException">An option is invalid.</exception>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
     /// <exception cref="ModelLoadException">The model cannot be built (also GGUF, config, rule and tokenizer exceptions).</exception>
-    public static LanguageModel Load(string path, LanguageModelOptions? options = null)
+    /// <param name="cancellationToken">Stops a preload (<see cref="LanguageModelOptions.Memory"/>) between pieces.</param>
+    /// <exception cref="OperationCanceledException">The preload was cancelled; nothing stays mapped.</exception>
+    public static LanguageModel Load(string path, LanguageModelOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options = (options ?? new LanguageModelOptions()).Validate();
         if (!File.Exists(path)) throw new FileNotFoundException($"model file not found: {path}", path);
         long start = Stopwatch.GetTimestamp();
-        InferenceModel model = InferenceModel.Load(path, options.ToModelOptions());
+        InferenceModel model = InferenceModel.Load(path, options.ToModelOptions(), cancellationToken);
         try
         {
             Tokenizer tokenizer = Tokenizer.FromGguf(model.File);

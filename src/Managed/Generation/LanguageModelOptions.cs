@@ -38,6 +38,9 @@ public sealed record LanguageModelOptions
     /// <summary>Where logs go (load at Information, sessions at Debug, a summary per generation at Information, tokens at Trace). Default none.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>Huge pages, preloading and locking of the mapped weights (<see cref="WeightMemoryOptions"/>): preload so a service's first request runs at steady speed.</summary>
+    public WeightMemoryOptions Memory { get; init; } = new();
+
     /// <summary>Creates the "NativeInfer" meter (dependency injection); null = the model creates and owns one. Default null.</summary>
     public IMeterFactory? MeterFactory { get; init; }
 
@@ -56,6 +59,7 @@ public sealed record LanguageModelOptions
         Session.Validate();
         if (Generation is null) throw new InvalidOptionException($"{T}.{nameof(Generation)}", null, "must not be null");
         Generation.Validate();
+        if (Memory is null) throw new InvalidOptionException($"{T}.{nameof(Memory)}", null, "must not be null");
         return this;
     }
 
@@ -65,5 +69,6 @@ public sealed record LanguageModelOptions
         RulesPath = RulesPath,
         Rules = Rules,
         Injection = new InjectionOptions { DefaultDevice = DefaultDevice, FallbackToCpu = FallbackToCpu },
+        Memory = Memory,
     };
 }

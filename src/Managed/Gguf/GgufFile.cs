@@ -75,6 +75,9 @@ public sealed unsafe class GgufFile : IDisposable
     /// <summary>Tensors in file order.</summary>
     public IReadOnlyList<GgufTensor> Tensors { get; }
 
+    /// <summary>The bytes the file was parsed from (the runtime advises the OS on the tensor data's pages).</summary>
+    internal MappedRegion Region => _region;
+
     /// <summary>The start of the mapping (for code that computes its own offsets).</summary>
     public byte* BasePointer => _region.Pointer;
 

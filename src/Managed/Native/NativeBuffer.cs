@@ -4,18 +4,27 @@ namespace NativeInfer.Native;
 
 /// <summary>
 /// 64-byte aligned native memory that the GC never moves or scans: kernel inputs and outputs for
-/// benchmarks and for weights the runtime has to materialize (repacked or converted tensors).
+/// benchmarks and for weights the runtime has to materialize (repacked or converted tensors). Buffers
+/// of <see cref="HugePageThreshold"/> and more start on a 2 MiB boundary and are advised to use huge
+/// pages, as the mapped weights are (WeightMemoryOptions.HugePages): weights streamed from either, and
+/// the bandwidth probe, then see the same memory system.
 /// </summary>
 public sealed unsafe class NativeBuffer : IDisposable
 {
+    public const long HugePageThreshold = 4L << 20;
+    private const nuint HugePageSize = 2u << 20;
+
     private void* _data;
 
     public NativeBuffer(long bytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
         Length = bytes;
-        _data = NativeMemory.AlignedAlloc((nuint)bytes, 64);
+        bool large = bytes >= HugePageThreshold;
+        _data = NativeMemory.AlignedAlloc((nuint)bytes, large ? HugePageSize : 64);
         if (_data == null) throw new OutOfMemoryException($"could not allocate {bytes} bytes of native memory");
+        // Advice only: where the OS has no huge pages nothing changes, so the status is not an error.
+        if (large) _ = Interop.NativeMethods.MemoryPrepare(_data, (nuint)bytes, Interop.NiMemoryFlags.HugePages, null);
     }
 
     public long Length { get; }

@@ -20,9 +20,10 @@ public sealed class InferenceModel : IDisposable
     private readonly Dictionary<string, InjectedOperator> _operators;
 
     private InferenceModel(GgufFile file, ModelConfig config, CausalLM tree, InjectionPlan plan, Dictionary<string, InjectedOperator> operators,
-                           IDecoderStackOperator stack, ILinearOperator lmHead)
+                           IDecoderStackOperator stack, ILinearOperator lmHead, WeightMemoryState memory)
     {
         _file = file;
+        Memory = memory;
         Config = config;
         Tree = tree;
         Plan = plan;
@@ -36,6 +37,12 @@ public sealed class InferenceModel : IDisposable
     public InjectionPlan Plan { get; }
     public GgufFile File => _file;
 
+    /// <summary>What loading did to the mapped weights (<see cref="ModelOptions.Memory"/>).</summary>
+    public WeightMemoryState Memory { get; }
+
+    /// <summary>How much of the weights is in RAM now and how much in huge pages (reads the OS's page tables; not for a hot path).</summary>
+    public WeightResidency MeasureResidency() => WeightMemory.Measure(_file);
+
     internal IDecoderStackOperator Stack { get; }
     internal ILinearOperator LmHead { get; }
     public IReadOnlyDictionary<string, InjectedOperator> Operators => _operators;
@@ -43,13 +50,14 @@ public sealed class InferenceModel : IDisposable
     /// <summary>Weight bytes one decode step reads (attention, dense and shared MLPs, top-k experts, norms, lm_head, one embedding row): the roofline input.</summary>
     public long DecodeBytesPerToken => _operators.Values.Sum(o => o.DecodeBytes);
 
-    public static InferenceModel Load(string path, ModelOptions? options = null)
+    /// <param name="cancellationToken">Stops a preload (<see cref="WeightMemoryOptions.Preload"/>) between pieces; nothing else waits.</param>
+    public static InferenceModel Load(string path, ModelOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new ModelOptions();
         GgufFile file = GgufFile.Open(path);
         try
         {
-            return Load(file, options);
+            return Load(file, options, cancellationToken);
         }
         catch
         {
@@ -84,9 +92,11 @@ public sealed class InferenceModel : IDisposable
     }
 
     /// <summary>Loads from an open GGUF file, which the model then owns.</summary>
-    public static InferenceModel Load(GgufFile file, ModelOptions options)
+    public static InferenceModel Load(GgufFile file, ModelOptions options, CancellationToken cancellationToken = default)
     {
         var (config, tree, plan) = Prepare(file, options);
+        // Before any operator reads a weight: huge pages only back pages read after the advice.
+        WeightMemoryState memory = WeightMemory.Apply(file, options.Memory, cancellationToken);
 
         var weights = new GgufWeightSource(file);
         var operators = new Dictionary<string, InjectedOperator>(StringComparer.Ordinal);
@@ -120,7 +130,7 @@ public sealed class InferenceModel : IDisposable
         foreach (InjectedOperator op in operators.Values) op.Bind(binder);
         var stack = binder.OperatorFor<IDecoderStackOperator>(tree.Model);
         var head = binder.OperatorFor<ILinearOperator>(tree.LmHead);
-        return new InferenceModel(file, config, tree, plan, operators, stack, head);
+        return new InferenceModel(file, config, tree, plan, operators, stack, head, memory);
     }
 
     public InferenceSession CreateSession(SessionOptions? options = null) => new(this, options ?? new SessionOptions());

@@ -20,4 +20,7 @@ public sealed record ModelOptions
 
     /// <summary>Architecture → model definition (null = the built-ins).</summary>
     public ModuleMap? ModuleMap { get; init; }
+
+    /// <summary>Huge pages, preloading and locking of the mapped weights.</summary>
+    public WeightMemoryOptions Memory { get; init; } = new();
 }

@@ -92,6 +92,15 @@ public class GenerationCommandTests
 
         var fromStdin = RunWithInput("The capital of", "generate", path, "--temperature", "0", "--max-tokens", "6", "--ignore-eos", "--no-stats");
         Assert.That(fromStdin.Out, Is.EqualTo(fromOption.Out));
+
+        // Preloading, locking and rereading into huge pages change when pages arrive, never the text.
+        foreach (string[] memory in new[] { new[] { "--preload" }, ["--mlock"], ["--huge-pages", "reread"], ["--huge-pages", "off"] })
+        {
+            var run = Run(["generate", path, "--prompt", "The capital of", "--temperature", "0", "--max-tokens", "6", "--ignore-eos", "--no-stats", .. memory]);
+            if (memory[0] == "--mlock" && run.Code == 1 && run.Err.Contains("RLIMIT_MEMLOCK")) continue;  // the OS may refuse a lock; it must say why
+            Assert.That(run.Code, Is.EqualTo(0), $"{string.Join(' ', memory)}: {run.Err}");
+            Assert.That(run.Out, Is.EqualTo(fromOption.Out), string.Join(' ', memory));
+        }
     }
 
     private static string GreedyIgnoringEos(InferenceModel model, Tokenizer tokenizer, int[] prompt, int steps)
@@ -133,6 +142,7 @@ public class GenerationCommandTests
         AssertOneLineError(Run("generate", "--top-p", "2"), 2, "--top-p 2: must be in (0, 1]");
         AssertOneLineError(Run("generate", "--max-tokens", "0"), 2, "--max-tokens must be an integer in [1,");
         AssertOneLineError(Run("generate", "--kv-type", "q4_0"), 2, "--kv-type must be f32, f16 or bf16");
+        AssertOneLineError(Run("generate", "--huge-pages", "always"), 2, "--huge-pages must be on, off or reread (got 'always')");
         AssertOneLineError(Run("generate", "--prompt", "a", "--file", "b"), 2, "give --prompt or --file, not both");
         AssertOneLineError(Run("generate", tiny, "--prompt", "a", "--system", "s"), 2, "--system needs --chat");
         AssertOneLineError(Run("generate", tiny, "--prompt", ""), 2, "the prompt is empty");
@@ -253,7 +263,7 @@ public class GenerationCommandTests
         var run = Run("bench", path, "--prompt-tokens", "16", "--decode-tokens", "8", "--repeat", "2", "--threads", "1");
         Assert.That(run.Code, Is.EqualTo(0), run.Err);
         string[] lines = run.Out.TrimEnd().Split('\n');
-        Assert.That(lines.Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "model", "machine", "prefill", "decode", "roofline" }));
+        Assert.That(lines.Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "model", "machine", "prefill", "decode", "roofline", "weights" }));
         Assert.That(lines[3], Does.Contain("(16 steps)"));
 
         // roofline tokens/s = bandwidth ÷ bytes per token, with the bytes the model says one step reads.
@@ -264,6 +274,10 @@ public class GenerationCommandTests
         // The bandwidth is printed to 0.1 GB/s, so the check allows that rounding (and the roofline's own to 0.1).
         double gbs = double.Parse(m.Groups[3].Value), expected = gbs * 1e9 / model.DecodeBytesPerToken;
         Assert.That(double.Parse(m.Groups[2].Value), Is.EqualTo(expected).Within(expected * 0.05 / gbs + 0.05));
+        // Every page of the weights was used by the run, so all of them are resident (the OS's count).
+        Match w = Regex.Match(lines[5], @"weights    ([\d.]+) of ([\d.]+) GB resident, ([\d.]+) GB in huge pages \(huge pages (advised|not advised)\)");
+        Assert.That(w.Success, Is.True, lines[5]);
+        Assert.That(double.Parse(w.Groups[2].Value), Is.EqualTo((model.File.Length - model.File.DataOffset) / 1e9).Within(0.005));
 
         AssertOneLineError(Run("bench", path, "--layers", "2"), 2, "--layers and --type shape the synthetic model");
         AssertOneLineError(Run("bench", path, "--ctx", "8", "--prompt-tokens", "16"), 2, "--ctx 8 is less than");
