@@ -42,10 +42,9 @@ public static unsafe class KernelReport
         using var x = new NativeBuffer(tokens * k * 4);
         using var y = new NativeBuffer(tokens * m * 4);
         var random = new Random(7);
-        float[] source = KernelSelfCheck.Gaussian(random, (int)(m * k), 0.05f);
         byte* w = (byte*)weights.Pointer;
-        fixed (float* src = source)
-            NiException.ThrowIfFailed(NativeMethods.QuantizeRows(pool.Handle, (int)type, w, (nuint)rowBytes, src, (nuint)(k * 4), m, k));
+        // RandomWeights also fills the read-only formats (the i-quants), which no quantizer writes.
+        RandomWeights.Fill(pool, type, new Span<byte>(w, checked((int)matrixBytes)), m, k, random, 0.05f);
         // The copies repeat the first: quantizing is slow for the searching quantizers, and the values do not change the speed.
         for (int c = 1; c < copies; c++) Buffer.MemoryCopy(w, w + c * matrixBytes, matrixBytes, matrixBytes);
         KernelSelfCheck.Gaussian(random, (int)(tokens * k), 1f).CopyTo(x.AsSpan<float>());
