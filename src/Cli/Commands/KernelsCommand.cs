@@ -23,11 +23,11 @@ public sealed class KernelsCommand : ICliCommand
     internal static void Print(KernelPool pool, KernelReportResult report, TextWriter output)
     {
         output.WriteLine($"kernel report ({pool.ThreadCount} threads, {CpuInfo.IsaName(pool.Isa)}); read bandwidth {report.ReadBandwidthGBs:0.0} GB/s");
-        output.WriteLine("  kernel  type   tokens  shape         µs/call   weight GB/s  of bandwidth  GFLOP/s");
+        output.WriteLine("  kernel  type    tokens  shape         µs/call   weight GB/s  of bandwidth  GFLOP/s");
         foreach (KernelReportLine l in report.Lines)
         {
             string fraction = double.IsNaN(l.FractionOfBandwidth) ? "" : $"{l.FractionOfBandwidth:P0}";
-            output.WriteLine($"  {l.Kernel,-7} {QuantTypes.Name(l.Type),-6} {l.Tokens,6}  2048→1408  {l.Microseconds,10:0.0}  {l.GigabytesPerSecond,11:0.0}  {fraction,12}  {l.Gflops,7:0.0}");
+            output.WriteLine($"  {l.Kernel,-7} {QuantTypes.Name(l.Type),-7} {l.Tokens,6}  2048→1408  {l.Microseconds,10:0.0}  {l.GigabytesPerSecond,11:0.0}  {fraction,12}  {l.Gflops,7:0.0}");
         }
     }
 }

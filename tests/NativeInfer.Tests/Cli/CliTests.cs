@@ -23,6 +23,28 @@ public class CliTests
         Assert.That(output, Does.Contain("scalar").And.Not.Contain("FAIL"));
     }
 
+    /// <summary>
+    /// The kernel report covers every block weight type the native table lists, the read-only i-quants
+    /// included (it once stopped at the first type no quantizer writes), at one and at 64 tokens. A small
+    /// rotation keeps it quick; the speeds themselves are the benchmarks' business.
+    /// </summary>
+    [Test]
+    public void KernelReport_CoversEveryWeightType()
+    {
+        using var pool = NativeInfer.Kernels.KernelPool.Create(2);
+        var report = NativeInfer.Diagnostics.KernelReport.Run(pool, rotationBytes: 8L << 20);
+        var output = new StringWriter();
+        NativeInfer.Cli.Commands.KernelsCommand.Print(pool, report, output);
+        var types = NativeInfer.Kernels.QuantTypes.WeightTypes.Where(t => NativeInfer.Kernels.QuantTypes.BlockSize(t) > 1).ToList();
+        Assert.That(types, Does.Contain(NativeInfer.Interop.NiType.IQ2_XXS));
+        foreach (var tokens in new[] { 1, 64 })
+            Assert.That(report.Lines.Where(l => l.Tokens == tokens).Select(l => l.Type), Is.EquivalentTo(types), $"N = {tokens}");
+        Assert.That(report.Lines.All(l => l.GigabytesPerSecond > 0 && l.Gflops > 0), Is.True);
+        string[] lines = output.ToString().TrimEnd().Split('\n');
+        Assert.That(lines, Has.Length.EqualTo(2 + 2 * types.Count));
+        Assert.That(lines.Skip(2).Select(l => l.IndexOf("2048→1408", StringComparison.Ordinal)).Distinct().Count(), Is.EqualTo(1), "columns line up");
+    }
+
     [Test]
     public void UnknownCommand_IsOneLineUsageError()
     {
