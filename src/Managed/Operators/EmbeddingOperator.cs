@@ -5,6 +5,7 @@ using NativeInfer.Runtime;
 namespace NativeInfer.Operators;
 
 /// <summary>Token ids → rows of the embedding table, dequantized exactly (any kernel type).</summary>
+[Operator("Embedding", Modules = [typeof(Embedding)], IsDefault = true)]
 public sealed unsafe class EmbeddingOperator : InjectedOperator, IEmbeddingOperator
 {
     private readonly Embedding _embedding;

@@ -32,6 +32,8 @@ public sealed class DeepseekV2AttentionOptions : Injection.IExplainNote
 /// every cached token (W_UK c, W_UV c) and runs ordinary attention, as llama.cpp does without MLA.
 /// scale = m²/√(d_n + d_r), m = 1 + 0.1·mscale_all_dim·ln(factor) under YaRN.
 /// </summary>
+[Operator("KDeepseekV2Attention", Aliases = ["ktransformers.operators.attention.KDeepseekV2Attention", "ktransformers.operators.balance_serve_attention.flashinfer_attn"],
+          Modules = [typeof(LatentAttention)], Options = typeof(DeepseekV2AttentionOptions), IsDefault = true)]
 public sealed unsafe class KDeepseekV2Attention : InjectedOperator, IAttentionOperator
 {
     private readonly LatentAttention _attn;

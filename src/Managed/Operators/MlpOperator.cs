@@ -5,6 +5,7 @@ using NativeInfer.Runtime;
 namespace NativeInfer.Operators;
 
 /// <summary>Dense feed-forward: down(silu(gate x) ⊙ up x) through the gate/up/down Linear operators.</summary>
+[Operator("MLP", Aliases = ["ktransformers.operators.mlp.kDeepseekV3MLP", "ktransformers.operators.mlp.KQwen2MoeMLP"], Modules = [typeof(Mlp)], IsDefault = true)]
 public sealed unsafe class MlpOperator : InjectedOperator, IFeedForwardOperator
 {
     private readonly Mlp _mlp;

@@ -9,6 +9,7 @@ namespace NativeInfer.Operators;
 /// f32, then <see cref="Router"/> — softmax or sigmoid, V3's selection bias, group-limited selection,
 /// renormalisation and routed scaling as the config says.
 /// </summary>
+[Operator("KMoEGate", Aliases = ["ktransformers.operators.gate.KMoEGate"], Modules = [typeof(MoEGate)], IsDefault = true)]
 public sealed unsafe class MoEGateOperator : InjectedOperator, IRouterOperator
 {
     private readonly MoEGate _gate;

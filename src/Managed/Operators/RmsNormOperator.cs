@@ -6,6 +6,9 @@ using NativeInfer.Runtime;
 namespace NativeInfer.Operators;
 
 /// <summary>y = x · w / sqrt(mean(x²) + eps), per row (as ggml: the sum of squares in double).</summary>
+[Operator("RMSNorm", Aliases = ["ktransformers.operators.layernorm.RMSNorm", "ktransformers.operators.layernorm.KQwen2MoeRMSNorm",
+                             "ktransformers.operators.layernorm.KQwen3MoeRMSNorm"],
+          Modules = [typeof(RMSNorm)], IsDefault = true)]
 public sealed unsafe class RmsNormOperator : InjectedOperator, INormOperator
 {
     private readonly RMSNorm _norm;

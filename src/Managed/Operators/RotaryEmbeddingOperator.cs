@@ -14,6 +14,11 @@ namespace NativeInfer.Operators;
 /// Registered as RotaryEmbedding and YarnRotaryEmbedding (KTransformers' names); both read the
 /// scaling from the config, so either name works for either module.
 /// </summary>
+[Operator("RotaryEmbedding", Aliases = ["ktransformers.operators.RoPE.RotaryEmbedding", "ktransformers.operators.RoPE.RotaryEmbeddingV3",
+                                     "ktransformers.operators.RoPE.RotaryEmbeddingV4"],
+          Modules = [typeof(RotaryEmbedding)], IsDefault = true)]
+[Operator("YarnRotaryEmbedding", Aliases = ["ktransformers.operators.RoPE.YarnRotaryEmbedding", "ktransformers.operators.RoPE.YarnRotaryEmbeddingV3"],
+          Modules = [typeof(RotaryEmbedding)])]
 public sealed unsafe class RotaryEmbeddingOperator : InjectedOperator, IRotaryOperator
 {
     private readonly RopeConfig _rope;

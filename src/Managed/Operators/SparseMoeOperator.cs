@@ -12,6 +12,14 @@ namespace NativeInfer.Operators;
 /// plus the shared expert(s): added as is (DeepSeek) or scaled by sigmoid(w_gate · x) (Qwen2-MoE).
 /// Registered under KTransformers' names for every MoE block class and as their default.
 /// </summary>
+[Operator("SparseMoe", Modules = [typeof(SparseMoeBlock)], IsDefault = true)]
+[Operator("KDeepseekV2MoE", Aliases = ["ktransformers.operators.experts.KDeepseekV2MoE"], Modules = [typeof(DeepseekMoEBlock)])]
+[Operator("KDeepseekV3MoE", Aliases = ["ktransformers.operators.experts.KDeepseekV3MoE", "ktransformers.operators.experts.KDeepseekV3MoEV2"],
+          Modules = [typeof(DeepseekMoEBlock)])]
+[Operator("KQwen2MoeSparseMoeBlock", Aliases = ["ktransformers.operators.experts.KQwen2MoeSparseMoeBlock", "ktransformers.operators.experts.KQwen2MoeSparseMoeBlockV2"],
+          Modules = [typeof(Qwen2MoeSparseMoeBlock)])]
+[Operator("KQwen3MoeSparseMoeBlock", Aliases = ["ktransformers.operators.experts.KQwen3MoeSparseMoeBlockV2"], Modules = [typeof(Qwen3MoeSparseMoeBlock)])]
+[Operator("KMistralSparseMoEBlock", Aliases = ["ktransformers.operators.experts.KMistralSparseMoEBlock"], Modules = [typeof(MixtralSparseMoeBlock)])]
 public sealed unsafe class SparseMoeOperator : InjectedOperator, IFeedForwardOperator
 {
     private readonly SparseMoeBlock _block;

@@ -52,7 +52,7 @@ public class UserOperatorTests
         PlannedOperator head = plan.Entry("lm_head");
         Assert.That(head.Operator!.OperatorType, Is.EqualTo(typeof(ScaledLinear)));
         Assert.That(head.Options, Is.TypeOf<ScaledLinearOptions>().With.Property(nameof(ScaledLinearOptions.Scale)).EqualTo(2.5f));
-        Assert.That(plan.ExplainRow("lm_head")[2..], Is.EqualTo(new[] { "user.yaml:1", "NativeInfer.Tests.Injection.ScaledLinear", "cpu" }));
+        Assert.That(plan.ExplainRow("lm_head")[2..], Is.EqualTo(new[] { "user.yaml:1", "NativeInfer.Tests.Injection.ScaledLinear", "NativeInfer.Tests.Injection.ScaledLinear", "cpu" }));
     }
 
     [Test]
