@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using NativeInfer.Tensors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NativeInfer.Chat;

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using NativeInfer.Tensors;
 using Microsoft.Extensions.Logging;
 using NativeInfer.Chat;
 using NativeInfer.Generation.Chat;

@@ -1,6 +1,6 @@
 using System.Text;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Injection;
 

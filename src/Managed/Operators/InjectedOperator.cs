@@ -1,6 +1,5 @@
 using NativeInfer.Config;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
 
 namespace NativeInfer.Operators;
 

@@ -1,12 +1,12 @@
 using NativeInfer.Config;
 using NativeInfer.Interop;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 
 /// <summary>Options a rule can set on <see cref="KDeepseekV2Attention"/>.</summary>
-public sealed class DeepseekV2AttentionOptions : Injection.IExplainNote
+public sealed class DeepseekV2AttentionOptions : IExplainNote
 {
     /// <summary>
     /// Prefill in the absorbed (latent) form like decode (the default), instead of expanding K and V per
@@ -55,7 +55,7 @@ public sealed unsafe class KDeepseekV2Attention : InjectedOperator, IAttentionOp
         (_h, _dn, _dr, _dv, _r, _hidden) = (a.NumHeads, a.QkNopeHeadDim, a.QkRopeHeadDim, a.VHeadDim, a.KvLoraRank, context.Config.HiddenSize);
         float m = 1f;
         if (context.Config.Rope.Scaling is { Type: RopeScalingType.Yarn } y)
-            m = RotaryEmbeddingOperator.YarnMScale(y.Factor, y.MScaleAllDim);
+            m = Yarn.MScale(y.Factor, y.MScaleAllDim);
         _scale = m * m / MathF.Sqrt(_dn + _dr);
     }
 

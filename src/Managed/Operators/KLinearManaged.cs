@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 using NativeInfer.Interop;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 

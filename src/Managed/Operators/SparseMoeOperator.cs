@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using NativeInfer.Config;
 using NativeInfer.Interop;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 

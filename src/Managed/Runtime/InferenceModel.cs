@@ -1,11 +1,12 @@
-using NativeInfer.Config;
 using NativeInfer.Config.Builders;
+using NativeInfer.Config;
 using NativeInfer.Gguf;
 using NativeInfer.Injection;
-using NativeInfer.Models;
 using NativeInfer.Models.Checking;
 using NativeInfer.Models.Modules;
+using NativeInfer.Models;
 using NativeInfer.Operators;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Runtime;
 

@@ -1,6 +1,6 @@
 using NativeInfer.Models.Modules;
 using NativeInfer.Operators;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Tests.Generation;
 

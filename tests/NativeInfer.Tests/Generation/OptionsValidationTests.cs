@@ -1,9 +1,9 @@
-using NativeInfer.Generation;
 using NativeInfer.Generation.Chat;
 using NativeInfer.Generation.ChatClient;
 using NativeInfer.Generation.Sampling;
+using NativeInfer.Generation;
 using NativeInfer.Interop;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Tests.Generation;
 

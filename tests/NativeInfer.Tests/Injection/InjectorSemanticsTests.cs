@@ -1,7 +1,7 @@
 using NativeInfer.Injection;
 using NativeInfer.Models.Modules;
 using NativeInfer.Operators;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 using NativeInfer.Tests.Support;
 using static NativeInfer.Tests.Injection.InjectionTrees;
 

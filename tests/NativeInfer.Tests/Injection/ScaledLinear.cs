@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using NativeInfer.Interop;
 using NativeInfer.Models.Modules;
 using NativeInfer.Operators;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Tests.Injection;
 
