@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using NativeInfer.Tensors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NativeInfer.Chat;
@@ -8,6 +7,7 @@ using NativeInfer.Generation.Chat;
 using NativeInfer.Generation.ChatClient;
 using NativeInfer.Generation.Diagnostics;
 using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 using NativeInfer.Tokenization;
 
 namespace NativeInfer.Generation;

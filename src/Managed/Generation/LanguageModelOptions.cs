@@ -1,10 +1,10 @@
 using System.Diagnostics.Metrics;
-using NativeInfer.Tensors;
 using Microsoft.Extensions.Logging;
 using NativeInfer.Chat;
 using NativeInfer.Generation.Chat;
 using NativeInfer.Injection;
 using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Generation;
 
