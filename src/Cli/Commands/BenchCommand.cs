@@ -100,7 +100,7 @@ public sealed class BenchCommand : ICliCommand
     private static InferenceModel LoadModel(string path, ModelArguments model, ConsoleProgress progress)
     {
         using (progress.Activity("load", Path.GetFileName(path)))
-            return InferenceModel.Load(path, model.ToOptions().ToModelOptions());
+            return InferenceModel.Load(path, model.ToOptions().Model);
     }
 
     private static void Print(TextWriter o, string path, InferenceModel model, InferenceSession session, double bandwidth,

@@ -62,7 +62,7 @@ public sealed class LanguageModel : IDisposable
         options = (options ?? new LanguageModelOptions()).Validate();
         if (!File.Exists(path)) throw new FileNotFoundException($"model file not found: {path}", path);
         long start = Stopwatch.GetTimestamp();
-        InferenceModel model = InferenceModel.Load(path, options.ToModelOptions());
+        InferenceModel model = InferenceModel.Load(path, options.Model);
         try
         {
             Tokenizer tokenizer = Tokenizer.FromGguf(model.File);
