@@ -36,7 +36,7 @@ public sealed unsafe class KExpertsManaged(ExpertsBinding binding) : IExpertsImp
                 {
                     float g = TensorPrimitives.Dot(new ReadOnlySpan<float>(gate + (long)f * hidden, hidden), xt);
                     float u = TensorPrimitives.Dot(new ReadOnlySpan<float>(up + (long)f * hidden, hidden), xt);
-                    h[f] = g / (1f + MathF.Exp(-g)) * u;
+                    h[f] = Activations.Silu(g) * u;
                 }
                 float wj = weights[t * topK + j];
                 var hs = new ReadOnlySpan<float>(h, ffn);

@@ -40,7 +40,7 @@ public sealed unsafe class MlpOperator : InjectedOperator, IFeedForwardOperator
             int len = (int)Math.Min(count - start, int.MaxValue / 4);
             var gs = new Span<float>(g + start, len);
             var us = new ReadOnlySpan<float>(u + start, len);
-            for (int i = 0; i < len; i++) gs[i] = gs[i] / (1f + MathF.Exp(-gs[i])) * us[i];
+            for (int i = 0; i < len; i++) gs[i] = Activations.Silu(gs[i]) * us[i];
         }
     }
 }

@@ -84,7 +84,7 @@ public sealed unsafe class SparseMoeOperator : InjectedOperator, IFeedForwardOpe
             for (int t = 0; t < n; t++)
             {
                 var row = new Span<float>(s + (long)t * hidden, hidden);
-                TensorPrimitives.Multiply(row, 1f / (1f + MathF.Exp(-gate[t])), row);
+                TensorPrimitives.Multiply(row, Activations.Sigmoid(gate[t]), row);
             }
         }
         var all = new Span<float>(y, n * hidden);
