@@ -20,8 +20,6 @@ public sealed unsafe class EmbeddingOperator : InjectedOperator, IEmbeddingOpera
 
     public override void Bind(OperatorBinder binder) => _table = binder.Tensor(_embedding, "weight");
 
-    public override long DecodeBytes => _table.IsNull ? 0 : _table.RowBytes;
-
     public void Forward(ForwardContext ctx, int* tokens, int n, float* y)
     {
         for (int t = 0; t < n; t++)

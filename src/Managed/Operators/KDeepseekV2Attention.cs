@@ -81,8 +81,6 @@ public sealed unsafe class KDeepseekV2Attention : InjectedOperator, IAttentionOp
         else _kvB = tensors[0];
     }
 
-    public override long DecodeBytes => _split ? _kB.RowBytes * _kB.Rows + _vB.RowBytes * _vB.Rows : _kvB.RowBytes * _kvB.Rows;
-
     public void Forward(ForwardContext ctx, int layer, float* x, int n, float* y)
     {
         KvCache cache = ctx.Cache;

@@ -38,16 +38,6 @@ public sealed unsafe class KTransformersExperts : InjectedOperator, IExpertsOper
         _prefill = _prefillOp == _generateOp ? _generate : PhaseOps.Create<IExpertsImplementation>(typeof(KTransformersExperts), _prefillOp, binding);
     }
 
-    /// <summary>Bytes one token reads: top-k of the E experts' three matrices.</summary>
-    public override long DecodeBytes
-    {
-        get
-        {
-            long perExpert = (_gate.RowBytes + _up.RowBytes) * _experts.Ffn + _down.RowBytes * _experts.Hidden;
-            return perExpert * (Config.Moe?.ExpertsPerToken ?? 1);
-        }
-    }
-
     public void Forward(ForwardContext ctx, float* x, int n, int* ids, float* weights, int topK, float* y, bool accumulate) =>
         (n == 1 ? _generate : _prefill).Forward(ctx, x, n, ids, weights, topK, y, accumulate);
 }

@@ -37,7 +37,7 @@ public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperat
     {
         // A tied head owns no tensor: it reads the embedding table (same shape as output.weight).
         _w = _linear is TiedLmHead
-            ? binder.Weights.GetTensor("token_embd.weight")
+            ? binder.SharedTensor(_linear, "token_embd.weight")
             : binder.Tensor(_linear, _linear.Weights.Count > 0 ? _linear.Weights[0] : throw new ModelLoadException($"{Key}: no weight"));
         if (_linear.HasBias)
         {
@@ -50,8 +50,6 @@ public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperat
             ? _generate
             : PhaseOps.Create<ILinearImplementation>(typeof(KTransformersLinear), _prefillOp, new LinearBinding(Context, _w, In, Out, Context.PrefillDevice));
     }
-
-    public override long DecodeBytes => _w.IsNull ? 0 : _w.RowBytes * _w.Rows + (_linear.HasBias ? Out * 4L : 0);
 
     public void Forward(ForwardContext ctx, float* x, int n, float* y)
     {

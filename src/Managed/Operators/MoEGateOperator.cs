@@ -31,8 +31,6 @@ public sealed unsafe class MoEGateOperator : InjectedOperator, IRouterOperator
         if (_gate.HasSelectionBias) _bias = VectorWeight.Bind(binder.Tensor(_gate, "e_score_correction_bias"), Key, "selection bias", ref _convertedBias);
     }
 
-    public override long DecodeBytes => _weight.RowBytes * _weight.Rows + (_gate.HasSelectionBias ? _gate.NumExperts * 4L : 0);
-
     public void Forward(ForwardContext ctx, float* x, int n, int* ids, float* weights)
     {
         int e = _gate.NumExperts, hidden = _gate.Hidden;

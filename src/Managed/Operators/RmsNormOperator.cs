@@ -26,8 +26,6 @@ public sealed unsafe class RmsNormOperator : InjectedOperator, INormOperator
         _weight = VectorWeight.Bind(w, Key, "norm weight", ref _converted);
     }
 
-    public override long DecodeBytes => Dim * 4L;
-
     public void Forward(ForwardContext ctx, float* x, int n, float* y) => Apply(x, n, Dim, _norm.Eps, _weight, y);
 
     internal static void Apply(float* x, int n, int dim, float eps, float* weight, float* y)

@@ -1,10 +1,10 @@
-using NativeInfer.Config.Builders;
 using NativeInfer.Config;
+using NativeInfer.Config.Builders;
 using NativeInfer.Gguf;
 using NativeInfer.Injection;
+using NativeInfer.Models;
 using NativeInfer.Models.Checking;
 using NativeInfer.Models.Modules;
-using NativeInfer.Models;
 using NativeInfer.Operators;
 using NativeInfer.Tensors;
 
@@ -41,8 +41,12 @@ public sealed class InferenceModel : IDisposable
     internal ILinearOperator LmHead { get; }
     public IReadOnlyDictionary<string, InjectedOperator> Operators => _operators;
 
-    /// <summary>Weight bytes one decode step reads (attention, dense and shared MLPs, top-k experts, norms, lm_head, one embedding row): the roofline input.</summary>
-    public long DecodeBytesPerToken => _operators.Values.Sum(o => o.DecodeBytes);
+    /// <summary>
+    /// Weight bytes one decode step reads (attention, dense and shared MLPs, top-k experts, norms, lm_head, one embedding
+    /// row): the roofline input. The tensors the operators bound, each counted by <see cref="DecodeTraffic.PerToken"/> — the
+    /// rule <c>check</c> applies to the file.
+    /// </summary>
+    public long DecodeBytesPerToken { get; private init; }
 
     public static InferenceModel Load(string path, ModelOptions? options = null)
     {
@@ -121,7 +125,9 @@ public sealed class InferenceModel : IDisposable
         foreach (InjectedOperator op in operators.Values) op.Bind(binder);
         var stack = binder.OperatorFor<IDecoderStackOperator>(tree.Model);
         var head = binder.OperatorFor<ILinearOperator>(tree.LmHead);
-        return new InferenceModel(file, config, tree, plan, operators, stack, head);
+        double decodeBytes = binder.Bound.Sum(b =>
+            DecodeTraffic.PerToken(DecodeTraffic.CategoryOf(b.Module), b.Tensor.RowBytes * b.Tensor.Rows, b.Tensor.RowBytes, config));
+        return new InferenceModel(file, config, tree, plan, operators, stack, head) { DecodeBytesPerToken = (long)Math.Round(decodeBytes) };
     }
 
     public InferenceSession CreateSession(SessionOptions? options = null) => new(this, options ?? new SessionOptions());

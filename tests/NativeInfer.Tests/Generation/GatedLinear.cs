@@ -30,8 +30,6 @@ public sealed unsafe class GatedLinear(OperatorContext context) : InjectedOperat
 
     public override void Bind(OperatorBinder binder) => _w = binder.Tensor(_linear, "weight");
 
-    public override long DecodeBytes => _w.RowBytes * _w.Rows;
-
     public void Forward(ForwardContext ctx, float* x, int n, float* y)
     {
         if (Armed)

@@ -38,8 +38,6 @@ public sealed unsafe class ScaledLinear : InjectedOperator, ILinearOperator
         _bias = b.Type == NiType.F32 ? (float*)b.Pointer : throw new ModelLoadException($"{Key}: bias must be F32 (is {b.Type})");
     }
 
-    public override long DecodeBytes => _w.RowBytes * _w.Rows;
-
     public void Forward(ForwardContext ctx, float* x, int n, float* y)
     {
         ctx.Pool.MatMul(_w.Type, _w.Pointer, (nuint)_w.RowBytes, x, (nuint)(In * 4), y, (nuint)(Out * 4), n, Out, In);
