@@ -4,6 +4,7 @@ using NativeInfer.Gguf;
 using NativeInfer.Interop;
 using NativeInfer.Kernels;
 using NativeInfer.Native;
+using NativeInfer.Quantization;
 
 namespace NativeInfer.Bench.Kernels;
 

@@ -101,9 +101,9 @@ public sealed class BenchCommand : ICliCommand
     private static InferenceModel LoadModel(string path, ModelArguments model, ConsoleProgress progress)
     {
         // A preload reports its own progress; the activity ticker would draw over it.
-        LanguageModelOptions options = model.ToOptions(progress);
+        ModelOptions options = model.ToOptions(progress).Model;
         using (options.Memory.Preload ? null : progress.Activity("load", Path.GetFileName(path)))
-            return InferenceModel.Load(path, options.ToModelOptions());
+            return InferenceModel.Load(path, options);
     }
 
     private static void Print(TextWriter o, string path, InferenceModel model, InferenceSession session, double bandwidth,

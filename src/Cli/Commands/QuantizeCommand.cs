@@ -3,6 +3,7 @@ using NativeInfer.Cli.CommandLine;
 using NativeInfer.Cli.Progress;
 using NativeInfer.Diagnostics;
 using NativeInfer.Gguf;
+using NativeInfer.Quantization;
 
 namespace NativeInfer.Cli.Commands;
 

@@ -2,7 +2,9 @@ using NativeInfer.Chat;
 using NativeInfer.Cli.CommandLine;
 using NativeInfer.Generation;
 using NativeInfer.Diagnostics;
+using NativeInfer.Injection;
 using NativeInfer.Interop;
+using NativeInfer.Models;
 using NativeInfer.Runtime;
 
 namespace NativeInfer.Cli.Generation;
@@ -17,6 +19,7 @@ internal sealed record ModelArguments
     public const string Usage = """
           --rules FILE     injection rules (docs/injection.md); default: every module's built-in CPU operator
           --cpu-fallback   run modules a rule places on CUDA on the CPU instead of failing
+          --module-map F   YAML file mapping architecture names to your IModelDefinition types (as for check)
           --threads N      kernel threads (default 0 = every CPU)
           --ctx N          context length in tokens (default: the model's, at most 4096)
           --kv-type T      KV cache element type: f32, f16 or bf16 (default f32)
@@ -31,6 +34,7 @@ internal sealed record ModelArguments
     public string? ModelPath { get; init; }
     public string? RulesPath { get; init; }
     public bool CpuFallback { get; init; }
+    public string? ModuleMapPath { get; init; }
     public int Threads { get; init; }
     public int? ContextLength { get; init; }
     public NiType KvCacheType { get; init; } = NiType.F32;
@@ -46,6 +50,7 @@ internal sealed record ModelArguments
         ModelPath = args.OptionalPositional(),
         RulesPath = args.Option("rules"),
         CpuFallback = args.Flag("cpu-fallback"),
+        ModuleMapPath = args.Option("module-map"),
         Threads = args.IntOption("threads", 0, 0, 1024),
         ContextLength = args.Option("ctx") is null ? null : args.IntOption("ctx", 0, 1, 1 << 24),
         KvCacheType = ParseKvType(args.Option("kv-type")),
@@ -95,14 +100,19 @@ internal sealed record ModelArguments
     {
         if (ModelPath is { } m && !File.Exists(m)) throw new FileNotFoundException($"model file not found: {m}", m);
         if (RulesPath is { } r && !File.Exists(r)) throw new FileNotFoundException($"rule file not found: {r}", r);
+        if (ModuleMapPath is { } m2 && !File.Exists(m2)) throw new FileNotFoundException($"module map file not found: {m2}", m2);
     }
 
     /// <summary>Load options (a session's context: --ctx, else the model's capped at 4096).</summary>
     public LanguageModelOptions ToOptions(IProgress<OperationProgress>? progress = null) => new()
     {
-        Memory = ToMemoryOptions(progress),
-        RulesPath = RulesPath,
-        FallbackToCpu = CpuFallback,
+        Model = new ModelOptions
+        {
+            RulesPath = RulesPath,
+            Injection = new InjectionOptions { FallbackToCpu = CpuFallback },
+            ModuleMap = ModuleMapPath is null ? null : new ModuleMap(new ModuleMapOptions { Files = { ModuleMapPath } }),
+            Memory = ToMemoryOptions(progress),
+        },
         Session = new GenerationSessionOptions { Threads = Threads, ContextLength = ContextLength ?? 0, KvCacheType = KvCacheType },
         ChatTemplate = TemplateFamily is null && EnableThinking is null ? null : new ChatTemplateOptions { Family = TemplateFamily, EnableThinking = EnableThinking },
     };

@@ -27,7 +27,7 @@ internal static class ModelLoading
         LanguageModel model;
         // A preload reports its own progress; the activity ticker would draw over it.
         LanguageModelOptions options = arguments.ToOptions(progress);
-        using (options.Memory.Preload ? null : progress.Activity("load", System.IO.Path.GetFileName(path)))
+        using (options.Model.Memory.Preload ? null : progress.Activity("load", System.IO.Path.GetFileName(path)))
             model = LanguageModel.Load(path, options);
         return new Loaded(model, path, demo, Stopwatch.GetElapsedTime(start));
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using NativeInfer.Cli.CommandLine;
 using NativeInfer.Generation;
 using NativeInfer.Generation.Sampling;
+using NativeInfer.Runtime;
 
 namespace NativeInfer.Cli.Generation;
 

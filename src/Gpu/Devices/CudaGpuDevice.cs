@@ -2,8 +2,8 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 using NativeInfer.Interop;
-using NativeInfer.Runtime;
-using Device = NativeInfer.Runtime.Device;
+using NativeInfer.Tensors;
+using Device = NativeInfer.Tensors.Device;
 using NiCudaDevice = NativeInfer.Cuda.CudaDevice;
 using NiMarlinLayout = NativeInfer.Cuda.MarlinLayout;
 

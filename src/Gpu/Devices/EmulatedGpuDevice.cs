@@ -3,8 +3,8 @@ using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using NativeInfer.Gpu.Marlin;
 using NativeInfer.Interop;
-using NativeInfer.Runtime;
-using Device = NativeInfer.Runtime.Device;
+using NativeInfer.Tensors;
+using Device = NativeInfer.Tensors.Device;
 
 namespace NativeInfer.Gpu.Devices;
 

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Gpu.Devices;
 

@@ -2,8 +2,8 @@ using ILGPU;
 using ILGPU.Runtime;
 using NativeInfer.Gpu.Kernels;
 using NativeInfer.Interop;
-using NativeInfer.Runtime;
-using Device = NativeInfer.Runtime.Device;
+using NativeInfer.Tensors;
+using Device = NativeInfer.Tensors.Device;
 
 namespace NativeInfer.Gpu.Devices;
 

@@ -1,5 +1,4 @@
 using NativeInfer.Config;
-using NativeInfer.Operators;
 
 namespace NativeInfer.Gpu.Kernels;
 
@@ -53,8 +52,8 @@ public sealed class RopeTable
             freqScale = 1f / s.Factor;
             if (s.Type == RopeScalingType.Yarn)
             {
-                rampMix = RotaryEmbeddingOperator.YarnRampMix(dims, rope.Base, s.OriginalContextLength, s.BetaFast, s.BetaSlow);
-                mscale = RotaryEmbeddingOperator.YarnMScale(s.Factor, s.MScale) / RotaryEmbeddingOperator.YarnMScale(s.Factor, s.MScaleAllDim);
+                rampMix = Yarn.RampMix(dims, rope.Base, s.OriginalContextLength, s.BetaFast, s.BetaSlow);
+                mscale = Yarn.MScale(s.Factor, s.MScale) / Yarn.MScale(s.Factor, s.MScaleAllDim);
             }
         }
 

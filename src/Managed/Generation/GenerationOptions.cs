@@ -1,4 +1,5 @@
 using NativeInfer.Generation.Sampling;
+using NativeInfer.Runtime;
 
 namespace NativeInfer.Generation;
 

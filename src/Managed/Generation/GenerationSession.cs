@@ -40,7 +40,7 @@ public sealed class GenerationSession : IDisposable
         Options = options;
         Id = id;
         _logger = model.Logger;
-        _inference = model.Model.CreateSession(options.ToSessionOptions());
+        _inference = model.Model.CreateSession(options);
         _logits = new float[model.Config.VocabSize];
         _sampler = new Sampler(Math.Min(model.Config.VocabSize, model.Tokenizer.VocabSize));
         _tokens = new int[_inference.Capacity + 1];

@@ -7,6 +7,7 @@ using NativeInfer.Generation.Chat;
 using NativeInfer.Generation.ChatClient;
 using NativeInfer.Generation.Diagnostics;
 using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 using NativeInfer.Tokenization;
 
 namespace NativeInfer.Generation;
@@ -55,7 +56,7 @@ public sealed class LanguageModel : IDisposable
     /// <exception cref="InvalidOptionException">An option is invalid.</exception>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
     /// <exception cref="ModelLoadException">The model cannot be built (also GGUF, config, rule and tokenizer exceptions).</exception>
-    /// <param name="cancellationToken">Stops a preload (<see cref="LanguageModelOptions.Memory"/>) between pieces.</param>
+    /// <param name="cancellationToken">Stops a preload (<see cref="ModelOptions.Memory"/>) between pieces.</param>
     /// <exception cref="OperationCanceledException">The preload was cancelled; nothing stays mapped.</exception>
     public static LanguageModel Load(string path, LanguageModelOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -63,7 +64,7 @@ public sealed class LanguageModel : IDisposable
         options = (options ?? new LanguageModelOptions()).Validate();
         if (!File.Exists(path)) throw new FileNotFoundException($"model file not found: {path}", path);
         long start = Stopwatch.GetTimestamp();
-        InferenceModel model = InferenceModel.Load(path, options.ToModelOptions(), cancellationToken);
+        InferenceModel model = InferenceModel.Load(path, options.Model, cancellationToken);
         try
         {
             Tokenizer tokenizer = Tokenizer.FromGguf(model.File);

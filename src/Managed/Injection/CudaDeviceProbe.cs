@@ -1,5 +1,5 @@
 using NativeInfer.Cuda;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Injection;
 

@@ -1,4 +1,4 @@
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Injection;
 

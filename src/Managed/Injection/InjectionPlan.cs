@@ -1,6 +1,6 @@
 using System.Text;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Injection;
 
@@ -33,12 +33,13 @@ public sealed class InjectionPlan(CausalLM root, IReadOnlyList<PlannedOperator> 
     public PlannedOperator? For(string path) => Entries.FirstOrDefault(e => e.Module.Path == path);
 
     /// <summary>
-    /// module path → class → rule (file:line) → operator (ops) → device, one line per module in tree
-    /// order, columns separated by at least two spaces; then the warnings.
+    /// module path → class → rule (file:line) → operator (ops) → the C# type that runs → device, one line
+    /// per module in tree order, columns separated by at least two spaces; then the warnings. The ops in
+    /// parentheses are [PhaseOp] classes of that name.
     /// </summary>
     public string Explain()
     {
-        string[] header = ["module", "class", "rule", "operator", "device"];
+        string[] header = ["module", "class", "rule", "operator", "type", "device"];
         var rows = new List<string[]>(Entries.Count);
         foreach (PlannedOperator e in Entries)
         {
@@ -47,7 +48,7 @@ public sealed class InjectionPlan(CausalLM root, IReadOnlyList<PlannedOperator> 
             string op = e.Operator is null ? "-" : e.Operator.Name + OpsText(e);
             string device = e.Operator is null ? "" : e.GenerateDevice == e.PrefillDevice ? e.GenerateDevice.ToString() : $"gen {e.GenerateDevice}, prefill {e.PrefillDevice}";
             if (e.Note is not null) device = device.Length == 0 ? e.Note : device + " " + e.Note;
-            rows.Add([path, e.Module.ClassName, rule, op, device]);
+            rows.Add([path, e.Module.ClassName, rule, op, e.Operator is null ? "" : TypeText(e.Operator.OperatorType), device]);
         }
         // Widths from the content: rule files have long names (ktransformers-DeepSeek-V2-Lite-Chat.yaml:38).
         var width = new int[header.Length];
@@ -64,6 +65,9 @@ public sealed class InjectionPlan(CausalLM root, IReadOnlyList<PlannedOperator> 
         foreach (string w in Warnings) sb.Append("warning: ").Append(w).Append('\n');
         return sb.ToString();
     }
+
+    // Built-in operators by class name (NativeInfer.Operators.X), user operators by full name.
+    private static string TypeText(Type t) => t.Assembly == typeof(Operators.InjectedOperator).Assembly ? t.Name : t.FullName ?? t.Name;
 
     private static string OpsText(PlannedOperator e) =>
         e.GenerateOp is null && e.PrefillOp is null ? "" : e.GenerateOp == e.PrefillOp ? $" ({e.GenerateOp})" : $" (gen {e.GenerateOp}, prefill {e.PrefillOp})";

@@ -1,5 +1,6 @@
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Operators;
+using NativeInfer.Tensors;
 using YamlDotNet.RepresentationModel;
 
 namespace NativeInfer.Injection;

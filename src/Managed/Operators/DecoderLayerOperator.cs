@@ -1,10 +1,11 @@
 using System.Numerics.Tensors;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 
 /// <summary>x += attn(input_layernorm(x)); x += mlp(post_attention_layernorm(x)), in place on x.</summary>
+[Operator("DecoderLayer", Modules = [typeof(DecoderLayer)], IsDefault = true)]
 public sealed unsafe class DecoderLayerOperator : InjectedOperator
 {
     private readonly DecoderLayer _layer;

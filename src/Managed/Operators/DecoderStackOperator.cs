@@ -1,5 +1,5 @@
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 
@@ -26,6 +26,9 @@ public sealed class DecoderStackOptions
 /// The decoder stack: embed the tokens, run every layer in place, apply the final norm.
 /// Registered as KDeepseekV2Model and KQwen2MoeModel (KTransformers' names) and as the default.
 /// </summary>
+[Operator("DecoderStack", Modules = [typeof(DecoderModel)], Options = typeof(DecoderStackOptions), IsDefault = true)]
+[Operator("KDeepseekV2Model", Aliases = ["ktransformers.operators.models.KDeepseekV2Model"], Modules = [typeof(DecoderModel)], Options = typeof(DecoderStackOptions))]
+[Operator("KQwen2MoeModel", Aliases = ["ktransformers.operators.models.KQwen2MoeModel"], Modules = [typeof(DecoderModel)], Options = typeof(DecoderStackOptions))]
 public sealed unsafe class DecoderStackOperator : InjectedOperator, IDecoderStackOperator
 {
     private readonly DecoderModel _model;

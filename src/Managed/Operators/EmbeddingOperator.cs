@@ -1,10 +1,11 @@
 using NativeInfer.Interop;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 
 /// <summary>Token ids → rows of the embedding table, dequantized exactly (any kernel type).</summary>
+[Operator("Embedding", Modules = [typeof(Embedding)], IsDefault = true)]
 public sealed unsafe class EmbeddingOperator : InjectedOperator, IEmbeddingOperator
 {
     private readonly Embedding _embedding;
@@ -18,8 +19,6 @@ public sealed unsafe class EmbeddingOperator : InjectedOperator, IEmbeddingOpera
     internal WeightTensor Table => _table;
 
     public override void Bind(OperatorBinder binder) => _table = binder.Tensor(_embedding, "weight");
-
-    public override long DecodeBytes => _table.IsNull ? 0 : _table.RowBytes;
 
     public void Forward(ForwardContext ctx, int* tokens, int n, float* y)
     {

@@ -1,4 +1,3 @@
-using NativeInfer.Injection;
 
 namespace NativeInfer.Operators;
 

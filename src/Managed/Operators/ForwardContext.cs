@@ -1,5 +1,5 @@
 using NativeInfer.Kernels;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 

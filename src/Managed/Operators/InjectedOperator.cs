@@ -1,6 +1,5 @@
 using NativeInfer.Config;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
 
 namespace NativeInfer.Operators;
 
@@ -20,9 +19,6 @@ public abstract class InjectedOperator(OperatorContext context)
 
     /// <summary>Binds weights and child operators. Throws <see cref="ModelLoadException"/> naming what is wrong.</summary>
     public virtual void Bind(OperatorBinder binder) { }
-
-    /// <summary>Bytes of weights this operator reads for one decode step (for the roofline); 0 if it owns none.</summary>
-    public virtual long DecodeBytes => 0;
 
     public override string ToString() => $"{GetType().Name} @ {Key}";
 }

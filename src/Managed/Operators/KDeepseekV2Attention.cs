@@ -1,12 +1,12 @@
 using NativeInfer.Config;
 using NativeInfer.Interop;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 
 /// <summary>Options a rule can set on <see cref="KDeepseekV2Attention"/>.</summary>
-public sealed class DeepseekV2AttentionOptions : Injection.IExplainNote
+public sealed class DeepseekV2AttentionOptions : IExplainNote
 {
     /// <summary>
     /// Prefill in the absorbed (latent) form like decode (the default), instead of expanding K and V per
@@ -32,6 +32,8 @@ public sealed class DeepseekV2AttentionOptions : Injection.IExplainNote
 /// every cached token (W_UK c, W_UV c) and runs ordinary attention, as llama.cpp does without MLA.
 /// scale = m²/√(d_n + d_r), m = 1 + 0.1·mscale_all_dim·ln(factor) under YaRN.
 /// </summary>
+[Operator("KDeepseekV2Attention", Aliases = ["ktransformers.operators.attention.KDeepseekV2Attention", "ktransformers.operators.balance_serve_attention.flashinfer_attn"],
+          Modules = [typeof(LatentAttention)], Options = typeof(DeepseekV2AttentionOptions), IsDefault = true)]
 public sealed unsafe class KDeepseekV2Attention : InjectedOperator, IAttentionOperator
 {
     private readonly LatentAttention _attn;
@@ -53,7 +55,7 @@ public sealed unsafe class KDeepseekV2Attention : InjectedOperator, IAttentionOp
         (_h, _dn, _dr, _dv, _r, _hidden) = (a.NumHeads, a.QkNopeHeadDim, a.QkRopeHeadDim, a.VHeadDim, a.KvLoraRank, context.Config.HiddenSize);
         float m = 1f;
         if (context.Config.Rope.Scaling is { Type: RopeScalingType.Yarn } y)
-            m = RotaryEmbeddingOperator.YarnMScale(y.Factor, y.MScaleAllDim);
+            m = Yarn.MScale(y.Factor, y.MScaleAllDim);
         _scale = m * m / MathF.Sqrt(_dn + _dr);
     }
 
@@ -78,8 +80,6 @@ public sealed unsafe class KDeepseekV2Attention : InjectedOperator, IAttentionOp
         if (_split) (_kB, _vB) = (tensors[0], tensors[1]);
         else _kvB = tensors[0];
     }
-
-    public override long DecodeBytes => _split ? _kB.RowBytes * _kB.Rows + _vB.RowBytes * _vB.Rows : _kvB.RowBytes * _kvB.Rows;
 
     public void Forward(ForwardContext ctx, int layer, float* x, int n, float* y)
     {

@@ -1,10 +1,11 @@
 using System.Numerics.Tensors;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 
 /// <summary>Dense feed-forward: down(silu(gate x) ⊙ up x) through the gate/up/down Linear operators.</summary>
+[Operator("MLP", Aliases = ["ktransformers.operators.mlp.kDeepseekV3MLP", "ktransformers.operators.mlp.KQwen2MoeMLP"], Modules = [typeof(Mlp)], IsDefault = true)]
 public sealed unsafe class MlpOperator : InjectedOperator, IFeedForwardOperator
 {
     private readonly Mlp _mlp;
@@ -39,7 +40,7 @@ public sealed unsafe class MlpOperator : InjectedOperator, IFeedForwardOperator
             int len = (int)Math.Min(count - start, int.MaxValue / 4);
             var gs = new Span<float>(g + start, len);
             var us = new ReadOnlySpan<float>(u + start, len);
-            for (int i = 0; i < len; i++) gs[i] = gs[i] / (1f + MathF.Exp(-gs[i])) * us[i];
+            for (int i = 0; i < len; i++) gs[i] = Activations.Silu(gs[i]) * us[i];
         }
     }
 }

@@ -1,6 +1,6 @@
 using NativeInfer.Interop;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 
@@ -9,6 +9,7 @@ namespace NativeInfer.Operators;
 /// f32, then <see cref="Router"/> — softmax or sigmoid, V3's selection bias, group-limited selection,
 /// renormalisation and routed scaling as the config says.
 /// </summary>
+[Operator("KMoEGate", Aliases = ["ktransformers.operators.gate.KMoEGate"], Modules = [typeof(MoEGate)], IsDefault = true)]
 public sealed unsafe class MoEGateOperator : InjectedOperator, IRouterOperator
 {
     private readonly MoEGate _gate;
@@ -29,8 +30,6 @@ public sealed unsafe class MoEGateOperator : InjectedOperator, IRouterOperator
         _weight = binder.Tensor(_gate, "weight");
         if (_gate.HasSelectionBias) _bias = VectorWeight.Bind(binder.Tensor(_gate, "e_score_correction_bias"), Key, "selection bias", ref _convertedBias);
     }
-
-    public override long DecodeBytes => _weight.RowBytes * _weight.Rows + (_gate.HasSelectionBias ? _gate.NumExperts * 4L : 0);
 
     public void Forward(ForwardContext ctx, float* x, int n, int* ids, float* weights)
     {

@@ -1,6 +1,6 @@
 using NativeInfer.Interop;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 
@@ -10,6 +10,9 @@ namespace NativeInfer.Operators;
 /// positions, o_proj. Queries are regrouped per KV head ([g][t][j]) so one batched product covers
 /// every head for any number of tokens.
 /// </summary>
+[Operator("MultiHeadAttention", Aliases = ["ktransformers.operators.balance_serve_attention.KQwen2MoeAttention",
+                                        "ktransformers.operators.balance_serve_attention.KQwen3MoeAttention"],
+          Modules = [typeof(MultiHeadAttention)], IsDefault = true)]
 public sealed unsafe class MultiHeadAttentionOperator : InjectedOperator, IAttentionOperator
 {
     private readonly MultiHeadAttention _attn;

@@ -1,16 +1,33 @@
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 
 /// <summary>
 /// Hands operators their weights and the operators of the modules they call, during
 /// <see cref="InjectedOperator.Bind"/>. Weight lookups check shapes against the module's
-/// <see cref="TensorSpec"/>s so a wrong file fails at load with the tensor named.
+/// <see cref="TensorSpec"/>s so a wrong file fails at load with the tensor named. Remembers which module each
+/// bound tensor serves (<see cref="Bound"/>): what the operators read, for the decode roofline.
 /// </summary>
 public sealed class OperatorBinder(IWeightSource weights, IReadOnlyDictionary<string, InjectedOperator> operators)
 {
+    private readonly Dictionary<(string Module, string Tensor), (Module Module, WeightTensor Tensor)> _bound = [];
+
     public IWeightSource Weights { get; } = weights;
+
+    /// <summary>Every tensor bound so far, once per module that reads it.</summary>
+    public IEnumerable<(Module Module, WeightTensor Tensor)> Bound => _bound.Values;
+
+    /// <summary>
+    /// A tensor <paramref name="module"/> reads but another module declares (the tied head reads the embedding table).
+    /// </summary>
+    public WeightTensor SharedTensor(Module module, string name) => Record(module, Weights.GetTensor(name));
+
+    private WeightTensor Record(Module module, WeightTensor t)
+    {
+        _bound.TryAdd((module.Path, t.Name), (module, t));
+        return t;
+    }
 
     /// <summary>The operator injected for <paramref name="module"/>, in role <typeparamref name="T"/>.</summary>
     public T OperatorFor<T>(Module module) where T : class
@@ -35,7 +52,7 @@ public sealed class OperatorBinder(IWeightSource weights, IReadOnlyDictionary<st
         if (!Weights.TryGetTensor(spec.GgufName, out WeightTensor t))
             throw new ModelLoadException($"{Weights.Description}: tensor '{spec.GgufName}' for {module.Path} is missing");
         CheckShape(module, spec, t);
-        return t;
+        return Record(module, t);
     }
 
     /// <summary>
@@ -47,7 +64,7 @@ public sealed class OperatorBinder(IWeightSource weights, IReadOnlyDictionary<st
         if (Weights.TryGetTensor(spec.GgufName, out WeightTensor t))
         {
             CheckShape(module, spec, t);
-            return (0, [t]);
+            return (0, [Record(module, t)]);
         }
         for (int i = 0; i < spec.Alternatives.Count; i++)
         {
@@ -59,7 +76,9 @@ public sealed class OperatorBinder(IWeightSource weights, IReadOnlyDictionary<st
                 all = Weights.TryGetTensor(alt[j].GgufName, out found[j]);
                 if (all) CheckShape(module, alt[j], found[j]);
             }
-            if (all) return (i + 1, found);
+            if (!all) continue;
+            foreach (WeightTensor f in found) Record(module, f);
+            return (i + 1, found);
         }
         string others = string.Join(" or ", spec.Alternatives.Select(a => string.Join(" + ", a.Select(s => s.GgufName))));
         throw new ModelLoadException($"{Weights.Description}: tensor '{spec.GgufName}' for {module.Path} is missing" +
@@ -72,7 +91,7 @@ public sealed class OperatorBinder(IWeightSource weights, IReadOnlyDictionary<st
         TensorSpec? spec = module.Weights.FirstOrDefault(w => w.Role == role);
         if (spec is null || !Weights.TryGetTensor(spec.GgufName, out WeightTensor t)) return null;
         CheckShape(module, spec, t);
-        return t;
+        return Record(module, t);
     }
 
     // Compared without trailing 1s: GGUF writers drop them ([64, 1] is stored as [64]).

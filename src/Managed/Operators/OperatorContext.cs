@@ -1,6 +1,6 @@
 using NativeInfer.Config;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 

@@ -1,11 +1,14 @@
 using System.Numerics.Tensors;
 using NativeInfer.Interop;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 
 /// <summary>y = x · w / sqrt(mean(x²) + eps), per row (as ggml: the sum of squares in double).</summary>
+[Operator("RMSNorm", Aliases = ["ktransformers.operators.layernorm.RMSNorm", "ktransformers.operators.layernorm.KQwen2MoeRMSNorm",
+                             "ktransformers.operators.layernorm.KQwen3MoeRMSNorm"],
+          Modules = [typeof(RMSNorm)], IsDefault = true)]
 public sealed unsafe class RmsNormOperator : InjectedOperator, INormOperator
 {
     private readonly RMSNorm _norm;
@@ -22,8 +25,6 @@ public sealed unsafe class RmsNormOperator : InjectedOperator, INormOperator
         WeightTensor w = binder.Tensor(_norm, "weight");
         _weight = VectorWeight.Bind(w, Key, "norm weight", ref _converted);
     }
-
-    public override long DecodeBytes => Dim * 4L;
 
     public void Forward(ForwardContext ctx, float* x, int n, float* y) => Apply(x, n, Dim, _norm.Eps, _weight, y);
 

@@ -1,6 +1,6 @@
 using NativeInfer.Config;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 
@@ -14,6 +14,11 @@ namespace NativeInfer.Operators;
 /// Registered as RotaryEmbedding and YarnRotaryEmbedding (KTransformers' names); both read the
 /// scaling from the config, so either name works for either module.
 /// </summary>
+[Operator("RotaryEmbedding", Aliases = ["ktransformers.operators.RoPE.RotaryEmbedding", "ktransformers.operators.RoPE.RotaryEmbeddingV3",
+                                     "ktransformers.operators.RoPE.RotaryEmbeddingV4"],
+          Modules = [typeof(RotaryEmbedding)], IsDefault = true)]
+[Operator("YarnRotaryEmbedding", Aliases = ["ktransformers.operators.RoPE.YarnRotaryEmbedding", "ktransformers.operators.RoPE.YarnRotaryEmbeddingV3"],
+          Modules = [typeof(RotaryEmbedding)])]
 public sealed unsafe class RotaryEmbeddingOperator : InjectedOperator, IRotaryOperator
 {
     private readonly RopeConfig _rope;
@@ -34,34 +39,13 @@ public sealed unsafe class RotaryEmbeddingOperator : InjectedOperator, IRotaryOp
             _freqScale = 1f / s.Factor;
             if (s.Type == RopeScalingType.Yarn)
             {
-                _rampMix = YarnRampMix(dims, _rope.Base, s.OriginalContextLength, s.BetaFast, s.BetaSlow);
-                _mscale = YarnMScale(s.Factor, s.MScale) / YarnMScale(s.Factor, s.MScaleAllDim);
+                _rampMix = Yarn.RampMix(dims, _rope.Base, s.OriginalContextLength, s.BetaFast, s.BetaSlow);
+                _mscale = Yarn.MScale(s.Factor, s.MScale) / Yarn.MScale(s.Factor, s.MScaleAllDim);
             }
         }
     }
 
     public int Dimensions => _rope.Dimensions;
-
-    /// <summary>YaRN's magnitude correction: 0.1·m·ln(factor) + 1 (1 when m = 0 or factor ≤ 1).</summary>
-    public static float YarnMScale(float factor, float m) => factor <= 1 || m == 0 ? 1f : 0.1f * m * MathF.Log(factor) + 1f;
-
-    /// <summary>
-    /// Per RoPE pair, the weight of the extrapolated (unscaled) angle in YaRN's blend; the interpolated angle
-    /// (divided by the scaling factor) gets the rest. 1 for fast pairs, 0 for slow ones, a ramp between.
-    /// </summary>
-    public static float[] YarnRampMix(int dims, float ropeBase, int originalContext, float betaFast, float betaSlow)
-    {
-        float low = MathF.Max(0, MathF.Floor(CorrectionDim(dims, originalContext, betaFast, ropeBase)));
-        float high = MathF.Min(dims - 1, MathF.Ceiling(CorrectionDim(dims, originalContext, betaSlow, ropeBase)));
-        var mix = new float[dims / 2];
-        for (int i = 0; i < mix.Length; i++)
-            mix[i] = 1 - MathF.Min(1, MathF.Max(0, (i - low) / MathF.Max(0.001f, high - low)));  // ext_factor = 1
-        return mix;
-    }
-
-    // The dimension whose wavelength fits `rotations` times into the original context.
-    private static float CorrectionDim(int dims, int originalContext, float rotations, float b) =>
-        dims * MathF.Log(originalContext / (rotations * 2 * MathF.PI)) / (2 * MathF.Log(b));
 
     public void Apply(ForwardContext ctx, float* x, int n, int heads, long tokenStride, long headStride)
     {

@@ -1,4 +1,5 @@
 using NativeInfer.Config;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 
@@ -57,7 +58,7 @@ public static unsafe class Router
     {
         if (f == ScoringFunction.Sigmoid)
         {
-            for (int i = 0; i < e; i++) scores[i] = 1f / (1f + MathF.Exp(-logits[i]));
+            for (int i = 0; i < e; i++) scores[i] = Activations.Sigmoid(logits[i]);
             return;
         }
         float max = float.NegativeInfinity;

@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using NativeInfer.Config;
 using NativeInfer.Interop;
 using NativeInfer.Models.Modules;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 
@@ -12,6 +12,14 @@ namespace NativeInfer.Operators;
 /// plus the shared expert(s): added as is (DeepSeek) or scaled by sigmoid(w_gate · x) (Qwen2-MoE).
 /// Registered under KTransformers' names for every MoE block class and as their default.
 /// </summary>
+[Operator("SparseMoe", Modules = [typeof(SparseMoeBlock)], IsDefault = true)]
+[Operator("KDeepseekV2MoE", Aliases = ["ktransformers.operators.experts.KDeepseekV2MoE"], Modules = [typeof(DeepseekMoEBlock)])]
+[Operator("KDeepseekV3MoE", Aliases = ["ktransformers.operators.experts.KDeepseekV3MoE", "ktransformers.operators.experts.KDeepseekV3MoEV2"],
+          Modules = [typeof(DeepseekMoEBlock)])]
+[Operator("KQwen2MoeSparseMoeBlock", Aliases = ["ktransformers.operators.experts.KQwen2MoeSparseMoeBlock", "ktransformers.operators.experts.KQwen2MoeSparseMoeBlockV2"],
+          Modules = [typeof(Qwen2MoeSparseMoeBlock)])]
+[Operator("KQwen3MoeSparseMoeBlock", Aliases = ["ktransformers.operators.experts.KQwen3MoeSparseMoeBlockV2"], Modules = [typeof(Qwen3MoeSparseMoeBlock)])]
+[Operator("KMistralSparseMoEBlock", Aliases = ["ktransformers.operators.experts.KMistralSparseMoEBlock"], Modules = [typeof(MixtralSparseMoeBlock)])]
 public sealed unsafe class SparseMoeOperator : InjectedOperator, IFeedForwardOperator
 {
     private readonly SparseMoeBlock _block;
@@ -76,7 +84,7 @@ public sealed unsafe class SparseMoeOperator : InjectedOperator, IFeedForwardOpe
             for (int t = 0; t < n; t++)
             {
                 var row = new Span<float>(s + (long)t * hidden, hidden);
-                TensorPrimitives.Multiply(row, 1f / (1f + MathF.Exp(-gate[t])), row);
+                TensorPrimitives.Multiply(row, Activations.Sigmoid(gate[t]), row);
             }
         }
         var all = new Span<float>(y, n * hidden);

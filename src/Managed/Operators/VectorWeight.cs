@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using NativeInfer.Interop;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 

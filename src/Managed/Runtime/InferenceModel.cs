@@ -6,6 +6,7 @@ using NativeInfer.Models;
 using NativeInfer.Models.Checking;
 using NativeInfer.Models.Modules;
 using NativeInfer.Operators;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Runtime;
 
@@ -47,8 +48,12 @@ public sealed class InferenceModel : IDisposable
     internal ILinearOperator LmHead { get; }
     public IReadOnlyDictionary<string, InjectedOperator> Operators => _operators;
 
-    /// <summary>Weight bytes one decode step reads (attention, dense and shared MLPs, top-k experts, norms, lm_head, one embedding row): the roofline input.</summary>
-    public long DecodeBytesPerToken => _operators.Values.Sum(o => o.DecodeBytes);
+    /// <summary>
+    /// Weight bytes one decode step reads (attention, dense and shared MLPs, top-k experts, norms, lm_head, one embedding
+    /// row): the roofline input. The tensors the operators bound, each counted by <see cref="DecodeTraffic.PerToken"/> — the
+    /// rule <c>check</c> applies to the file.
+    /// </summary>
+    public long DecodeBytesPerToken { get; private init; }
 
     /// <param name="cancellationToken">Stops a preload (<see cref="WeightMemoryOptions.Preload"/>) between pieces; nothing else waits.</param>
     public static InferenceModel Load(string path, ModelOptions? options = null, CancellationToken cancellationToken = default)
@@ -130,7 +135,9 @@ public sealed class InferenceModel : IDisposable
         foreach (InjectedOperator op in operators.Values) op.Bind(binder);
         var stack = binder.OperatorFor<IDecoderStackOperator>(tree.Model);
         var head = binder.OperatorFor<ILinearOperator>(tree.LmHead);
-        return new InferenceModel(file, config, tree, plan, operators, stack, head, memory);
+        double decodeBytes = binder.Bound.Sum(b =>
+            DecodeTraffic.PerToken(DecodeTraffic.CategoryOf(b.Module), b.Tensor.RowBytes * b.Tensor.Rows, b.Tensor.RowBytes, config));
+        return new InferenceModel(file, config, tree, plan, operators, stack, head, memory) { DecodeBytesPerToken = (long)Math.Round(decodeBytes) };
     }
 
     public InferenceSession CreateSession(SessionOptions? options = null) => new(this, options ?? new SessionOptions());

@@ -1,5 +1,6 @@
 using NativeInfer.Kernels;
 using NativeInfer.Operators;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Runtime;
 

@@ -4,7 +4,11 @@ using NativeInfer.Models;
 
 namespace NativeInfer.Runtime;
 
-/// <summary>How a model is loaded: which rules decide the operators, and the registries to consult.</summary>
+/// <summary>
+/// How a model is loaded: which rules decide the operators, where unplaced modules run, and the registries to
+/// consult. The generation API carries the same object (<c>LanguageModelOptions.Model</c>), so what a tool can
+/// set here — config builders, a module map — reaches <c>generate</c> and <c>chat</c> as well as <c>check</c>.
+/// </summary>
 public sealed record ModelOptions
 {
     /// <summary>A rule file (KTransformers YAML); none = every module gets its built-in CPU operator.</summary>
@@ -13,6 +17,7 @@ public sealed record ModelOptions
     /// <summary>Rules given directly (takes precedence over <see cref="RulesPath"/>).</summary>
     public IReadOnlyList<InjectionRule>? Rules { get; init; }
 
+    /// <summary>Device of modules no rule places, the CPU fallback, the operator registry and the device probe.</summary>
     public InjectionOptions Injection { get; init; } = new();
 
     /// <summary>Config builders (null = the built-ins).</summary>
@@ -23,4 +28,20 @@ public sealed record ModelOptions
 
     /// <summary>Huge pages, preloading and locking of the mapped weights.</summary>
     public WeightMemoryOptions Memory { get; init; } = new();
+
+    /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid value.</summary>
+    public ModelOptions Validate()
+    {
+        const string T = nameof(ModelOptions);
+        if (RulesPath is not null && Rules is null)
+        {
+            if (RulesPath.Length == 0) throw new InvalidOptionException($"{T}.{nameof(RulesPath)}", RulesPath, "must not be empty (null = no rules)");
+            if (!File.Exists(RulesPath)) throw new InvalidOptionException($"{T}.{nameof(RulesPath)}", RulesPath, "file not found");
+        }
+        if (Memory is null) throw new InvalidOptionException($"{T}.{nameof(Memory)}", null, "must not be null");
+        if (Injection is null) throw new InvalidOptionException($"{T}.{nameof(Injection)}", null, "must not be null");
+        if (!Enum.IsDefined(Injection.DefaultDevice.Kind) || Injection.DefaultDevice.Index < 0)
+            throw new InvalidOptionException($"{nameof(InjectionOptions)}.{nameof(InjectionOptions.DefaultDevice)}", Injection.DefaultDevice, "must be cpu or cuda:N with N ≥ 0");
+        return this;
+    }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using NativeInfer.Diagnostics;
 using NativeInfer.Gguf;
 using NativeInfer.Interop;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Runtime;
 

@@ -2,6 +2,7 @@ using NativeInfer.Cli;
 using NativeInfer.Gguf;
 using NativeInfer.Interop;
 using NativeInfer.Kernels;
+using NativeInfer.Quantization;
 using NativeInfer.Tests.Support;
 
 namespace NativeInfer.Tests.Cli;

@@ -44,12 +44,12 @@ public class RulesCommandTests
         Assert.That(code, Is.EqualTo(0), error);
         Assert.That(error, Is.Empty);
         string[] lines = output.TrimEnd('\n').Split('\n');
-        Assert.That(InjectionTrees.Columns(lines[0]), Is.EqualTo(new[] { "module", "class", "rule", "operator", "device" }));
+        Assert.That(InjectionTrees.Columns(lines[0]), Is.EqualTo(new[] { "module", "class", "rule", "operator", "type", "device" }));
         Assert.That(lines.Count(l => l.StartsWith("model.layers.", StringComparison.Ordinal)), Is.EqualTo(14 + 26 * 17), "layer 0 (dense) has 14 modules, the 26 MoE layers 17 each");
         Assert.That(Row(output, "model.layers.1.mlp.experts"), Is.EqualTo(new[]
         {
             "model.layers.1.mlp.experts", "Experts", "ktransformers-DeepSeek-V2-Lite-Chat.yaml:38", "KTransformersExperts (KExpertsCPU)",
-            "cpu (rule asked for cuda:0; CPU fallback)",
+            "KTransformersExperts", "cpu (rule asked for cuda:0; CPU fallback)",
         }));
         Assert.That(Row(output, "model.layers.3.self_attn.kv_b_proj"), Is.EqualTo(new[] { "model.layers.3.self_attn.kv_b_proj", "Linear", "default", "-" }));
         Assert.That(lines.Count(l => l.StartsWith("warning: ", StringComparison.Ordinal)), Is.EqualTo(6));
@@ -96,7 +96,7 @@ public class RulesCommandTests
         Assert.That(code, Is.EqualTo(0), error);
         Assert.That(output, Does.Not.Contain("warning:").And.Not.Contain(" default "));
         Assert.That(output.TrimEnd().Split('\n')[^1], Does.Match(@"^(\d+) modules: \1 decided by rules, 0 inside a parent, 0 by default; 13 rules, 0 warning\(s\)$"));
-        Assert.That(Row(output, "model.layers.2.self_attn.q_a_layernorm")[2..], Is.EqualTo(new[] { "deepseek-v2-cpu.yaml:47", "RMSNorm", "cpu" }));
+        Assert.That(Row(output, "model.layers.2.self_attn.q_a_layernorm")[2..], Is.EqualTo(new[] { "deepseek-v2-cpu.yaml:47", "RMSNorm", "RmsNormOperator", "cpu" }));
     }
 
     [Test]
@@ -112,7 +112,7 @@ public class RulesCommandTests
             """);
         var (code, output, error) = Run("rules", "explain", model, rules);
         Assert.That(code, Is.EqualTo(0), error);
-        Assert.That(Row(output, "model.layers.2.mlp.experts")[2..], Is.EqualTo(new[] { "mine.yaml:1", "KTransformersExperts (gen KExpertsManaged, prefill KExpertsCPU)", "cpu" }));
+        Assert.That(Row(output, "model.layers.2.mlp.experts")[2..], Is.EqualTo(new[] { "mine.yaml:1", "KTransformersExperts (gen KExpertsManaged, prefill KExpertsCPU)", "KTransformersExperts", "cpu" }));
         Assert.That(output, Does.Contain("\nwarning: mine.yaml:4 (rule 2): rule matched no module (name -, class DeepseekV2Attention)\n"));
         Assert.That(output.TrimEnd().Split('\n')[^1], Does.EndWith("2 rules, 1 warning(s)"));
     }

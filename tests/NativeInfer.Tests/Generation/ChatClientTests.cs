@@ -4,6 +4,7 @@ using NativeInfer.Generation;
 using NativeInfer.Generation.Chat;
 using NativeInfer.Generation.ChatClient;
 using NativeInfer.Generation.Sampling;
+using NativeInfer.Runtime;
 
 namespace NativeInfer.Tests.Generation;
 

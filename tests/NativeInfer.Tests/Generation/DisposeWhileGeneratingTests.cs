@@ -33,7 +33,7 @@ public class DisposeWhileGeneratingTests
         File.Delete(_rules);
     }
 
-    private LanguageModel Load() => TestModels.Load(TestModels.QwenQ, TestModels.Options() with { RulesPath = _rules });
+    private LanguageModel Load() => TestModels.Load(TestModels.QwenQ, TestModels.Options() with { Model = new() { RulesPath = _rules } });
 
     /// <summary>Enumerates the stream on its own thread; the task's result is what ended it (null: it completed).</summary>
     private static Task<Exception?> Generate(GenerationSession session, Action<int>? onToken = null) => Task.Factory.StartNew(() =>

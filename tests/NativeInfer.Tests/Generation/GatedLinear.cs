@@ -1,6 +1,6 @@
 using NativeInfer.Models.Modules;
 using NativeInfer.Operators;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Tests.Generation;
 
@@ -29,8 +29,6 @@ public sealed unsafe class GatedLinear(OperatorContext context) : InjectedOperat
     public int Out => _linear.OutFeatures;
 
     public override void Bind(OperatorBinder binder) => _w = binder.Tensor(_linear, "weight");
-
-    public override long DecodeBytes => _w.RowBytes * _w.Rows;
 
     public void Forward(ForwardContext ctx, float* x, int n, float* y)
     {

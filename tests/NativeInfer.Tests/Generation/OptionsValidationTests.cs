@@ -3,7 +3,9 @@ using NativeInfer.Generation.Chat;
 using NativeInfer.Generation.ChatClient;
 using NativeInfer.Generation.Sampling;
 using NativeInfer.Interop;
+using NativeInfer.Models;
 using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Tests.Generation;
 
@@ -68,10 +70,13 @@ public class OptionsValidationTests
 
     public static IEnumerable<TestCaseData> InvalidModel()
     {
-        yield return new TestCaseData(new LanguageModelOptions { RulesPath = "/nonexistent/rules.yaml" }, "LanguageModelOptions.RulesPath");
-        yield return new TestCaseData(new LanguageModelOptions { RulesPath = "" }, "LanguageModelOptions.RulesPath");
-        yield return new TestCaseData(new LanguageModelOptions { DefaultDevice = new Device(DeviceKind.Cuda, -1) }, "LanguageModelOptions.DefaultDevice");
-        yield return new TestCaseData(new LanguageModelOptions { DefaultDevice = new Device((DeviceKind)9, 0) }, "LanguageModelOptions.DefaultDevice");
+        yield return new TestCaseData(new LanguageModelOptions { Model = new() { RulesPath = "/nonexistent/rules.yaml" } }, "ModelOptions.RulesPath");
+        yield return new TestCaseData(new LanguageModelOptions { Model = new() { RulesPath = "" } }, "ModelOptions.RulesPath");
+        yield return new TestCaseData(new LanguageModelOptions { Model = new() { Injection = new() { DefaultDevice = new Device(DeviceKind.Cuda, -1) } } },
+                                      "InjectionOptions.DefaultDevice");
+        yield return new TestCaseData(new LanguageModelOptions { Model = new() { Injection = new() { DefaultDevice = new Device((DeviceKind)9, 0) } } },
+                                      "InjectionOptions.DefaultDevice");
+        yield return new TestCaseData(new LanguageModelOptions { Model = null! }, "LanguageModelOptions.Model");
         yield return new TestCaseData(new LanguageModelOptions { Session = null! }, "LanguageModelOptions.Session");
         yield return new TestCaseData(new LanguageModelOptions { Session = new() { Threads = -2 } }, "GenerationSessionOptions.Threads");
         yield return new TestCaseData(new LanguageModelOptions { Generation = null! }, "LanguageModelOptions.Generation");
@@ -120,7 +125,7 @@ public class OptionsValidationTests
         Assert.That((so.Threads, so.Isa, so.ContextLength, so.KvCacheType, so.MaxBatchTokens, so.OverflowPolicy, so.KeepTokens),
                     Is.EqualTo((0, NiIsa.Auto, 0, NiType.F32, 512, ContextOverflowPolicy.Throw, 0)));
         var m = new LanguageModelOptions();
-        Assert.That((m.RulesPath, m.DefaultDevice, m.FallbackToCpu), Is.EqualTo(((string?)null, Device.Cpu, false)));
+        Assert.That((m.Model.RulesPath, m.Model.Injection.DefaultDevice, m.Model.Injection.FallbackToCpu, m.Model.ModuleMap), Is.EqualTo(((string?)null, Device.Cpu, false, (ModuleMap?)null)));
         Assert.That(new NativeInferChatClientOptions().MaxConcurrentRequests, Is.EqualTo(1));
         foreach (object o in new object[] { s, g, so, m }) Assert.DoesNotThrow(() => o.GetType().GetMethod("Validate")!.Invoke(o, null));
     }

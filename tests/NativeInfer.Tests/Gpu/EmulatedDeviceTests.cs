@@ -4,7 +4,7 @@ using NativeInfer.Gpu.Marlin;
 using NativeInfer.Interop;
 using NativeInfer.Kernels;
 using NativeInfer.Operators;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 using NativeInfer.Tests.Cuda;
 using NativeInfer.Tests.Support;
 

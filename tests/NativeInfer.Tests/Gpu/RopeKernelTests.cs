@@ -2,7 +2,7 @@ using NativeInfer.Config;
 using NativeInfer.Gpu.Kernels;
 using NativeInfer.Models.Modules;
 using NativeInfer.Operators;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 using NativeInfer.Tests.Support;
 
 namespace NativeInfer.Tests.Gpu;
@@ -69,7 +69,7 @@ public class RopeKernelTests(int warpSize, int warps) : EmulatedKernelTest(warpS
     {
         RopeTable plain = RopeTable.Create(Rope(RopeStyle.AdjacentPairs, 8, yarn: true, mscale: 0.707f), 4);
         RopeTable scaled = RopeTable.Create(Rope(RopeStyle.AdjacentPairs, 8, yarn: true, mscale: 1.0f), 4);
-        float m = RotaryEmbeddingOperator.YarnMScale(40f, 1.0f) / RotaryEmbeddingOperator.YarnMScale(40f, 0.707f);
+        float m = Yarn.MScale(40f, 1.0f) / Yarn.MScale(40f, 0.707f);
         Assert.That(Math.Abs(m - 1f), Is.GreaterThan(1e-3f), "the two mscales must differ for this test to mean anything");
         for (int i = 0; i < plain.Cos.Length; i++)
         {

@@ -1,6 +1,7 @@
 using NativeInfer.Injection;
 using NativeInfer.Models.Modules;
 using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 using NativeInfer.Tests.Runtime;
 using NativeInfer.Tests.Support;
 using static NativeInfer.Tests.Injection.InjectionTrees;

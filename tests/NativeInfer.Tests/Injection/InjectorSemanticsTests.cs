@@ -1,7 +1,7 @@
 using NativeInfer.Injection;
 using NativeInfer.Models.Modules;
 using NativeInfer.Operators;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 using NativeInfer.Tests.Support;
 using static NativeInfer.Tests.Injection.InjectionTrees;
 
@@ -315,7 +315,7 @@ public class InjectorSemanticsTests
         PlannedOperator e = plan.Entry("model.layers.1.self_attn.q_proj");
         Assert.That((e.GenerateDevice, e.PrefillDevice, e.OutDevice), Is.EqualTo((Device.Cpu, new Device(DeviceKind.Cuda, 0), new Device(DeviceKind.Cuda, 0))));
         Assert.That((e.GenerateOp, e.PrefillOp), Is.EqualTo(("KLinearCPU", "KLinearMarlin")));
-        Assert.That(plan.ExplainRow("model.layers.1.self_attn.q_proj")[4], Is.EqualTo("gen cpu, prefill cuda:0"));
+        Assert.That(plan.ExplainRow("model.layers.1.self_attn.q_proj")[5], Is.EqualTo("gen cpu, prefill cuda:0"));
         PlannedOperator n = plan.Entry("model.norm");
         Assert.That((n.GenerateDevice, n.PrefillDevice, n.OutDevice), Is.EqualTo((Device.Cpu, Device.Cpu, Device.Cpu)));
     }
@@ -335,7 +335,7 @@ public class InjectorSemanticsTests
         Assert.That((q.GenerateDevice, q.PrefillDevice, q.OutDevice), Is.EqualTo((Device.Cpu, Device.Cpu, Device.Cpu)));
         Assert.That((q.GenerateOp, q.PrefillOp), Is.EqualTo(("KLinearCPU", "KLinearCPU")));
         Assert.That(q.FallbackFrom, Is.EqualTo(new Device(DeviceKind.Cuda, 0)));
-        Assert.That(plan.ExplainRow("model.layers.2.self_attn.q_proj")[4], Is.EqualTo("cpu (rule asked for cuda:0; CPU fallback)"));
+        Assert.That(plan.ExplainRow("model.layers.2.self_attn.q_proj")[5], Is.EqualTo("cpu (rule asked for cuda:0; CPU fallback)"));
         Assert.That(plan.Warnings, Has.Count.EqualTo(1).And.All.StartWith("test.yaml:1 (rule 1): 24 modules placed on cuda:0 run on the CPU instead (fallback: cuda:0 is not available"));
     }
 
@@ -363,12 +363,12 @@ public class InjectorSemanticsTests
               replace: { class: default }
             """, file: "my-rules.yaml");
         string[] lines = plan.Explain().TrimEnd('\n').Split('\n');
-        Assert.That(Columns(lines[0]), Is.EqualTo(new[] { "module", "class", "rule", "operator", "device" }));
+        Assert.That(Columns(lines[0]), Is.EqualTo(new[] { "module", "class", "rule", "operator", "type", "device" }));
         Assert.That(lines.Skip(1).Count(l => !l.StartsWith("warning: ", StringComparison.Ordinal)), Is.EqualTo(plan.Root.Descendants().Count()));
         Assert.That(plan.ExplainRow("model.layers.1.mlp.experts"),
-            Is.EqualTo(new[] { "model.layers.1.mlp.experts", "Experts", "my-rules.yaml:1", "KTransformersExperts (gen KExpertsManaged, prefill KExpertsCPU)", "cpu" }));
+            Is.EqualTo(new[] { "model.layers.1.mlp.experts", "Experts", "my-rules.yaml:1", "KTransformersExperts (gen KExpertsManaged, prefill KExpertsCPU)", "KTransformersExperts", "cpu" }));
         Assert.That(plan.ExplainRow("model.layers.1.self_attn.kv_b_proj"), Is.EqualTo(new[] { "model.layers.1.self_attn.kv_b_proj", "Linear", "default", "-" }));
-        Assert.That(plan.ExplainRow("model.norm"), Is.EqualTo(new[] { "model.norm", "DeepseekV2RMSNorm", "default", "RMSNorm", "cpu" }));
+        Assert.That(plan.ExplainRow("model.norm"), Is.EqualTo(new[] { "model.norm", "DeepseekV2RMSNorm", "default", "RMSNorm", "RmsNormOperator", "cpu" }));
         Assert.That(Columns(lines[1])[0], Is.EqualTo("(root)"));
         Assert.That(lines[^1], Is.EqualTo("warning: my-rules.yaml:5 (rule 2): rule matched no module (name ^nothing$, class -)"));
     }

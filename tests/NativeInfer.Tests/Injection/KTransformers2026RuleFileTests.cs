@@ -58,16 +58,16 @@ public class KTransformers2026RuleFileTests
         InjectionPlan plan = InferenceModel.CreatePlan(RepoPaths.RequireTestData("models/tiny-deepseek3-f32.gguf"), Fallback("DeepSeek-V3-Chat-amx.yaml"));
         TestContext.Out.WriteLine(plan.Explain());
         const string file = "DeepSeek-V3-Chat-amx.yaml", fallback = "cpu (rule asked for cuda:0; CPU fallback)";
-        Assert.That(plan.ExplainRow("model.layers.1.mlp"), Is.EqualTo(new[] { "model.layers.1.mlp", "DeepseekV3MoE", $"{file}:30", "KDeepseekV3MoE", fallback }));
-        Assert.That(plan.ExplainRow("model.layers.1.mlp.gate"), Is.EqualTo(new[] { "model.layers.1.mlp.gate", "MoEGate", $"{file}:38", "KMoEGate", fallback }));
+        Assert.That(plan.ExplainRow("model.layers.1.mlp"), Is.EqualTo(new[] { "model.layers.1.mlp", "DeepseekV3MoE", $"{file}:30", "KDeepseekV3MoE", "SparseMoeOperator", fallback }));
+        Assert.That(plan.ExplainRow("model.layers.1.mlp.gate"), Is.EqualTo(new[] { "model.layers.1.mlp.gate", "MoEGate", $"{file}:38", "KMoEGate", "MoEGateOperator", fallback }));
         Assert.That(plan.ExplainRow("model.layers.2.self_attn.rotary_emb"),
-            Is.EqualTo(new[] { "model.layers.2.self_attn.rotary_emb", "DeepseekV3YarnRotaryEmbedding", $"{file}:1", "YarnRotaryEmbedding", fallback }));
+            Is.EqualTo(new[] { "model.layers.2.self_attn.rotary_emb", "DeepseekV3YarnRotaryEmbedding", $"{file}:1", "YarnRotaryEmbedding", "RotaryEmbeddingOperator", fallback }));
         // AMX is KTransformers' CPU backend; here NativeInfer's CPU kernels run, and explain says so.
         Assert.That(plan.ExplainRow("model.layers.1.mlp.experts"), Is.EqualTo(new[] { "model.layers.1.mlp.experts", "Experts", $"{file}:45",
-            "KTransformersExperts (KExpertsCPU)", fallback + " (backend AMXInt8: NativeInfer's CPU kernels)" }));
+            "KTransformersExperts (KExpertsCPU)", "KTransformersExperts", fallback + " (backend AMXInt8: NativeInfer's CPU kernels)" }));
         // The Linear rule's lookahead leaves kv_b_proj to the attention, which reads it.
         Assert.That(plan.ExplainRow("model.layers.1.self_attn.kv_b_proj"), Is.EqualTo(new[] { "model.layers.1.self_attn.kv_b_proj", "Linear", "default", "-" }));
-        Assert.That(plan.ExplainRow("model.layers.0.mlp"), Is.EqualTo(new[] { "model.layers.0.mlp", "DeepseekV3MLP", "default", "MLP", "cpu" }));
+        Assert.That(plan.ExplainRow("model.layers.0.mlp"), Is.EqualTo(new[] { "model.layers.0.mlp", "DeepseekV3MLP", "default", "MLP", "MlpOperator", "cpu" }));
     }
 
     [Test]

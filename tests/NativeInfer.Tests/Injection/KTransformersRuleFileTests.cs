@@ -46,28 +46,28 @@ public class KTransformersRuleFileTests
         PlannedOperator experts = plan.Entry("model.layers.1.mlp.experts");
         Assert.That((experts.GenerateOp, experts.PrefillOp, experts.Rule!.Recursive), Is.EqualTo(("KExpertsCPU", "KExpertsCPU", false)));
         Assert.That(plan.ExplainRow("model.layers.1.mlp.experts"),
-            Is.EqualTo(new[] { "model.layers.1.mlp.experts", "Experts", $"{DeepseekRules}:38", "KTransformersExperts (KExpertsCPU)", fallback }));
+            Is.EqualTo(new[] { "model.layers.1.mlp.experts", "Experts", $"{DeepseekRules}:38", "KTransformersExperts (KExpertsCPU)", "KTransformersExperts", fallback }));
 
         // The Linear rule's lookahead skips kv_b_proj, which no other rule matches: the attention operator reads it.
         Assert.That(plan.ExplainRow("model.layers.3.self_attn.kv_b_proj"), Is.EqualTo(new[] { "model.layers.3.self_attn.kv_b_proj", "Linear", "default", "-" }));
         Assert.That(plan.ExplainRow("model.layers.3.self_attn.q_proj"),
-            Is.EqualTo(new[] { "model.layers.3.self_attn.q_proj", "Linear", $"{DeepseekRules}:8", "KTransformersLinear (KLinearCPU)", fallback }));
+            Is.EqualTo(new[] { "model.layers.3.self_attn.q_proj", "Linear", $"{DeepseekRules}:8", "KTransformersLinear (KLinearCPU)", "KTransformersLinear", fallback }));
         PlannedOperator q = plan.Entry("model.layers.3.self_attn.q_proj");
         Assert.That((q.GenerateOp, q.PrefillOp), Is.EqualTo(("KLinearCPU", "KLinearCPU")), "KLinearMarlin falls back to KLinearCPU, KLinearTorch is KLinearCPU");
 
         Assert.That(plan.ExplainRow("model.layers.0.self_attn.rotary_emb"),
-            Is.EqualTo(new[] { "model.layers.0.self_attn.rotary_emb", "DeepseekV2YarnRotaryEmbedding", $"{DeepseekRules}:1", "YarnRotaryEmbedding", fallback }));
-        Assert.That(plan.ExplainRow("lm_head"), Is.EqualTo(new[] { "lm_head", "Linear", $"{DeepseekRules}:19", "KTransformersLinear (KLinearCPU)", fallback }));
+            Is.EqualTo(new[] { "model.layers.0.self_attn.rotary_emb", "DeepseekV2YarnRotaryEmbedding", $"{DeepseekRules}:1", "YarnRotaryEmbedding", "RotaryEmbeddingOperator", fallback }));
+        Assert.That(plan.ExplainRow("lm_head"), Is.EqualTo(new[] { "lm_head", "Linear", $"{DeepseekRules}:19", "KTransformersLinear (KLinearCPU)", "KTransformersLinear", fallback }));
         Assert.That(plan.ExplainRow("model.layers.26.mlp"),
-            Is.EqualTo(new[] { "model.layers.26.mlp", "DeepseekV2MoE", $"{DeepseekRules}:30", "KDeepseekV2MoE", fallback }));
+            Is.EqualTo(new[] { "model.layers.26.mlp", "DeepseekV2MoE", $"{DeepseekRules}:30", "KDeepseekV2MoE", "SparseMoeOperator", fallback }));
         Assert.That(plan.ExplainRow("model.layers.5.self_attn"),
-            Is.EqualTo(new[] { "model.layers.5.self_attn", "DeepseekV2Attention", $"{DeepseekRules}:49", "KDeepseekV2Attention", fallback }));
-        Assert.That(plan.ExplainRow("model"), Is.EqualTo(new[] { "model", "DeepseekV2Model", $"{DeepseekRules}:56", "KDeepseekV2Model", "cpu" }));
-        Assert.That(plan.ExplainRow("model.embed_tokens"), Is.EqualTo(new[] { "model.embed_tokens", "Embedding", $"{DeepseekRules}:62", "Embedding", "cpu" }));
+            Is.EqualTo(new[] { "model.layers.5.self_attn", "DeepseekV2Attention", $"{DeepseekRules}:49", "KDeepseekV2Attention", "KDeepseekV2Attention", fallback }));
+        Assert.That(plan.ExplainRow("model"), Is.EqualTo(new[] { "model", "DeepseekV2Model", $"{DeepseekRules}:56", "KDeepseekV2Model", "DecoderStackOperator", "cpu" }));
+        Assert.That(plan.ExplainRow("model.embed_tokens"), Is.EqualTo(new[] { "model.embed_tokens", "Embedding", $"{DeepseekRules}:62", "Embedding", "EmbeddingOperator", "cpu" }));
         // Layer 0 is dense: the MoE rule's class test excludes it, the Linear rule takes its projections.
-        Assert.That(plan.ExplainRow("model.layers.0.mlp"), Is.EqualTo(new[] { "model.layers.0.mlp", "DeepseekV2MLP", "default", "MLP", "cpu" }));
+        Assert.That(plan.ExplainRow("model.layers.0.mlp"), Is.EqualTo(new[] { "model.layers.0.mlp", "DeepseekV2MLP", "default", "MLP", "MlpOperator", "cpu" }));
         Assert.That(plan.ExplainRow("model.layers.0.mlp.gate_proj")[2], Is.EqualTo($"{DeepseekRules}:8"));
-        Assert.That(plan.ExplainRow("model.layers.1.mlp.gate"), Is.EqualTo(new[] { "model.layers.1.mlp.gate", "MoEGate", "default", "KMoEGate", "cpu" }));
+        Assert.That(plan.ExplainRow("model.layers.1.mlp.gate"), Is.EqualTo(new[] { "model.layers.1.mlp.gate", "MoEGate", "default", "KMoEGate", "MoEGateOperator", "cpu" }));
         Assert.That(plan.ExplainRow("model.layers.1.mlp.shared_experts.down_proj")[2], Is.EqualTo($"{DeepseekRules}:8"));
 
         // Every rule decides something; the six CUDA rules each report their fallback once.
@@ -84,23 +84,23 @@ public class KTransformersRuleFileTests
         TestContext.Out.WriteLine(plan.Explain());
         const string fallback = "cpu (rule asked for cuda:0; CPU fallback)";
         Assert.That(plan.ExplainRow("model.layers.2.mlp.experts"),
-            Is.EqualTo(new[] { "model.layers.2.mlp.experts", "Experts", $"{QwenRules}:36", "KTransformersExperts (KExpertsCPU)", fallback }));
+            Is.EqualTo(new[] { "model.layers.2.mlp.experts", "Experts", $"{QwenRules}:36", "KTransformersExperts (KExpertsCPU)", "KTransformersExperts", fallback }));
         Assert.That(plan.ExplainRow("model.layers.2.mlp"),
-            Is.EqualTo(new[] { "model.layers.2.mlp", "Qwen2MoeSparseMoeBlock", $"{QwenRules}:28", "KQwen2MoeSparseMoeBlock", fallback }));
+            Is.EqualTo(new[] { "model.layers.2.mlp", "Qwen2MoeSparseMoeBlock", $"{QwenRules}:28", "KQwen2MoeSparseMoeBlock", "SparseMoeOperator", fallback }));
         // The router and the shared-expert gate are Linears: the Linear rule (line 8) takes them.
         Assert.That(plan.ExplainRow("model.layers.1.mlp.gate")[2..4], Is.EqualTo(new[] { $"{QwenRules}:8", "KTransformersLinear (KLinearCPU)" }));
         Assert.That(plan.ExplainRow("model.layers.1.mlp.shared_expert_gate")[2], Is.EqualTo($"{QwenRules}:8"));
         Assert.That(plan.ExplainRow("model.layers.1.self_attn.k_proj")[2], Is.EqualTo($"{QwenRules}:8"));
         // The last rule ("^model\.layers\..*\.", default) takes what is left inside the layers.
         Assert.That(plan.ExplainRow("model.layers.1.self_attn"),
-            Is.EqualTo(new[] { "model.layers.1.self_attn", "Qwen2MoeAttention", $"{QwenRules}:61", "MultiHeadAttention", fallback }));
+            Is.EqualTo(new[] { "model.layers.1.self_attn", "Qwen2MoeAttention", $"{QwenRules}:61", "MultiHeadAttention", "MultiHeadAttentionOperator", fallback }));
         Assert.That(plan.ExplainRow("model.layers.1.mlp.shared_expert"),
-            Is.EqualTo(new[] { "model.layers.1.mlp.shared_expert", "Qwen2MoeMLP", $"{QwenRules}:61", "MLP", fallback }));
+            Is.EqualTo(new[] { "model.layers.1.mlp.shared_expert", "Qwen2MoeMLP", $"{QwenRules}:61", "MLP", "MlpOperator", fallback }));
         Assert.That(plan.ExplainRow("model.layers.1.post_attention_layernorm")[2..4], Is.EqualTo(new[] { $"{QwenRules}:61", "RMSNorm" }));
         Assert.That(plan.ExplainRow("model.layers.1.self_attn.rotary_emb")[2..4], Is.EqualTo(new[] { $"{QwenRules}:1", "RotaryEmbedding" }));
         // "model.layers.1" has no trailing dot for the last rule; the final norm is outside the layers.
-        Assert.That(plan.ExplainRow("model.layers.1"), Is.EqualTo(new[] { "model.layers.1", "Qwen2MoeDecoderLayer", "default", "DecoderLayer", "cpu" }));
-        Assert.That(plan.ExplainRow("model.norm"), Is.EqualTo(new[] { "model.norm", "Qwen2MoeRMSNorm", "default", "RMSNorm", "cpu" }));
+        Assert.That(plan.ExplainRow("model.layers.1"), Is.EqualTo(new[] { "model.layers.1", "Qwen2MoeDecoderLayer", "default", "DecoderLayer", "DecoderLayerOperator", "cpu" }));
+        Assert.That(plan.ExplainRow("model.norm"), Is.EqualTo(new[] { "model.norm", "Qwen2MoeRMSNorm", "default", "RMSNorm", "RmsNormOperator", "cpu" }));
         Assert.That(plan.ExplainRow("model")[2..4], Is.EqualTo(new[] { $"{QwenRules}:48", "KQwen2MoeModel" }));
         Assert.That(plan.Warnings, Has.None.Contains("no module"));
     }

@@ -1,5 +1,4 @@
 using NativeInfer.Injection;
-using NativeInfer.Runtime;
 using NativeInfer.Tests.Support;
 using static NativeInfer.Tests.Injection.InjectionTrees;
 

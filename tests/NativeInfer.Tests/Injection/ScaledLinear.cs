@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using NativeInfer.Interop;
 using NativeInfer.Models.Modules;
 using NativeInfer.Operators;
-using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 
 namespace NativeInfer.Tests.Injection;
 
@@ -37,8 +37,6 @@ public sealed unsafe class ScaledLinear : InjectedOperator, ILinearOperator
         WeightTensor b = binder.Tensor(_linear, "bias");
         _bias = b.Type == NiType.F32 ? (float*)b.Pointer : throw new ModelLoadException($"{Key}: bias must be F32 (is {b.Type})");
     }
-
-    public override long DecodeBytes => _w.RowBytes * _w.Rows;
 
     public void Forward(ForwardContext ctx, float* x, int n, float* y)
     {

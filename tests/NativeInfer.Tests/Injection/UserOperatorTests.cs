@@ -1,5 +1,6 @@
 using NativeInfer.Injection;
 using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 using NativeInfer.Tests.Runtime;
 using NativeInfer.Tests.Support;
 using static NativeInfer.Tests.Injection.InjectionTrees;
@@ -52,7 +53,7 @@ public class UserOperatorTests
         PlannedOperator head = plan.Entry("lm_head");
         Assert.That(head.Operator!.OperatorType, Is.EqualTo(typeof(ScaledLinear)));
         Assert.That(head.Options, Is.TypeOf<ScaledLinearOptions>().With.Property(nameof(ScaledLinearOptions.Scale)).EqualTo(2.5f));
-        Assert.That(plan.ExplainRow("lm_head")[2..], Is.EqualTo(new[] { "user.yaml:1", "NativeInfer.Tests.Injection.ScaledLinear", "cpu" }));
+        Assert.That(plan.ExplainRow("lm_head")[2..], Is.EqualTo(new[] { "user.yaml:1", "NativeInfer.Tests.Injection.ScaledLinear", "NativeInfer.Tests.Injection.ScaledLinear", "cpu" }));
     }
 
     [Test]

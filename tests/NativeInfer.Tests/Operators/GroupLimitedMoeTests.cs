@@ -4,6 +4,7 @@ using NativeInfer.Interop;
 using NativeInfer.Kernels;
 using NativeInfer.Operators;
 using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 using NativeInfer.Tests.Support;
 
 namespace NativeInfer.Tests.Operators;

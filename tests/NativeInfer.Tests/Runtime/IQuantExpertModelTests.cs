@@ -6,6 +6,7 @@ using NativeInfer.Models.Checking;
 using NativeInfer.Models.Synthetic;
 using NativeInfer.Operators;
 using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 using NativeInfer.Tests.Operators;
 using NativeInfer.Tests.Support;
 

@@ -5,6 +5,7 @@ using NativeInfer.Interop;
 using NativeInfer.Kernels;
 using NativeInfer.Models.Checking;
 using NativeInfer.Models.Synthetic;
+using NativeInfer.Quantization;
 using NativeInfer.Runtime;
 
 namespace NativeInfer.Tests.Runtime;

@@ -3,6 +3,7 @@ using NativeInfer.Injection;
 using NativeInfer.Models.Modules;
 using NativeInfer.Operators;
 using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 using NativeInfer.Tests.Injection;
 using NativeInfer.Tests.Support;
 

@@ -1,4 +1,3 @@
-using NativeInfer.Injection;
 using NativeInfer.Runtime;
 using NativeInfer.Tests.Support;
 

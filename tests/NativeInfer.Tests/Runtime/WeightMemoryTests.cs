@@ -3,6 +3,7 @@ using NativeInfer.Generation;
 using NativeInfer.Gguf;
 using NativeInfer.Interop;
 using NativeInfer.Runtime;
+using NativeInfer.Tensors;
 using NativeInfer.Tests.Support;
 
 namespace NativeInfer.Tests.Runtime;
@@ -110,7 +111,7 @@ public class WeightMemoryTests
         using var cts = new CancellationTokenSource();
         cts.Cancel();
         Assert.Throws<OperationCanceledException>(() => InferenceModel.Load(path, With(new WeightMemoryOptions { Preload = true }), cts.Token));
-        Assert.Throws<OperationCanceledException>(() => LanguageModel.Load(path, new LanguageModelOptions { Memory = new WeightMemoryOptions { Preload = true } }, cts.Token));
+        Assert.Throws<OperationCanceledException>(() => LanguageModel.Load(path, new LanguageModelOptions { Model = new ModelOptions { Memory = new WeightMemoryOptions { Preload = true } } }, cts.Token));
         // Without a preload the token is not consulted: loading never waits on anything else.
         using InferenceModel model = InferenceModel.Load(path, new ModelOptions(), cts.Token);
         Assert.That(model.Memory.Preloaded, Is.False);
@@ -126,10 +127,10 @@ public class WeightMemoryTests
     }
 
     [Test]
-    public void LanguageModelOptions_WithoutMemory_IsInvalid()
+    public void Options_WithoutMemory_AreInvalid()
     {
-        var e = Assert.Throws<InvalidOptionException>(() => new LanguageModelOptions { Memory = null! }.Validate())!;
-        Assert.That(e.Message, Does.Contain("Memory"));
+        var e = Assert.Throws<InvalidOptionException>(() => new LanguageModelOptions { Model = new ModelOptions { Memory = null! } }.Validate())!;
+        Assert.That(e.Message, Does.Contain("ModelOptions.Memory"));
     }
 
     [Test]

@@ -70,10 +70,16 @@ internal sealed class SyntheticVocab
         return Tokenizer.FromGguf(file);
     }
 
+    /// <summary>Adds the vocabulary's metadata to <paramref name="writer"/> (a model file being written).</summary>
+    public GgufWriter AddTo(GgufWriter writer)
+    {
+        foreach (Action<GgufWriter> add in _entries.Values) add(writer);
+        return writer;
+    }
+
     public byte[] ToImage()
     {
-        var writer = new GgufWriter();
-        foreach (Action<GgufWriter> add in _entries.Values) add(writer);
+        var writer = AddTo(new GgufWriter());
         var image = new MemoryStream();
         writer.WriteTo(image);
         return image.ToArray();

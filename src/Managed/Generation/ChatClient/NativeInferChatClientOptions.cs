@@ -1,5 +1,6 @@
 using NativeInfer.Chat;
 using NativeInfer.Generation.Chat;
+using NativeInfer.Runtime;
 
 namespace NativeInfer.Generation.ChatClient;
 

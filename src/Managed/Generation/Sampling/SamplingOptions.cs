@@ -1,3 +1,5 @@
+using NativeInfer.Runtime;
+
 namespace NativeInfer.Generation.Sampling;
 
 /// <summary>

@@ -67,7 +67,7 @@ public static class ModelCheck
     private static List<TensorCheck> ExpectedGguf(TensorCoverage coverage, Dictionary<string, PresentTensor> inventory) =>
         coverage.Chosen.Select(c =>
         {
-            var expected = new ExpectedTensor(c.Spec.GgufName, c.Module.Path, c.Module.ClassName, c.Spec.Role, c.Spec.Ne, Categorize(c.Module), c.Spec.Optional)
+            var expected = new ExpectedTensor(c.Spec.GgufName, c.Module.Path, c.Module.ClassName, c.Spec.Role, c.Spec.Ne, DecodeTraffic.CategoryOf(c.Module), c.Spec.Optional)
                 { AllowedTypes = c.Spec.AllowedTypes };
             return Compare(expected, inventory.GetValueOrDefault(c.Spec.GgufName), c.OtherLayouts);
         }).ToList();
@@ -153,7 +153,7 @@ public static class ModelCheck
         var checks = new List<TensorCheck>();
         foreach (Module m in tree.Descendants())
         {
-            WeightCategory category = Categorize(m);
+            WeightCategory category = DecodeTraffic.CategoryOf(m);
             if (m is Experts experts)
             {
                 bool mixtralNames = inventory.ContainsKey($"{m.Path}.0.w1.weight");
@@ -211,25 +211,6 @@ public static class ModelCheck
         int n = ne.Length;
         while (n > 1 && ne[n - 1] == 1) n--;
         return ne[..n];
-    }
-
-    /// <summary>Which part of the model a module's weights are, from its class and its ancestors.</summary>
-    internal static WeightCategory Categorize(Module m)
-    {
-        if (m is Embedding) return WeightCategory.Embedding;
-        if (m is Linear && m.Parent is CausalLM) return WeightCategory.LmHead;
-        if (m is RMSNorm) return WeightCategory.Norm;
-        if (m is Experts) return WeightCategory.RoutedExperts;
-        bool inMlp = false;
-        for (Module? a = m; a is not null; a = a.Parent)
-        {
-            if (a is SparseMoeBlock) return inMlp ? WeightCategory.SharedExperts : WeightCategory.Router;
-            if (a is Mlp) inMlp = true;
-        }
-        if (inMlp) return WeightCategory.DenseMlp;
-        for (Module? a = m; a is not null; a = a.Parent)
-            if (a is LatentAttention or MultiHeadAttention || a.Name == "self_attn") return WeightCategory.Attention;
-        return WeightCategory.Other;
     }
 
     // ------------------------------------------------------------------ NaN and infinity
@@ -301,36 +282,24 @@ public static class ModelCheck
     }
 
     /// <summary>
-    /// Bytes one token reads: every present expected tensor in full, except the embedding (one row) and
-    /// routed experts (× k / E); tied embeddings add the whole table under the head.
+    /// Bytes one token reads of every present expected tensor (<see cref="DecodeTraffic.PerToken"/>); tied
+    /// embeddings add the whole table under the head.
     /// </summary>
     private static DecodeTraffic Traffic(List<TensorCheck> checks, ModelConfig config)
     {
         var bytes = Enum.GetValues<WeightCategory>().ToDictionary(c => c, _ => 0.0);
         var parameters = Enum.GetValues<WeightCategory>().ToDictionary(c => c, _ => 0.0);
-        double fraction = config.Moe is { } moe ? (double)moe.ExpertsPerToken / moe.NumExperts : 1.0;
         foreach (TensorCheck c in checks)
         {
             if (c.Actual is not PresentTensor t) continue;
-            switch (c.Expected.Category)
+            WeightCategory category = c.Expected.Category;
+            bytes[category] += DecodeTraffic.PerToken(category, t.Bytes, t.RowBytes, config);
+            parameters[category] += DecodeTraffic.PerToken(category, t.Elements, t.Ne[0], config);
+            // The tied head owns no tensor of its own: it reads the whole embedding table.
+            if (category == WeightCategory.Embedding && config.TiedEmbeddings)
             {
-                case WeightCategory.Embedding:
-                    bytes[WeightCategory.Embedding] += t.RowBytes;
-                    parameters[WeightCategory.Embedding] += t.Ne[0];
-                    if (config.TiedEmbeddings)
-                    {
-                        bytes[WeightCategory.LmHead] += t.Bytes;
-                        parameters[WeightCategory.LmHead] += t.Elements;
-                    }
-                    break;
-                case WeightCategory.RoutedExperts:
-                    bytes[WeightCategory.RoutedExperts] += t.Bytes * fraction;
-                    parameters[WeightCategory.RoutedExperts] += t.Elements * fraction;
-                    break;
-                default:
-                    bytes[c.Expected.Category] += t.Bytes;
-                    parameters[c.Expected.Category] += t.Elements;
-                    break;
+                bytes[WeightCategory.LmHead] += DecodeTraffic.PerToken(WeightCategory.LmHead, t.Bytes, t.RowBytes, config);
+                parameters[WeightCategory.LmHead] += DecodeTraffic.PerToken(WeightCategory.LmHead, t.Elements, t.Ne[0], config);
             }
         }
         return new DecodeTraffic(

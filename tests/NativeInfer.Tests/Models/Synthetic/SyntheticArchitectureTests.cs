@@ -3,6 +3,7 @@ using NativeInfer.Config;
 using NativeInfer.Gguf;
 using NativeInfer.Models.Checking;
 using NativeInfer.Models.Synthetic;
+using NativeInfer.Quantization;
 using NativeInfer.Runtime;
 
 namespace NativeInfer.Tests.Models.Synthetic;

@@ -1,3 +1,4 @@
+using NativeInfer.Tensors;
 namespace NativeInfer.Models.Synthetic.Demo;
 
 /// <summary>
@@ -62,7 +63,7 @@ internal sealed class LookupMlp
         int d = _layout.Hidden;
         var w = new float[d * width];
         float theta = _layout.MatchThreshold;
-        float ownToken = Silu(Sharpness * (1 - theta)), ownPair = Silu(Sharpness * (2 - (1 + theta)));
+        float ownToken = Activations.Silu(Sharpness * (1 - theta)), ownPair = Activations.Silu(Sharpness * (2 - (1 + theta)));
         for (int k = 0; k < Neurons; k++)
         {
             float own = k < _tokens.Count ? ownToken : ownPair;
@@ -70,6 +71,4 @@ internal sealed class LookupMlp
         }
         return w;
     }
-
-    private static float Silu(float x) => x / (1 + MathF.Exp(-x));
 }

@@ -1,4 +1,4 @@
-using NativeInfer.Operators;
+using NativeInfer.Config;
 
 namespace NativeInfer.Models.Synthetic.Demo;
 
@@ -35,7 +35,7 @@ internal sealed class PreviousTokenAttention
         if (spec.QLoraRank is not null || spec.KvLoraRank < n || spec.Heads * spec.VHeadDim < n)
             throw new SyntheticModelException($"the previous-token attention needs no q_lora and kv_lora_rank and heads × v_head_dim of at least {n}");
         _omega = Frequencies(spec);
-        float mscale = RotaryEmbeddingOperator.YarnMScale(spec.YarnFactor, spec.MScaleAllDim);
+        float mscale = Yarn.MScale(spec.YarnFactor, spec.MScaleAllDim);
         double scale = mscale * mscale / Math.Sqrt(spec.NopeHeadDim + spec.RopeHeadDim);
         double gapPerUnit = _omega.Sum(w => 1 - Math.Cos(w)); // score(offset 1) − score(offset 0 or 2) for A = 1
         _pairWeight = (float)Math.Sqrt(OffsetMargin / (scale * gapPerUnit));
@@ -105,7 +105,7 @@ internal sealed class PreviousTokenAttention
     {
         int dims = s.RopeHeadDim;
         const float betaFast = 32, betaSlow = 1; // llama.cpp's defaults, which the config builder assumes
-        float[] mix = s.YarnFactor > 1 ? RotaryEmbeddingOperator.YarnRampMix(dims, s.RopeBase, s.YarnOriginalContext, betaFast, betaSlow) : null!;
+        float[] mix = s.YarnFactor > 1 ? Yarn.RampMix(dims, s.RopeBase, s.YarnOriginalContext, betaFast, betaSlow) : null!;
         var omega = new double[dims / 2];
         for (int i = 0; i < omega.Length; i++)
         {

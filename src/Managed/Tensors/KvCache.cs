@@ -2,7 +2,7 @@ using NativeInfer.Config;
 using NativeInfer.Interop;
 using NativeInfer.Native;
 
-namespace NativeInfer.Runtime;
+namespace NativeInfer.Tensors;
 
 /// <summary>
 /// One session's attention cache, per layer a [capacity][width] matrix in F32, F16 or BF16:

@@ -1,4 +1,4 @@
-namespace NativeInfer.Generation;
+namespace NativeInfer.Runtime;
 
 /// <summary>
 /// An options object failed <c>Validate()</c>. <see cref="Option"/> names the option as

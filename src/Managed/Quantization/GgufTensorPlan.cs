@@ -1,4 +1,5 @@
-namespace NativeInfer.Gguf;
+using NativeInfer.Gguf;
+namespace NativeInfer.Quantization;
 
 /// <summary>What the quantizer does with one tensor.</summary>
 /// <param name="Name">Tensor name.</param>

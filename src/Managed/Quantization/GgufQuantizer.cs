@@ -1,10 +1,11 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using NativeInfer.Gguf;
 using NativeInfer.Interop;
 using NativeInfer.Kernels;
 
-namespace NativeInfer.Gguf;
+namespace NativeInfer.Quantization;
 
 /// <summary>
 /// Re-quantizes a GGUF model's weights with the native kernels: F32/F16/BF16/Q8_0 tensors of two or

@@ -1,4 +1,4 @@
-namespace NativeInfer.Runtime;
+namespace NativeInfer.Tensors;
 
 /// <summary>Where operators find their weights (a GGUF file today), by GGUF tensor name.</summary>
 public interface IWeightSource

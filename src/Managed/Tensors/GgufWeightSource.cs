@@ -2,7 +2,7 @@ using NativeInfer.Gguf;
 using NativeInfer.Interop;
 using NativeInfer.Kernels;
 
-namespace NativeInfer.Runtime;
+namespace NativeInfer.Tensors;
 
 /// <summary>Weights read in place from a memory-mapped GGUF file.</summary>
 public sealed unsafe class GgufWeightSource(GgufFile file) : IWeightSource

@@ -1,4 +1,4 @@
-namespace NativeInfer.Injection;
+namespace NativeInfer.Operators;
 
 /// <summary>
 /// Options whose kwargs the runtime accepts but maps onto something else (KTransformers' AMX backends

@@ -1,6 +1,6 @@
 using NativeInfer.Native;
 
-namespace NativeInfer.Runtime;
+namespace NativeInfer.Tensors;
 
 /// <summary>
 /// Bump allocator over native memory for the buffers one forward pass needs. Reset at the start of

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using NativeInfer.Gguf;
 
-namespace NativeInfer.Gguf;
+namespace NativeInfer.Quantization;
 
 /// <summary>
 /// The per-tensor type rules of llama.cpp's Q4_K_M and Q5_K_M mixes (its <c>llama_tensor_get_type</c>,

@@ -1,4 +1,4 @@
-namespace NativeInfer.Gguf;
+namespace NativeInfer.Quantization;
 
 /// <summary>llama.cpp's named mixes the quantizer can write (<see cref="GgufMixRules"/> has their per-tensor rules).</summary>
 public enum GgufQuantizeMix

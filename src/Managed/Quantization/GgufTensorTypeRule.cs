@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
+using NativeInfer.Gguf;
 
-namespace NativeInfer.Gguf;
+namespace NativeInfer.Quantization;
 
 /// <summary>
 /// A per-tensor override of the quantizer's choice (llama.cpp's <c>--tensor-type</c>): tensors whose name

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
+using NativeInfer.Gguf;
 
-namespace NativeInfer.Gguf;
+namespace NativeInfer.Quantization;
 
 /// <summary>What <see cref="GgufQuantizer"/> converts to and which tensors it leaves alone.</summary>
 /// <param name="Target">One of <see cref="Targets"/>: the type every converted tensor gets (the base type of a <see cref="Mix"/>).</param>

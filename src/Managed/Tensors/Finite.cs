@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace NativeInfer.Runtime;
+namespace NativeInfer.Tensors;
 
 /// <summary>Whether values hold a NaN or an infinity, vectorised (TensorPrimitives.MaxMagnitude propagates NaN).</summary>
 public static class Finite

@@ -1,6 +1,6 @@
 using NativeInfer.Interop;
 
-namespace NativeInfer.Runtime;
+namespace NativeInfer.Tensors;
 
 /// <summary>
 /// A zero-copy view of a weight tensor in the kernels' terms: pointer into the mapped file, type,

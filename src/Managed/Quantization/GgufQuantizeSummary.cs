@@ -1,4 +1,4 @@
-namespace NativeInfer.Gguf;
+namespace NativeInfer.Quantization;
 
 /// <summary>The outcome of a quantization: per-tensor decisions and sizes before and after.</summary>
 public sealed record GgufQuantizeSummary(

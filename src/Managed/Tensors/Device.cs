@@ -1,4 +1,4 @@
-namespace NativeInfer.Runtime;
+namespace NativeInfer.Tensors;
 
 /// <summary>Where an operator runs: "cpu" or "cuda[:N]" (the KTransformers spelling).</summary>
 public readonly record struct Device(DeviceKind Kind, int Index)

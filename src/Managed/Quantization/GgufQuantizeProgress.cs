@@ -1,4 +1,4 @@
-namespace NativeInfer.Gguf;
+namespace NativeInfer.Quantization;
 
 /// <summary>Progress of <see cref="GgufQuantizer.Quantize"/>: reported after every chunk of every tensor.</summary>
 /// <param name="TensorIndex">0-based index of the tensor being written.</param>
