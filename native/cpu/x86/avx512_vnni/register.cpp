@@ -9,12 +9,16 @@ void register_avx512_vnni_q4_0(kernel_table& t);
 void register_avx512_vnni_bf16(kernel_table& t);
 void register_avx512_vnni_block32_quads(kernel_table& t);
 void register_avx512_vnni_iq4_xs(kernel_table& t);
+void register_avx512_vnni_q2_K(kernel_table& t);
+void register_avx512_vnni_q3_K(kernel_table& t);
 
 void register_avx512_vnni_kernels(kernel_table& t) {
     register_avx512_vnni_q8_family(t);
     register_avx512_vnni_q4_0(t);
     register_avx512_vnni_block32_quads(t);
     register_avx512_vnni_iq4_xs(t);
+    register_avx512_vnni_q2_K(t);
+    register_avx512_vnni_q3_K(t);
     // Cooper Lake, Sapphire Rapids and Zen 4 have AVX512-BF16; Ice Lake and Cascade Lake do not.
     if (detect_cpu().bits & NI_CPU_AVX512_BF16) register_avx512_vnni_bf16(t);
 }

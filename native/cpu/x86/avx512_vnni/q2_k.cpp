@@ -1,0 +1,108 @@
+// Q2_K GEMV for AVX-512 with VNNI. The shared k-quant kernel (../vector_kernels/k_quants.inl) takes
+// one 32-value group per 256-bit step (two shifts and an insert to reach its bits, maddubs, madd by the
+// scales); here the whole super-block's 64 bytes of 2-bit values sit in one register, and per shift
+// s (0..3) one register holds group s of both halves (elements 32s.. and 128 + 32s..):
+//   q_s = (v >> 2s) & 3                        unsigned 0..3
+//   d_s = dpbusd(0, q_s, x_s)                  exact Σ q·x per 4-element lane
+//   acc += d_s · scale of the lane's 16-value sub-block
+// with x_s the matching plane of the activations, prepared once per token after the Q8_K blocks the
+// shared GEMM reads. The lanes fold into the eight the shared kernel folds its sums into (elements
+// 4l..4l+3 of every group) before the same 256-bit float work, mins included, so the result is
+// bit-identical to the shared GEMM (test_batch_invariance checks it).
+#include <immintrin.h>
+
+#include "core/blocks.h"
+#include "dispatch/kernels.h"
+#include "x86/avx2/activations.h"
+
+namespace ni {
+namespace {
+
+constexpr int kPrefetchBytes = 1024;
+
+// Per super-block after the Q8_K blocks: plane s = x[32s .. 32s+31] then x[128+32s .. 128+32s+31].
+struct prepared_planes {
+    int8_t plane[4][64];
+};
+
+static inline size_t q8_K_part(int64_t k) { return ((size_t)(k / QK_K) * sizeof(block_q8_K) + 63) & ~(size_t)63; }
+
+size_t act_bytes(int64_t k) { return q8_K_part(k) + (size_t)(k / QK_K) * sizeof(prepared_planes); }
+
+void prepare_act(const float* x, void* y, int64_t n) {
+    avx2_quantize_row_q8_K(x, y, n);
+    const block_q8_K* xb = static_cast<const block_q8_K*>(y);
+    prepared_planes* tail = reinterpret_cast<prepared_planes*>(static_cast<char*>(y) + q8_K_part(n));
+    for (int64_t s = 0; s < n / QK_K; ++s)
+        for (int p = 0; p < 4; ++p) {
+            const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[s].qs + 32 * p));
+            const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[s].qs + 128 + 32 * p));
+            _mm512_storeu_si512(tail[s].plane[p], _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1));
+        }
+}
+
+static inline float hsum_256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+
+// Lane L of shift s belongs to sub-block 8·(L / 8) + 2s + (L % 8) / 4: its scale, for S = s.
+template <int S>
+static inline __m512i lane_scales(__m512i scales) {
+    const __m512i idx = _mm512_setr_epi32(2 * S, 2 * S, 2 * S, 2 * S, 2 * S + 1, 2 * S + 1, 2 * S + 1, 2 * S + 1,
+                                          8 + 2 * S, 8 + 2 * S, 8 + 2 * S, 8 + 2 * S, 9 + 2 * S, 9 + 2 * S, 9 + 2 * S, 9 + 2 * S);
+    return _mm512_permutexvar_epi32(idx, scales);
+}
+
+template <int S>
+static inline __m512i shift_dot(__m512i v, const prepared_planes& x, __m512i scales) {
+    const __m512i q = _mm512_and_si512(_mm512_srli_epi16(v, 2 * S), _mm512_set1_epi8(3));
+    const __m512i d = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_loadu_si512(x.plane[S]));
+    return _mm512_mullo_epi32(d, lane_scales<S>(scales));
+}
+
+float row_dot(int64_t k, const char* w, const block_q8_K* xb, const prepared_planes* xp) {
+    const int64_t nsb = k / QK_K;
+    const block_q2_K* wb = reinterpret_cast<const block_q2_K*>(w);
+    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    for (int64_t s = 0; s < nsb; ++s) {
+        const block_q2_K& b = wb[s];
+        for (int i = 0; i < (int)(sizeof(block_q2_K) + 63) / 64; ++i)
+            _mm_prefetch(reinterpret_cast<const char*>(&b) + kPrefetchBytes + 64 * i, _MM_HINT_T0);
+        const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)), low4 = _mm_set1_epi8(0x0F);
+        const __m512i scales = _mm512_cvtepu8_epi32(_mm_and_si128(raw, low4));
+        const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(raw, 4), low4));
+        const __m512i v = _mm512_loadu_si512(b.qs);
+        __m512i sum = shift_dot<0>(v, xp[s], scales);
+        sum = _mm512_add_epi32(sum, shift_dot<1>(v, xp[s], scales));
+        sum = _mm512_add_epi32(sum, shift_dot<2>(v, xp[s], scales));
+        sum = _mm512_add_epi32(sum, shift_dot<3>(v, xp[s], scales));
+        // lanes 0-7: the first half's groups, 8-15: the second's; both fold into lane l = elements 4l..4l+3
+        const __m256i total = _mm256_add_epi32(_mm512_castsi512_si256(sum), _mm512_extracti64x4_epi64(sum, 1));
+        const float xd = xb[s].d;
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(_cvtsh_ss(b.d) * xd), acc);
+        const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[s].bsums));
+        accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(bsums, mins)), _mm256_set1_ps(-_cvtsh_ss(b.dmin) * xd), accm);
+    }
+    return hsum_256(acc) + hsum_256(accm);
+}
+
+void gemv(int64_t k, const void* w, size_t w_stride, int64_t nrows, const void* xq, float* y) {
+    const char* wr = static_cast<const char*>(w);
+    const block_q8_K* xb = static_cast<const block_q8_K*>(xq);
+    const prepared_planes* xp = reinterpret_cast<const prepared_planes*>(static_cast<const char*>(xq) + q8_K_part(k));
+    for (int64_t r = 0; r < nrows; ++r) y[r] = row_dot(k, wr + r * w_stride, xb, xp);
+}
+
+}  // namespace
+
+// The shared GEMM reads the Q8_K blocks at the start of the prepared row and ignores the tail.
+void register_avx512_vnni_q2_K(kernel_table& t) {
+    type_kernels& k = t.types[NI_TYPE_Q2_K];
+    k.act_bytes = act_bytes;
+    k.prepare_act = prepare_act;
+    k.gemv = gemv;
+}
+
+}  // namespace ni
