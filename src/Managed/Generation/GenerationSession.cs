@@ -162,6 +162,14 @@ public sealed class GenerationSession : IDisposable
     public GenerationStream ContinueAsync(GenerationOptions? options = null, CancellationToken cancellation = default) =>
         Start(null, default, options, cancellation);
 
+    /// <summary>
+    /// Chat (sessions and the chat client): continues a context whose last <paramref name="contextPromptTokens"/> tokens
+    /// are the rendered conversation (counted as the prompt), telling <paramref name="observer"/> about every item.
+    /// </summary>
+    internal GenerationStream ContinueChat(GenerationOptions? options, int contextPromptTokens, IGenerationObserver? observer,
+                                           CancellationToken cancellation) =>
+        Start(null, default, options, cancellation, contextPromptTokens, observer);
+
     /// <summary>Synchronous: appends <paramref name="prompt"/>, generates to the end and returns the result.</summary>
     public GenerationResult Generate(string prompt, GenerationOptions? options = null, CancellationToken cancellation = default) =>
         GenerateAsync(prompt, options, cancellation).ToResult();
@@ -170,7 +178,8 @@ public sealed class GenerationSession : IDisposable
     public GenerationResult Generate(ReadOnlyMemory<int> prompt, GenerationOptions? options = null, CancellationToken cancellation = default) =>
         GenerateAsync(prompt, options, cancellation).ToResult();
 
-    private GenerationStream Start(string? text, ReadOnlyMemory<int> tokens, GenerationOptions? options, CancellationToken cancellation)
+    private GenerationStream Start(string? text, ReadOnlyMemory<int> tokens, GenerationOptions? options, CancellationToken cancellation,
+                                   int contextPromptTokens = 0, IGenerationObserver? observer = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         options = (options ?? _model.Options.Generation).Validate();
@@ -178,7 +187,7 @@ public sealed class GenerationSession : IDisposable
             if (options.StopTokens[i] >= _model.Config.VocabSize)
                 throw new InvalidOptionException($"{nameof(GenerationOptions)}.{nameof(GenerationOptions.StopTokens)}[{i}]", options.StopTokens[i],
                                                  $"must be a token id below the vocabulary size {_model.Config.VocabSize}");
-        return new GenerationStream(this, options, text, tokens, cancellation);
+        return new GenerationStream(this, options, text, tokens, cancellation, contextPromptTokens, observer);
     }
 
     // ------------------------------------------------------------------ the steps of a generation (its stream enumerates them)

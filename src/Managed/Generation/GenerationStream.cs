@@ -43,8 +43,10 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
     private long _startTicks, _firstTicks, _lastTicks;
 
     internal GenerationStream(GenerationSession session, GenerationOptions options, string? promptText, ReadOnlyMemory<int> promptTokens,
-                              CancellationToken cancellation)
+                              CancellationToken cancellation, int contextPromptTokens, IGenerationObserver? observer)
     {
+        ContextPromptTokens = contextPromptTokens;
+        Observer = observer;
         _session = session;
         _options = options;
         _promptText = promptText;
@@ -55,10 +57,10 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
     }
 
     /// <summary>Chat: the rendered prompt's tokens, placed in the context by SetContext before the stream was created; counted in <see cref="PromptTokens"/>.</summary>
-    internal int ContextPromptTokens { get; set; }
+    private int ContextPromptTokens { get; }
 
     /// <summary>Told about every item and about the end (chat sessions build their history from it).</summary>
-    internal IGenerationObserver? Observer { get; set; }
+    private IGenerationObserver? Observer { get; }
 
     public GenerationSession Session => _session;
 
