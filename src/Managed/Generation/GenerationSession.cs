@@ -86,8 +86,6 @@ public sealed class GenerationSession : IDisposable
 
     internal InferenceSession Inference => _inference;
 
-    internal StopStringMatcher StopMatcher => _stops;
-
     // ------------------------------------------------------------------ the context
 
     /// <summary>Appends tokens to the context without evaluating them (the next generation does).</summary>
@@ -164,6 +162,14 @@ public sealed class GenerationSession : IDisposable
     public GenerationStream ContinueAsync(GenerationOptions? options = null, CancellationToken cancellation = default) =>
         Start(null, default, options, cancellation);
 
+    /// <summary>
+    /// Chat (sessions and the chat client): continues a context whose last <paramref name="contextPromptTokens"/> tokens
+    /// are the rendered conversation (counted as the prompt), telling <paramref name="observer"/> about every item.
+    /// </summary>
+    internal GenerationStream ContinueChat(GenerationOptions? options, int contextPromptTokens, IGenerationObserver? observer,
+                                           CancellationToken cancellation) =>
+        Start(null, default, options, cancellation, contextPromptTokens, observer);
+
     /// <summary>Synchronous: appends <paramref name="prompt"/>, generates to the end and returns the result.</summary>
     public GenerationResult Generate(string prompt, GenerationOptions? options = null, CancellationToken cancellation = default) =>
         GenerateAsync(prompt, options, cancellation).ToResult();
@@ -172,7 +178,8 @@ public sealed class GenerationSession : IDisposable
     public GenerationResult Generate(ReadOnlyMemory<int> prompt, GenerationOptions? options = null, CancellationToken cancellation = default) =>
         GenerateAsync(prompt, options, cancellation).ToResult();
 
-    private GenerationStream Start(string? text, ReadOnlyMemory<int> tokens, GenerationOptions? options, CancellationToken cancellation)
+    private GenerationStream Start(string? text, ReadOnlyMemory<int> tokens, GenerationOptions? options, CancellationToken cancellation,
+                                   int contextPromptTokens = 0, IGenerationObserver? observer = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         options = (options ?? _model.Options.Generation).Validate();
@@ -180,10 +187,10 @@ public sealed class GenerationSession : IDisposable
             if (options.StopTokens[i] >= _model.Config.VocabSize)
                 throw new InvalidOptionException($"{nameof(GenerationOptions)}.{nameof(GenerationOptions.StopTokens)}[{i}]", options.StopTokens[i],
                                                  $"must be a token id below the vocabulary size {_model.Config.VocabSize}");
-        return new GenerationStream(this, options, text, tokens, cancellation);
+        return new GenerationStream(this, options, text, tokens, cancellation, contextPromptTokens, observer);
     }
 
-    // ------------------------------------------------------------------ used by the stream
+    // ------------------------------------------------------------------ the steps of a generation (its stream enumerates them)
 
     internal LanguageModel LanguageModel => _model;
 
@@ -202,7 +209,75 @@ public sealed class GenerationSession : IDisposable
         if (_active == stream) _active = null;
     }
 
-    internal void AppendForStream(string? text, ReadOnlyMemory<int> tokens, bool? addBos, bool parseSpecial)
+    /// <summary>
+    /// Appends the prompt (text or tokens; nothing to continue the context) and prepares the draw, the decoder and
+    /// the stop strings of a generation. <paramref name="contextPromptTokens"/>: chat's rendered prompt, already in
+    /// the context, counted as the prompt.
+    /// </summary>
+    internal void StartGeneration(ref GenerationRun run, GenerationOptions options, string? promptText, ReadOnlyMemory<int> promptTokens,
+                                  int contextPromptTokens)
+    {
+        run.Options = options;
+        run.Processors = [.. options.LogitsProcessors];
+        run.StopTokens = [.. options.StopTokens];
+        run.ContextBefore = _count;
+        AppendForStream(promptText, promptTokens, options.AddBos, options.ParseSpecial);
+        run.PromptTokens = contextPromptTokens > 0 ? contextPromptTokens : _count - run.ContextBefore;
+        run.Seed = options.Sampling.Seed ?? (ulong)Random.Shared.NextInt64(long.MinValue, long.MaxValue);
+        run.Random = new Xoshiro256StarStar(run.Seed);
+        run.Decoder = Decoder(options.RenderSpecial);
+        run.Decoder.Reset();
+        int piece = 2 * run.Decoder.MaxCharsPerToken; // a token's text plus a final flush
+        _stops.Reset(options.StopStrings, piece);
+        (run.PieceBuffer, run.TextBuffer) = TextBuffers(piece, piece + _stops.MaxHeld);
+    }
+
+    /// <summary>
+    /// One step: evaluates what the cache lacks (the prompt at the first step, the last sampled token after), samples
+    /// the next token, appends it, and decodes its text through the stop strings. A first step that fails leaves the
+    /// context as it was before the prompt (unless TruncateOldest already rewrote it). The item's text is valid until
+    /// the next step. <paramref name="fed"/>: tokens evaluated.
+    /// </summary>
+    internal GeneratedToken Step(ref GenerationRun run, CancellationToken cancellation, out int fed)
+    {
+        int truncations = Truncations;
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this); // the cache is native memory: never touch it after the session is gone
+            cancellation.ThrowIfCancellationRequested();
+            if (run.Generated == 0) run.CachedTokens = Math.Min(CachedCount, Count - 1);
+            fed = FeedPending(cancellation);
+            if (run.Generated == 0) run.EvaluatedTokens = fed;
+
+            int id = _sampler.Sample(_logits, Tokens, run.Generated, run.Options.Sampling, run.Processors, ref run.Random);
+            EnsureRoom(_count + 1);
+            _tokens[_count++] = id;
+            int index = run.Generated++;
+
+            Tokenizer tokenizer = _model.Tokenizer;
+            FinishReason finish = FinishReason.None;
+            bool stopToken = (run.Options.StopAtEndOfGeneration && tokenizer.IsEndOfGeneration(id)) || Array.IndexOf(run.StopTokens, id) >= 0;
+            int chars = 0;
+            if (stopToken) finish = FinishReason.StopToken;
+            else
+            {
+                if ((uint)id < (uint)tokenizer.VocabSize) chars = run.Decoder.Append(id, run.PieceBuffer);
+                if (run.Generated == run.Options.MaxTokens) finish = FinishReason.MaxTokens;
+                else if (_count > _inference.Capacity && Options.OverflowPolicy == ContextOverflowPolicy.StopGeneration) finish = FinishReason.ContextFull;
+            }
+            if (finish != FinishReason.None) chars += run.Decoder.Flush(run.PieceBuffer.AsSpan(chars));
+            int written = _stops.Feed(run.PieceBuffer.AsSpan(0, chars), run.TextBuffer, final: finish != FinishReason.None, out bool matched);
+            if (matched) finish = FinishReason.StopString;
+            return new GeneratedToken(id, new ReadOnlyMemory<char>(run.TextBuffer, 0, written), index, finish);
+        }
+        catch
+        {
+            if (run.Generated == 0 && truncations == Truncations) TruncateContext(run.ContextBefore);
+            throw;
+        }
+    }
+
+    private void AppendForStream(string? text, ReadOnlyMemory<int> tokens, bool? addBos, bool parseSpecial)
     {
         if (text is not null)
         {
@@ -220,40 +295,29 @@ public sealed class GenerationSession : IDisposable
         finally { _active = active; }
     }
 
-    internal void AppendGenerated(int token)
-    {
-        EnsureRoom(_count + 1);
-        _tokens[_count++] = token;
-    }
-
-    internal void TruncateContext(int count)
+    private void TruncateContext(int count)
     {
         _count = count;
         if (!_disposed && _inference.Length > count) _inference.Truncate(count);
     }
 
-    internal StreamingDecoder Decoder(bool renderSpecial) => renderSpecial
+    private StreamingDecoder Decoder(bool renderSpecial) => renderSpecial
         ? _specialDecoder ??= _model.Tokenizer.CreateStreamingDecoder(renderSpecial: true)
         : _decoder ??= _model.Tokenizer.CreateStreamingDecoder();
 
-    /// <summary>The stream's text buffers (decoded piece, released text), grown to at least the given sizes and reused.</summary>
-    internal (char[] Piece, char[] Text) TextBuffers(int piece, int text)
+    /// <summary>The text buffers (decoded piece, released text), grown to at least the given sizes and reused.</summary>
+    private (char[] Piece, char[] Text) TextBuffers(int piece, int text)
     {
         if (_pieceBuffer.Length < piece) _pieceBuffer = new char[piece];
         if (_textBuffer.Length < text) _textBuffer = new char[text];
         return (_pieceBuffer, _textBuffer);
     }
 
-    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
-
-    /// <summary>Whether the pending tokens can be evaluated without overflowing the cache.</summary>
-    internal bool PendingFits => _count <= _inference.Capacity;
-
     /// <summary>
     /// Evaluates the tokens not yet in the cache (all of them re-evaluating the last one when none is pending),
     /// applying the overflow policy first. Leaves the last token's logits in the session's buffer. Returns the tokens fed.
     /// </summary>
-    internal int FeedPending(CancellationToken cancellation)
+    private int FeedPending(CancellationToken cancellation)
     {
         if (_count == 0) throw new InvalidOperationException("the context is empty: give a prompt (a text prompt gets BOS when the model wants one)");
         if (_inference.Length == _count) _inference.Truncate(_count - 1); // no logits for the last token any more: recompute them
@@ -283,10 +347,7 @@ public sealed class GenerationSession : IDisposable
     }
 
     /// <summary>How many times TruncateOldest rewrote the context.</summary>
-    internal int Truncations { get; private set; }
-
-    internal int Sample(SamplingOptions options, ReadOnlySpan<ILogitsProcessor> processors, int generated, ref Xoshiro256StarStar random) =>
-        _sampler.Sample(_logits, Tokens, generated, options, processors, ref random);
+    private int Truncations { get; set; }
 
     private void EnsureRoom(int count)
     {

@@ -3,8 +3,6 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using NativeInfer.Generation.Diagnostics;
-using NativeInfer.Generation.Sampling;
-using NativeInfer.Tokenization;
 
 namespace NativeInfer.Generation;
 
@@ -34,9 +32,6 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
     private readonly GenerationOptions _options;
     private readonly string? _promptText;
     private readonly ReadOnlyMemory<int> _promptTokens;
-    private readonly ILogitsProcessor[] _processors;
-    private readonly int[] _stopTokens;
-    private readonly Tokenizer _tokenizer;
     private readonly GenerationMetrics _metrics;
     private readonly ILogger _logger;
     private CancellationToken _cancellation;
@@ -44,54 +39,50 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
     private State _state;
     private bool _enumeratorTaken;
     private GeneratedToken _current;
-    private Xoshiro256StarStar _random;
-    private StreamingDecoder _decoder = null!;
-    private char[] _pieceBuffer = [], _textBuffer = []; // the session's, reused across generations
-    private int _contextBefore;
+    private GenerationRun _run;   // the session steps it; the stream only enumerates
     private long _startTicks, _firstTicks, _lastTicks;
 
     internal GenerationStream(GenerationSession session, GenerationOptions options, string? promptText, ReadOnlyMemory<int> promptTokens,
-                              CancellationToken cancellation)
+                              CancellationToken cancellation, int contextPromptTokens, IGenerationObserver? observer)
     {
+        ContextPromptTokens = contextPromptTokens;
+        Observer = observer;
         _session = session;
         _options = options;
         _promptText = promptText;
         _promptTokens = promptTokens;
         _cancellation = cancellation;
-        _processors = [.. options.LogitsProcessors];
-        _stopTokens = [.. options.StopTokens];
-        _tokenizer = session.LanguageModel.Tokenizer;
         _metrics = session.LanguageModel.Metrics;
         _logger = session.Logger;
     }
 
     /// <summary>Chat: the rendered prompt's tokens, placed in the context by SetContext before the stream was created; counted in <see cref="PromptTokens"/>.</summary>
-    internal int ContextPromptTokens { get; set; }
+    private int ContextPromptTokens { get; }
 
     /// <summary>Told about every item and about the end (chat sessions build their history from it).</summary>
-    internal IGenerationObserver? Observer { get; set; }
+    private IGenerationObserver? Observer { get; }
 
     public GenerationSession Session => _session;
 
     public GenerationOptions Options => _options;
 
     /// <summary>Tokens of this call's prompt: what it appended (GenerationSession) or the whole rendered conversation (chat); known once enumeration started.</summary>
-    public int PromptTokens { get; private set; }
+    public int PromptTokens => _run.PromptTokens;
 
     /// <summary>Context tokens already in the KV cache when the generation started.</summary>
-    public int CachedTokens { get; private set; }
+    public int CachedTokens => _run.CachedTokens;
 
     /// <summary>Tokens the first step evaluated.</summary>
-    public int EvaluatedTokens { get; private set; }
+    public int EvaluatedTokens => _run.EvaluatedTokens;
 
     /// <summary>Tokens sampled so far.</summary>
-    public int Generated { get; private set; }
+    public int Generated => _run.Generated;
 
     /// <summary>Why the generation ended (None while it runs, or when it was cancelled, failed or disposed early).</summary>
     public FinishReason FinishReason { get; private set; }
 
     /// <summary>Seed of the draw (chosen at the first step when the options give none).</summary>
-    public ulong Seed { get; private set; }
+    public ulong Seed => _run.Seed;
 
     public TimeSpan TimeToFirstToken => _firstTicks == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_startTicks, _firstTicks);
 
@@ -167,7 +158,6 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
                 Begin();
                 break;
         }
-        int truncations = _session.Truncations;
         try
         {
             Step();
@@ -175,8 +165,6 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
         }
         catch (Exception e)
         {
-            // The prompt never made it: as before the call (unless TruncateOldest already rewrote the context).
-            if (Generated == 0 && truncations == _session.Truncations) _session.TruncateContext(_contextBefore);
             Complete(completed: false, error: e);
             throw;
         }
@@ -229,16 +217,7 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
         try
         {
             _cancellation.ThrowIfCancellationRequested();
-            _contextBefore = _session.Count;
-            _session.AppendForStream(_promptText, _promptTokens, _options.AddBos, _options.ParseSpecial);
-            PromptTokens = ContextPromptTokens > 0 ? ContextPromptTokens : _session.Count - _contextBefore;
-            Seed = _options.Sampling.Seed ?? (ulong)Random.Shared.NextInt64(long.MinValue, long.MaxValue);
-            _random = new Xoshiro256StarStar(Seed);
-            _decoder = _session.Decoder(_options.RenderSpecial);
-            _decoder.Reset();
-            int piece = 2 * _decoder.MaxCharsPerToken; // a token's text plus a final flush
-            _session.StopMatcher.Reset(_options.StopStrings, piece);
-            (_pieceBuffer, _textBuffer) = _session.TextBuffers(piece, piece + _session.StopMatcher.MaxHeld);
+            _session.StartGeneration(ref _run, _options, _promptText, _promptTokens, ContextPromptTokens);
         }
         catch (Exception e)
         {
@@ -249,38 +228,14 @@ public sealed class GenerationStream : IAsyncEnumerable<GeneratedToken>, IAsyncE
 
     private void Step()
     {
-        _session.ThrowIfDisposed(); // the cache is native memory: never touch it after the session is gone
-        _cancellation.ThrowIfCancellationRequested();
         long stepStart = Stopwatch.GetTimestamp();
-        if (Generated == 0) CachedTokens = Math.Min(_session.CachedCount, _session.Count - 1);
-        int fed = _session.FeedPending(_cancellation);
-        if (Generated == 0) EvaluatedTokens = fed;
-
-        int id = _session.Sample(_options.Sampling, _processors, Generated, ref _random);
-        _session.AppendGenerated(id);
-        int index = Generated++;
-
-        FinishReason finish = FinishReason.None;
-        bool stopToken = (_options.StopAtEndOfGeneration && _tokenizer.IsEndOfGeneration(id)) || Array.IndexOf(_stopTokens, id) >= 0;
-        int chars = 0;
-        if (stopToken) finish = FinishReason.StopToken;
-        else
-        {
-            if ((uint)id < (uint)_tokenizer.VocabSize) chars = _decoder.Append(id, _pieceBuffer);
-            if (Generated == _options.MaxTokens) finish = FinishReason.MaxTokens;
-            else if (!_session.PendingFits && _session.Options.OverflowPolicy == ContextOverflowPolicy.StopGeneration) finish = FinishReason.ContextFull;
-        }
-        if (finish != FinishReason.None) chars += _decoder.Flush(_pieceBuffer.AsSpan(chars));
-        int written = _session.StopMatcher.Feed(_pieceBuffer.AsSpan(0, chars), _textBuffer, final: finish != FinishReason.None, out bool matched);
-        if (matched) finish = FinishReason.StopString;
-
-        _current = new GeneratedToken(id, new ReadOnlyMemory<char>(_textBuffer, 0, written), index, finish);
-        Record(stepStart, fed, index);
-        if (_logger.IsEnabled(LogLevel.Trace)) GenerationLog.TokenGenerated(_logger, _session.Id, index, id);
+        _current = _session.Step(ref _run, _cancellation, out int fed);
+        Record(stepStart, fed, _current.Index);
+        if (_logger.IsEnabled(LogLevel.Trace)) GenerationLog.TokenGenerated(_logger, _session.Id, _current.Index, _current.TokenId);
         Observer?.OnToken(in _current);
-        if (finish != FinishReason.None)
+        if (_current.FinishReason != FinishReason.None)
         {
-            FinishReason = finish;
+            FinishReason = _current.FinishReason;
             _state = State.Finishing;
         }
     }

@@ -154,22 +154,17 @@ public static class Injector
 
         object? bound = KwargBinder.Bind(op?.OptionsType, rule.Kwargs.Where(k => !CommonKwargs.Contains(k.Key)), op?.Name ?? "default", rule.Location);
         if (bound is IExplainNote { Note: { } optionNote }) note = note is null ? $"({optionNote})" : $"{note} ({optionNote})";
-        if (bound is Operators.DecoderStackOptions stack)
-            foreach (var (layer, device) in stack.TransferMap)
+        if (bound is IPlanCheckedOptions planChecked)
+        {
+            try
             {
-                if (layer < 0) throw new InjectionException($"{rule.Location}: transfer_map names layer {layer}; layers are numbered from 0");
-                // KTransformers' loop never reaches such a layer, so its files (written for 61 layers) work on
-                // smaller models of the architecture: a warning, not an error.
-                if (layer >= root.Config.NumLayers)
-                {
-                    warnings.Add($"{rule.Location}: transfer_map names layer {layer}, but the model has layers 0 to {root.Config.NumLayers - 1}: it never applies");
-                    continue;
-                }
-                if (!Device.TryParse(device, out Device d))
-                    throw new InjectionException($"{rule.Location}: transfer_map layer {layer} names unknown device '{device}' (cpu, cuda, cuda:N)");
-                if (!d.IsCpu && !options.FallbackToCpu && Probe(options, d) is (false, var why))
-                    throw new InjectionException($"{rule.Location}: transfer_map layer {layer} moves to {d}, which is not available: {why}");
+                foreach (string warning in planChecked.CheckPlan(root.Config, options.DeviceProbe, options.FallbackToCpu)) warnings.Add($"{rule.Location}: {warning}");
             }
+            catch (ArgumentException e)
+            {
+                throw new InjectionException($"{rule.Location}: {e.Message}");
+            }
+        }
         return new PlannedOperator(module, rule, op, generate, prefill, output, genOp, preOp, bound, note) { FallbackFrom = fallbackFrom, FallbackReason = fallbackReason };
     }
 

@@ -72,6 +72,10 @@ public sealed unsafe class KernelPool : IDisposable
             NiException.ThrowIfFailed(NativeMethods.DequantizeRows(_handle, (int)type, d, (nuint)(cols * 4), s, (nuint)rowBytes, rows, cols));
     }
 
+    /// <summary>The pointer form of <see cref="Dequantize"/>: src rows of <paramref name="type"/> → dst f32 rows (strides in bytes).</summary>
+    public void DequantizeRows(NiType type, void* src, nuint srcRowStride, float* dst, nuint dstRowStride, long rows, long cols) =>
+        NiException.ThrowIfFailed(NativeMethods.DequantizeRows(_handle, (int)type, dst, dstRowStride, src, srcRowStride, rows, cols));
+
     // ------------------------------------------------------------------ matmul
 
     /// <summary>Y[n][m] = X[n][k] · W[m][k]ᵀ with contiguous rows.</summary>

@@ -1,10 +1,11 @@
+using NativeInfer.Config;
 using NativeInfer.Models.Modules;
 using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
 
 /// <summary>Options a rule can set on the decoder stack ("model") operator.</summary>
-public sealed class DecoderStackOptions
+public sealed class DecoderStackOptions : IPlanCheckedOptions
 {
     /// <summary>
     /// KTransformers' layer-wise prefill threshold (its spelling): prompts longer than this stream
@@ -20,6 +21,27 @@ public sealed class DecoderStackOptions
     /// </summary>
     [Kwarg("transfer_map")]
     public Dictionary<int, string> TransferMap { get; set; } = [];
+
+    public IEnumerable<string> CheckPlan(ModelConfig config, Func<Device, (bool Available, string Reason)> probe, bool fallbackToCpu)
+    {
+        var warnings = new List<string>();
+        foreach (var (layer, device) in TransferMap)
+        {
+            if (layer < 0) throw new ArgumentException($"transfer_map names layer {layer}; layers are numbered from 0");
+            // KTransformers' loop never reaches such a layer, so its files (written for 61 layers) work on
+            // smaller models of the architecture: a warning, not an error.
+            if (layer >= config.NumLayers)
+            {
+                warnings.Add($"transfer_map names layer {layer}, but the model has layers 0 to {config.NumLayers - 1}: it never applies");
+                continue;
+            }
+            if (!Device.TryParse(device, out Device d))
+                throw new ArgumentException($"transfer_map layer {layer} names unknown device '{device}' (cpu, cuda, cuda:N)");
+            if (!d.IsCpu && !fallbackToCpu && probe(d) is (false, var why))
+                throw new ArgumentException($"transfer_map layer {layer} moves to {d}, which is not available: {why}");
+        }
+        return warnings;
+    }
 }
 
 /// <summary>

@@ -1,4 +1,3 @@
-using NativeInfer.Interop;
 using NativeInfer.Models.Modules;
 using NativeInfer.Tensors;
 
@@ -27,8 +26,7 @@ public sealed unsafe class EmbeddingOperator : InjectedOperator, IEmbeddingOpera
             int id = tokens[t];
             if ((uint)id >= (uint)_embedding.Vocab)
                 throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {id} at index {t} is outside the vocabulary [0, {_embedding.Vocab})");
-            NiException.ThrowIfFailed(NativeMethods.DequantizeRows(ctx.Pool.Handle, (int)_table.Type, y + (long)t * Dim, (nuint)(Dim * 4),
-                _table.RowPointer(id), (nuint)_table.RowBytes, 1, Dim));
+            ctx.Pool.DequantizeRows(_table.Type, _table.RowPointer(id), (nuint)_table.RowBytes, y + (long)t * Dim, (nuint)(Dim * 4), 1, Dim);
         }
     }
 }

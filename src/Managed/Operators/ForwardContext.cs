@@ -30,7 +30,13 @@ public sealed unsafe class ForwardContext(KernelPool pool, ScratchArena scratch,
     /// <summary>Position of the first token of the pass; token i sits at StartPosition + i.</summary>
     public int StartPosition { get; internal set; }
 
-    public ForwardPhase Phase => Tokens == 1 ? ForwardPhase.Generate : ForwardPhase.Prefill;
+    public ForwardPhase Phase => PhaseOf(Tokens);
+
+    /// <summary>
+    /// The one rule for which implementation a call runs: one token is generate (decode), several are prefill. Per call
+    /// (an operator's <c>n</c>), so the head's one-row call at the end of a prefill runs the generate implementation.
+    /// </summary>
+    public static ForwardPhase PhaseOf(int tokens) => tokens == 1 ? ForwardPhase.Generate : ForwardPhase.Prefill;
 
     /// <summary>Checked between layers: a long prefill stops within one layer's time of a cancel request.</summary>
     public CancellationToken Cancellation { get; internal set; }

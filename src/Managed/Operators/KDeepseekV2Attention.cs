@@ -154,8 +154,7 @@ public sealed unsafe class KDeepseekV2Attention : InjectedOperator, IAttentionOp
 
         // The cached latent and rope key as f32 [total][r + d_r].
         float* c = ctx.Scratch.Alloc<float>((long)total * cw);
-        NiException.ThrowIfFailed(NativeMethods.DequantizeRows(ctx.Pool.Handle, (int)cache.Type, c, (nuint)(cw * 4), cache.Row(layer, 0),
-            (nuint)cache.RowBytes, total, cw));
+        ctx.Pool.DequantizeRows(cache.Type, cache.Row(layer, 0), (nuint)cache.RowBytes, c, (nuint)(cw * 4), total, cw);
 
         // K [total][H][d_n + d_r] = [W_UK[h] c | k_pe];  V [total][H][d_v] = W_UV[h] c
         float* kf = ctx.Scratch.Alloc<float>((long)total * _h * qw);

@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using NativeInfer.Interop;
 using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
@@ -46,6 +45,5 @@ public sealed unsafe class KExpertsManaged(ExpertsBinding binding) : IExpertsImp
     }
 
     private static void Dequantize(ForwardContext ctx, WeightTensor w, long firstRow, long rows, long cols, float* dst) =>
-        NiException.ThrowIfFailed(NativeMethods.DequantizeRows(ctx.Pool.Handle, (int)w.Type, dst, (nuint)(cols * 4), w.RowPointer(firstRow),
-            (nuint)w.RowBytes, rows, cols));
+        ctx.Pool.DequantizeRows(w.Type, w.RowPointer(firstRow), (nuint)w.RowBytes, dst, (nuint)(cols * 4), rows, cols);
 }

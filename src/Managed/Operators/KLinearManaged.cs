@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using NativeInfer.Interop;
 using NativeInfer.Tensors;
 
 namespace NativeInfer.Operators;
@@ -35,7 +34,7 @@ public sealed unsafe class KLinearManaged : ILinearImplementation
         var dense = new float[rows * cols];
         using var pool = Kernels.KernelPool.Create(1);
         fixed (float* d = dense)
-            NiException.ThrowIfFailed(NativeMethods.DequantizeRows(pool.Handle, (int)w.Type, d, (nuint)(cols * 4), w.Pointer, (nuint)w.RowBytes, rows, cols));
+            pool.DequantizeRows(w.Type, w.Pointer, (nuint)w.RowBytes, d, (nuint)(cols * 4), rows, cols);
         return dense;
     }
 }

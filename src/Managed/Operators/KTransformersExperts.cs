@@ -19,7 +19,7 @@ public sealed unsafe class KTransformersExperts : InjectedOperator, IExpertsOper
     private readonly Experts _experts;
     private readonly string _generateOp, _prefillOp;
     private WeightTensor _gate, _up, _down;
-    private IExpertsImplementation _generate = null!, _prefill = null!;
+    private PhaseImplementations<IExpertsImplementation> _impl;
 
     public KTransformersExperts(OperatorContext context) : base(context)
     {
@@ -34,10 +34,10 @@ public sealed unsafe class KTransformersExperts : InjectedOperator, IExpertsOper
         _up = binder.Tensor(_experts, "up");
         _down = binder.Tensor(_experts, "down");
         var binding = new ExpertsBinding(Context, _experts, _gate, _up, _down);
-        _generate = PhaseOps.Create<IExpertsImplementation>(typeof(KTransformersExperts), _generateOp, binding);
-        _prefill = _prefillOp == _generateOp ? _generate : PhaseOps.Create<IExpertsImplementation>(typeof(KTransformersExperts), _prefillOp, binding);
+        var generate = PhaseOps.Create<IExpertsImplementation>(typeof(KTransformersExperts), _generateOp, binding);
+        _impl = new(generate, _prefillOp == _generateOp ? generate : PhaseOps.Create<IExpertsImplementation>(typeof(KTransformersExperts), _prefillOp, binding));
     }
 
     public void Forward(ForwardContext ctx, float* x, int n, int* ids, float* weights, int topK, float* y, bool accumulate) =>
-        (n == 1 ? _generate : _prefill).Forward(ctx, x, n, ids, weights, topK, y, accumulate);
+        _impl.For(n).Forward(ctx, x, n, ids, weights, topK, y, accumulate);
 }

@@ -21,7 +21,7 @@ public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperat
     private WeightTensor? _bias;
     private float* _biasValues;        // the bias as float32: in the file (F32) or _convertedBias
     private float[]? _convertedBias;   // an F16/BF16 bias converted at bind time (pinned)
-    private ILinearImplementation _generate = null!, _prefill = null!;
+    private PhaseImplementations<ILinearImplementation> _impl;
 
     public KTransformersLinear(OperatorContext context) : base(context)
     {
@@ -45,15 +45,15 @@ public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperat
             _biasValues = VectorWeight.Bind(_bias.Value, Key, "bias", ref _convertedBias);
         }
         // One implementation when both phases name the same op (KLinearMarlin then uploads once, to the generate device).
-        _generate = PhaseOps.Create<ILinearImplementation>(typeof(KTransformersLinear), _generateOp, new LinearBinding(Context, _w, In, Out, Context.GenerateDevice));
-        _prefill = _prefillOp == _generateOp
-            ? _generate
-            : PhaseOps.Create<ILinearImplementation>(typeof(KTransformersLinear), _prefillOp, new LinearBinding(Context, _w, In, Out, Context.PrefillDevice));
+        var generate = PhaseOps.Create<ILinearImplementation>(typeof(KTransformersLinear), _generateOp, new LinearBinding(Context, _w, In, Out, Context.GenerateDevice));
+        _impl = new(generate, _prefillOp == _generateOp
+            ? generate
+            : PhaseOps.Create<ILinearImplementation>(typeof(KTransformersLinear), _prefillOp, new LinearBinding(Context, _w, In, Out, Context.PrefillDevice)));
     }
 
     public void Forward(ForwardContext ctx, float* x, int n, float* y)
     {
-        (n == 1 ? _generate : _prefill).Multiply(ctx, x, n, y);
+        _impl.For(n).Multiply(ctx, x, n, y);
         if (_bias is not null)
         {
             var bias = new ReadOnlySpan<float>(_biasValues, Out);
@@ -65,9 +65,5 @@ public sealed unsafe class KTransformersLinear : InjectedOperator, ILinearOperat
         }
     }
 
-    public void Dispose()
-    {
-        (_generate as IDisposable)?.Dispose();
-        if (!ReferenceEquals(_prefill, _generate)) (_prefill as IDisposable)?.Dispose();
-    }
+    public void Dispose() => _impl.Dispose();
 }

@@ -132,9 +132,7 @@ public sealed class ChatSession : IDisposable, IGenerationObserver
                                                               dropTurns: _policy == ContextOverflowPolicy.TruncateOldest, Incremental);
         if (dropped > 0) GenerationLog.TurnsDropped(_model.Logger, _session.Capacity, dropped);
         int cached = _session.SetContext(tokens);
-        GenerationStream stream = _session.ContinueAsync(options, cancellation);
-        stream.ContextPromptTokens = tokens.Length;
-        stream.Observer = this;
+        GenerationStream stream = _session.ContinueChat(options, tokens.Length, this, cancellation);
         _turnPrompt = text;
         _turnTokens = tokens;
         _turnAddedMessage = false;

@@ -84,8 +84,7 @@ public sealed class NativeInferChatClient : IChatClient
             int cached = session.SetContext(tokens);
             string responseId = Guid.NewGuid().ToString("N");
             DateTimeOffset created = DateTimeOffset.UtcNow;
-            using GenerationStream stream = session.ContinueAsync(generation, cancellationToken);
-            stream.ContextPromptTokens = tokens.Length;
+            using GenerationStream stream = session.ContinueChat(generation, tokens.Length, observer: null, cancellationToken);
             foreach (GeneratedToken token in stream)
             {
                 if (token.Text.IsEmpty && !token.IsLast) continue;
