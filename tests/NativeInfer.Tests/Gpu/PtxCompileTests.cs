@@ -38,7 +38,7 @@ public class PtxCompileTests
         // The kernels the launchers load; a new kernel without [GpuKernel] would escape the PTX check.
         string[] expected =
         [
-            "CausalSoftmaxKernel.Kernel", "DenseF16Kernel.Kernel", "EmbeddingKernel.Kernel", "GqaAttentionKernels.Scores", "GqaAttentionKernels.Values",
+            "CausalSoftmaxKernel.Kernel", "DenseF16Kernel.Kernel", "DenseF32Kernel.Kernel", "EmbeddingKernel.Kernel", "GqaAttentionKernels.Scores", "GqaAttentionKernels.Values",
             "HalfConvertKernel.ToFloatKernel", "HalfConvertKernel.ToHalfKernel", "MlaAttentionKernels.AbsorbQuery", "MlaAttentionKernels.LatentValue",
             "MlaAttentionKernels.Output", "MlaAttentionKernels.Scores", "ResidualAddKernel.Kernel", "RmsNormKernel.Kernel", "RopeKernel.Kernel",
             "RouterKernel.Kernel", "RowCopyKernel.Kernel", "SiluMulKernel.Kernel",
