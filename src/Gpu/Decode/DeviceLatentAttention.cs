@@ -10,8 +10,8 @@ namespace NativeInfer.Gpu.Decode;
 /// DeepSeek-V2/V3 multi-head latent attention on the device, KDeepseekV2Attention's absorbed decode step: q (through
 /// q_a, its norm and q_b when the model has a q LoRA), [c | k_pe] = kv_a x written straight into this position's
 /// cache row, c normalised and k_pe rotated there, q_pe rotated, then <see cref="MlaAttention"/> over the latent
-/// cache and o_proj. The cache is f32 [capacity][r + d_r] per layer; kv_b is f16 ([H][d_n + d_v][r], the only
-/// layout <see cref="MlaAttention"/> reads).
+/// cache and o_proj. The cache is f32 [capacity][r + d_r] per layer; kv_b is kept like the linears (f16 or f32) in
+/// the [H][d_n + d_v][r] layout <see cref="MlaAttention"/> reads.
 /// </summary>
 internal sealed class DeviceLatentAttention : IDeviceAttention
 {
@@ -23,6 +23,8 @@ internal sealed class DeviceLatentAttention : IDeviceAttention
     private readonly DeviceLinear _kvA, _oProj;
     private readonly ArrayView<float> _qANorm, _kvANorm, _cache, _q, _qa, _o;
     private readonly ArrayView<ushort> _kvB;
+    private readonly ArrayView<float> _kvB32;
+    private readonly bool _kvBIsHalf;
     private readonly int _qLoraRank;
 
     public DeviceLatentAttention(DeviceTensors tensors, LatentAttention module, ModelConfig config, DeviceRope rope, int capacity,
@@ -55,7 +57,10 @@ internal sealed class DeviceLatentAttention : IDeviceAttention
         string kvB = module.KvBProj.GgufBase + ".weight";
         if (!tensors.HasTensor(kvB))
             throw new GpuDecodeNotSupportedException($"{module.Path}: the GPU path reads kv_b as one '{kvB}' tensor; this file splits it into attn_k_b / attn_v_b");
-        _kvB = tensors.MatrixF16(kvB, (long)_shape.Heads * (_shape.Nope + _shape.Value), _shape.Rank);
+        long kvBRows = (long)_shape.Heads * (_shape.Nope + _shape.Value);
+        _kvBIsHalf = precision == GpuLinearPrecision.F16;
+        if (_kvBIsHalf) _kvB = tensors.MatrixF16(kvB, kvBRows, _shape.Rank);
+        else _kvB32 = tensors.MatrixF32(kvB, kvBRows, _shape.Rank);
         _cache = tensors.Allocate<float>((long)capacity * _shape.CacheStride);
         _q = tensors.Allocate<float>((long)_shape.Heads * (_shape.Nope + _shape.Rope));
         _o = tensors.Allocate<float>((long)_shape.Heads * _shape.Value);
@@ -80,7 +85,8 @@ internal sealed class DeviceLatentAttention : IDeviceAttention
         k.RmsNorm.Launch(stream, row, _kvANorm, row, 1, _shape.Rank, cw, _kvAEps);
         k.Rope.Launch(stream, row.SubView(_shape.Rank), _rope.Cos, _rope.Sin, _rope.Table, 1, 1, cw, 0, position);
         k.Rope.Launch(stream, _q.SubView(_shape.Nope), _rope.Cos, _rope.Sin, _rope.Table, 1, _shape.Heads, (long)_shape.Heads * qw, qw, position);
-        k.Mla.Launch(stream, _shape, _q, _kvB, _cache, 1, position, _scale, w.AttentionScratch, _o);
+        if (_kvBIsHalf) k.Mla.Launch(stream, _shape, _q, _kvB, _cache, 1, position, _scale, w.AttentionScratch, _o);
+        else k.Mla.Launch(stream, _shape, _q, _kvB32, _cache, 1, position, _scale, w.AttentionScratch, _o);
         _oProj.Forward(_device, _o, w.Branch);
     }
 }

@@ -25,37 +25,65 @@ internal sealed class DeviceTensors(IGpuDevice device, GgufFile file, KernelPool
 
     public bool HasTensor(string name) => file.TryGetTensor(name, out _);
 
-    /// <summary>The tensor's values as f32 on the host, dequantized exactly (rows of Ne(0) values).</summary>
+    /// <summary>A (small) tensor's values as f32 on the host, dequantized exactly (rows of Ne(0) values).</summary>
     public float[] HostFloats(GgufTensor t)
     {
-        if (!GgufWeightSource.TryKernelType(t.Type, out NiType type))
-            throw new GpuDecodeNotSupportedException($"{t.Name}: type {t.Type.Name()} has no dequantization kernel");
-        long cols = t.Ne(0), rows = t.RowCount;
         if (t.ElementCount > Array.MaxLength) throw new GpuDecodeNotSupportedException($"{t.Name}: {t.ElementCount} values is too large for one host array");
         var values = new float[t.ElementCount];
-        pool.Dequantize(type, t.AsSpan(), values, rows, cols);
+        Dequantize(t, 0, t.RowCount, values);
         return values;
     }
 
     /// <summary>W [rows = Ne(1)·…][cols = Ne(0)] as f16 bits on the device; the shape is checked against what the caller expects.</summary>
     public ArrayView<ushort> MatrixF16(string name, long rows, long cols)
     {
-        GgufTensor t = Tensor(name);
-        if (t.Ne(0) != cols || t.RowCount != rows)
-            throw new GpuDecodeNotSupportedException($"{name}: expected [{rows}][{cols}], the file has {t}");
-        float[] values = HostFloats(t);
+        GgufTensor t = Matrix(name, rows, cols);
+        var buffer = device.Allocate<ushort>(rows * cols);
+        Owned.Add(buffer);
+        // Converted in slices of rows so a head of 10⁵ × 7168 never needs a whole f32 copy on the host.
+        long step = Math.Max(1, (1L << 20) / cols);
+        var values = new float[Math.Min(rows, step) * cols];
         var bits = new ushort[values.Length];
-        for (int i = 0; i < values.Length; i++) bits[i] = BitConverter.HalfToUInt16Bits((System.Half)values[i]);
-        return Upload(bits);
+        for (long first = 0; first < rows; first += step)
+        {
+            long count = Math.Min(step, rows - first), n = count * cols;
+            Dequantize(t, first, count, values.AsSpan(0, (int)n));
+            for (int i = 0; i < n; i++) bits[i] = BitConverter.HalfToUInt16Bits((System.Half)values[i]);
+            device.Upload<ushort>(bits.AsSpan(0, (int)n), buffer.View.SubView(first * cols, n));
+        }
+        return buffer.View;
     }
 
     /// <summary>W [rows][cols] as f32 on the device (values exactly as the CPU kernels dequantize them).</summary>
     public ArrayView<float> MatrixF32(string name, long rows, long cols)
     {
+        GgufTensor t = Matrix(name, rows, cols);
+        var buffer = device.Allocate<float>(rows * cols);
+        Owned.Add(buffer);
+        long step = Math.Max(1, (1L << 20) / cols);
+        var values = new float[Math.Min(rows, step) * cols];
+        for (long first = 0; first < rows; first += step)
+        {
+            long count = Math.Min(step, rows - first), n = count * cols;
+            Dequantize(t, first, count, values.AsSpan(0, (int)n));
+            device.Upload<float>(values.AsSpan(0, (int)n), buffer.View.SubView(first * cols, n));
+        }
+        return buffer.View;
+    }
+
+    private GgufTensor Matrix(string name, long rows, long cols)
+    {
         GgufTensor t = Tensor(name);
         if (t.Ne(0) != cols || t.RowCount != rows)
             throw new GpuDecodeNotSupportedException($"{name}: expected [{rows}][{cols}], the file has {t}");
-        return Upload(HostFloats(t));
+        return t;
+    }
+
+    private void Dequantize(GgufTensor t, long firstRow, long rows, Span<float> destination)
+    {
+        if (!GgufWeightSource.TryKernelType(t.Type, out NiType type))
+            throw new GpuDecodeNotSupportedException($"{t.Name}: type {t.Type.Name()} has no dequantization kernel");
+        pool.Dequantize(type, t.Rows(firstRow, rows), destination, rows, t.Ne(0));
     }
 
     /// <summary>A vector of <paramref name="length"/> values as f32 on the device.</summary>

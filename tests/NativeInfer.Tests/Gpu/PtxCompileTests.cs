@@ -39,8 +39,8 @@ public class PtxCompileTests
         string[] expected =
         [
             "CausalSoftmaxKernel.Kernel", "DenseF16Kernel.Kernel", "DenseF32Kernel.Kernel", "EmbeddingKernel.Kernel", "GqaAttentionKernels.Scores", "GqaAttentionKernels.Values",
-            "HalfConvertKernel.ToFloatKernel", "HalfConvertKernel.ToHalfKernel", "MlaAttentionKernels.AbsorbQuery", "MlaAttentionKernels.LatentValue",
-            "MlaAttentionKernels.Output", "MlaAttentionKernels.Scores", "ResidualAddKernel.Kernel", "RmsNormKernel.Kernel", "RopeKernel.Kernel",
+            "HalfConvertKernel.ToFloatKernel", "HalfConvertKernel.ToHalfKernel", "MlaAttentionKernels.AbsorbQuery", "MlaAttentionKernels.AbsorbQueryF32", "MlaAttentionKernels.LatentValue",
+            "MlaAttentionKernels.Output", "MlaAttentionKernels.OutputF32", "MlaAttentionKernels.Scores", "ResidualAddKernel.Kernel", "RmsNormKernel.Kernel", "RopeKernel.Kernel",
             "RouterKernel.Kernel", "RowCopyKernel.Kernel", "SiluMulKernel.Kernel",
         ];
         Assert.That(AllKernels.Select(m => $"{m.DeclaringType!.Name}.{m.Name}"), Is.SupersetOf(expected));
