@@ -27,7 +27,7 @@ public class GpuDecodePathTests
     /// <summary>
     /// With f32 linears the GPU path computes the CPU path's math and differs only in summation order (group
     /// reductions against the CPU kernels' SIMD sums; RMSNorm's sum of squares in f32, not f64): it must meet the
-    /// README's -f32 tolerance against llama.cpp, and stay within 0.01 of the CPU path (measured at most 0.0048).
+    /// README's -f32 tolerance against llama.cpp, and stay within 0.01 of the CPU path (measured at most 0.0049).
     /// </summary>
     private const double F32VersusCpu = 0.01;
 
