@@ -41,6 +41,11 @@ using (IGpuDevice reference = EmulatedGpuDevice.Open(index))
     KernelComparison.Run(device, reference, report);
     report.Line($"== Marlin int4 GEMM on the shared stream, M ∈ {{{string.Join(", ", ms)}}}");
     MarlinCheck.Run(device, ms, report);
+    report.Line("== the GPU decode path vs the CPU path (synthetic tiny models)");
+    // Emulated, the decode step runs on groups of 2 threads: every lane is an OS thread, and the 8 × 4 shape of the
+    // kernel comparison would take minutes per token.
+    using (IGpuDevice? narrow = emulate ? EmulatedGpuDevice.Open(index, warpSize: 2, warps: 1) : null)
+        DecodeCheck.Run(narrow ?? device, report);
 }
 report.Line($"gpucheck: {report.Checks - report.Failures} passed, {report.Failures} failed");
 return report.Failures == 0 ? 0 : 1;

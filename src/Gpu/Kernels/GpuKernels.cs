@@ -23,6 +23,7 @@ public sealed class GpuKernels
         RowCopy = new RowCopyKernel(accelerator, shape);
         Embedding = new EmbeddingKernel(accelerator, shape);
         DenseF16 = new DenseF16Kernel(accelerator, shape);
+        DenseF32 = new DenseF32Kernel(accelerator, shape);
         Router = new RouterKernel(accelerator, shape);
         CausalSoftmax = new CausalSoftmaxKernel(accelerator, shape);
         Mla = new MlaAttention(accelerator, shape, CausalSoftmax);
@@ -38,6 +39,7 @@ public sealed class GpuKernels
     public RowCopyKernel RowCopy { get; }
     public EmbeddingKernel Embedding { get; }
     public DenseF16Kernel DenseF16 { get; }
+    public DenseF32Kernel DenseF32 { get; }
     public RouterKernel Router { get; }
     public CausalSoftmaxKernel CausalSoftmax { get; }
     public MlaAttention Mla { get; }

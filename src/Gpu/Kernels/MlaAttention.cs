@@ -21,6 +21,7 @@ public sealed class MlaAttention
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, MlaShape, int, int> _scores;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, MlaShape, int, int> _value;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, MlaShape> _output;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, MlaShape> _absorbF32, _outputF32;
 
     public MlaAttention(Accelerator accelerator, KernelShape shape, CausalSoftmaxKernel softmax)
     {
@@ -30,6 +31,8 @@ public sealed class MlaAttention
         _scores = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, MlaShape, int, int>(MlaAttentionKernels.Scores);
         _value = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, MlaShape, int, int>(MlaAttentionKernels.LatentValue);
         _output = accelerator.LoadKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, MlaShape>(MlaAttentionKernels.Output);
+        _absorbF32 = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, MlaShape>(MlaAttentionKernels.AbsorbQueryF32);
+        _outputF32 = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, MlaShape>(MlaAttentionKernels.OutputF32);
     }
 
     /// <summary>Scratch floats for <paramref name="tokens"/> tokens attending to <paramref name="total"/> positions.</summary>
@@ -42,6 +45,25 @@ public sealed class MlaAttention
     public void Launch(AcceleratorStream stream, MlaShape s, ArrayView<float> q, ArrayView<ushort> kvB, ArrayView<float> cache,
                        int tokens, int startPosition, float scale, ArrayView<float> scratch, ArrayView<float> output)
     {
+        Check(s, q, kvB.Length, cache, tokens, startPosition, scratch, output);
+        Run(stream, s, q, cache, tokens, startPosition, scale, scratch, output,
+            (rows, qcat) => _absorb(stream, _shape.Groups(rows), q, kvB, qcat, s),
+            (rows, latent) => _output(stream, _shape.Groups(rows * s.Value), latent, kvB, output, s));
+    }
+
+    /// <summary>The same with kv_b in f32 ([H][d_n + d_v][r]), for a model run with f32 weights.</summary>
+    public void Launch(AcceleratorStream stream, MlaShape s, ArrayView<float> q, ArrayView<float> kvB, ArrayView<float> cache,
+                       int tokens, int startPosition, float scale, ArrayView<float> scratch, ArrayView<float> output)
+    {
+        Check(s, q, kvB.Length, cache, tokens, startPosition, scratch, output);
+        Run(stream, s, q, cache, tokens, startPosition, scale, scratch, output,
+            (rows, qcat) => _absorbF32(stream, _shape.Groups(rows), q, kvB, qcat, s),
+            (rows, latent) => _outputF32(stream, _shape.Groups(rows * s.Value), latent, kvB, output, s));
+    }
+
+    private static void Check(MlaShape s, ArrayView<float> q, long kvBLength, ArrayView<float> cache, int tokens, int startPosition,
+                              ArrayView<float> scratch, ArrayView<float> output)
+    {
         ViewChecks.Positive(s.Heads, "Heads");
         ViewChecks.Positive(s.Nope, "Nope");
         ViewChecks.Positive(s.Rope, "Rope");
@@ -53,19 +75,26 @@ public sealed class MlaAttention
         int total = startPosition + tokens;
         long rows = (long)tokens * s.Heads;
         ViewChecks.Require(q, rows * (s.Nope + s.Rope), nameof(q), $"[{tokens}][{s.Heads}][{s.Nope + s.Rope}]");
-        ViewChecks.Require(kvB, (long)s.Heads * (s.Nope + s.Value) * s.Rank, nameof(kvB), $"[{s.Heads}][{s.Nope + s.Value}][{s.Rank}]");
+        if (kvBLength < (long)s.Heads * (s.Nope + s.Value) * s.Rank)
+            throw new ArgumentException($"kvB holds {kvBLength} values but [{s.Heads}][{s.Nope + s.Value}][{s.Rank}] needs {(long)s.Heads * (s.Nope + s.Value) * s.Rank}", "kvB");
         ViewChecks.Require(cache, ViewChecks.Span(total, s.CacheStride, s.Rank + s.Rope), nameof(cache),
             $"{total} rows of {s.Rank + s.Rope}, {s.CacheStride} apart");
         ViewChecks.Require(scratch, ScratchFloats(s, tokens, total), nameof(scratch), $"ScratchFloats({tokens} tokens, {total} positions)");
         ViewChecks.Require(output, rows * s.Value, nameof(output), $"[{tokens}][{s.Heads}][{s.Value}]");
+    }
 
+    private void Run(AcceleratorStream stream, MlaShape s, ArrayView<float> q, ArrayView<float> cache, int tokens, int startPosition, float scale,
+                     ArrayView<float> scratch, ArrayView<float> output, Action<long, ArrayView<float>> absorb, Action<long, ArrayView<float>> project)
+    {
+        int total = startPosition + tokens;
+        long rows = (long)tokens * s.Heads;
         ArrayView<float> qcat = scratch.SubView(0, rows * (s.Rank + s.Rope));
         ArrayView<float> scores = scratch.SubView(qcat.Length, rows * total);
         ArrayView<float> latent = scratch.SubView(qcat.Length + scores.Length, rows * s.Rank);
-        _absorb(stream, _shape.Groups(rows), q, kvB, qcat, s);
+        absorb(rows, qcat);
         _scores(stream, _shape.Groups(rows * total), qcat, cache, scores, s, total, startPosition);
         _softmax.Launch(stream, scores, tokens, s.Heads, total, total, startPosition, scale);
         _value(stream, _shape.Groups(rows), scores, cache, latent, s, total, startPosition);
-        _output(stream, _shape.Groups(rows * s.Value), latent, kvB, output, s);
+        project(rows, latent);
     }
 }

@@ -75,6 +75,34 @@ internal static class MlaAttentionKernels
         sum = GroupExtensions.Reduce<float, AddFloat>(sum);
         if (Group.IdxX == 0) output[(long)row * s.Value + i] = sum;
     }
+
+    /// <summary><see cref="AbsorbQuery"/> with kv_b in f32 (a model run with f32 weights).</summary>
+    [GpuKernel]
+    internal static void AbsorbQueryF32(ArrayView<float> q, ArrayView<float> kvB, ArrayView<float> qcat, MlaShape s)
+    {
+        int row = Grid.IdxX, h = row % s.Heads;
+        long qRow = (long)row * (s.Nope + s.Rope), outRow = (long)row * (s.Rank + s.Rope);
+        long w = (long)h * (s.Nope + s.Value) * s.Rank;
+        for (int j = Group.IdxX; j < s.Rank; j += Group.DimX)
+        {
+            float sum = 0f;
+            for (int i = 0; i < s.Nope; i++) sum += q[qRow + i] * kvB[w + (long)i * s.Rank + j];
+            qcat[outRow + j] = sum;
+        }
+        for (int j = Group.IdxX; j < s.Rope; j += Group.DimX) qcat[outRow + s.Rank + j] = q[qRow + s.Nope + j];
+    }
+
+    /// <summary><see cref="Output"/> with kv_b in f32.</summary>
+    [GpuKernel]
+    internal static void OutputF32(ArrayView<float> latent, ArrayView<float> kvB, ArrayView<float> output, MlaShape s)
+    {
+        int row = Grid.IdxX / s.Value, i = Grid.IdxX % s.Value, h = row % s.Heads;
+        long w = ((long)h * (s.Nope + s.Value) + s.Nope + i) * s.Rank, o = (long)row * s.Rank;
+        float sum = 0f;
+        for (int j = Group.IdxX; j < s.Rank; j += Group.DimX) sum += kvB[w + j] * latent[o + j];
+        sum = GroupExtensions.Reduce<float, AddFloat>(sum);
+        if (Group.IdxX == 0) output[(long)row * s.Value + i] = sum;
+    }
 }
 
 /// <summary>The dimensions of one MLA layer, as one blittable kernel argument.</summary>

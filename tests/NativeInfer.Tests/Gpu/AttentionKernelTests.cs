@@ -43,6 +43,32 @@ public class AttentionKernelTests(int warpSize, int warps) : EmulatedKernelTest(
     /// s = scale · (q_nope·k_nope + q_pe·k_pe), causal softmax, o = Σ p v. Returns o [tokens][H][d_v] and
     /// Σ p |v| per output (the scale of its rounding error).
     /// </summary>
+    [TestCase(1, 6)]
+    [TestCase(3, 0)]
+    public void Mla_WithF32KvB_MatchesExpandedFloat64Attention(int tokens, int start)
+    {
+        var s = new MlaShape { Heads = 3, Nope = 16, Rope = 8, Value = 12, Rank = 32, CacheStride = 32 + 8 + 3 };
+        int total = start + tokens, qw = s.Nope + s.Rope;
+        const float scale = 0.13f;
+        // f16-representable values, so the f32 kernel and the f16 reference multiply by the same weights.
+        ushort[] kvB = Reference.Gaussian(8, s.Heads * (s.Nope + s.Value) * s.Rank, 0.2f).Select(v => BitConverter.HalfToUInt16Bits((Half)v)).ToArray();
+        float[] kv32 = kvB.Select(h => (float)BitConverter.UInt16BitsToHalf(h)).ToArray();
+        float[] cache = Reference.Gaussian(9, total * (int)s.CacheStride);
+        float[] q = Reference.Gaussian(10, tokens * s.Heads * qw);
+
+        using var qb = Upload(q);
+        using var wb = Upload(kv32);
+        using var cb = Upload(cache);
+        using var scratch = Allocate<float>(MlaAttention.ScratchFloats(s, tokens, total));
+        using var ob = Allocate<float>(tokens * s.Heads * s.Value);
+        Kernels.Mla.Launch(Stream, s, qb.View, wb.View, cb.View, tokens, start, scale, scratch.View, ob.View);
+        float[] got = Download(ob);
+
+        (double[] want, double[] magnitude) = MlaExpanded(s, q, kvB, cache, tokens, start, scale);
+        for (int i = 0; i < want.Length; i++)
+            Assert.That(got[i], Is.EqualTo(want[i]).Within(2e-5 * (magnitude[i] + 1)), $"{ShapeName}: output {i} (token, head, value)");
+    }
+
     internal static (double[] Output, double[] Magnitude) MlaExpanded(MlaShape s, float[] q, ushort[] kvB, float[] cache, int tokens, int start, float scale)
     {
         int qw = s.Nope + s.Rope;

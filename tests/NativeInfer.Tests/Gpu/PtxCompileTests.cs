@@ -38,9 +38,9 @@ public class PtxCompileTests
         // The kernels the launchers load; a new kernel without [GpuKernel] would escape the PTX check.
         string[] expected =
         [
-            "CausalSoftmaxKernel.Kernel", "DenseF16Kernel.Kernel", "EmbeddingKernel.Kernel", "GqaAttentionKernels.Scores", "GqaAttentionKernels.Values",
-            "HalfConvertKernel.ToFloatKernel", "HalfConvertKernel.ToHalfKernel", "MlaAttentionKernels.AbsorbQuery", "MlaAttentionKernels.LatentValue",
-            "MlaAttentionKernels.Output", "MlaAttentionKernels.Scores", "ResidualAddKernel.Kernel", "RmsNormKernel.Kernel", "RopeKernel.Kernel",
+            "CausalSoftmaxKernel.Kernel", "DenseF16Kernel.Kernel", "DenseF32Kernel.Kernel", "EmbeddingKernel.Kernel", "GqaAttentionKernels.Scores", "GqaAttentionKernels.Values",
+            "HalfConvertKernel.ToFloatKernel", "HalfConvertKernel.ToHalfKernel", "MlaAttentionKernels.AbsorbQuery", "MlaAttentionKernels.AbsorbQueryF32", "MlaAttentionKernels.LatentValue",
+            "MlaAttentionKernels.Output", "MlaAttentionKernels.OutputF32", "MlaAttentionKernels.Scores", "ResidualAddKernel.Kernel", "RmsNormKernel.Kernel", "RopeKernel.Kernel",
             "RouterKernel.Kernel", "RowCopyKernel.Kernel", "SiluMulKernel.Kernel",
         ];
         Assert.That(AllKernels.Select(m => $"{m.DeclaringType!.Name}.{m.Name}"), Is.SupersetOf(expected));

@@ -1,0 +1,31 @@
+namespace NativeInfer.Gpu.Decode;
+
+/// <summary>How the linears' weights are kept on the device.</summary>
+public enum GpuLinearPrecision
+{
+    /// <summary>f16 (half the bytes of f32; the product's weights, as KTransformers keeps its GPU linears).</summary>
+    F16,
+
+    /// <summary>f32, the values the CPU kernels use: for checking the decode path's math without f16 rounding.</summary>
+    F32,
+}
+
+/// <summary>Options of a <see cref="GpuDecodePath"/>.</summary>
+public sealed class GpuDecodeOptions
+{
+    /// <summary>Positions the device KV cache holds (and the RoPE table covers); 0 = the model's context length, capped at 4096.</summary>
+    public int ContextLength { get; init; }
+
+    /// <summary>Attention, dense-MLP, shared-expert and head weights. The router gate is always f32 (its logits choose experts).</summary>
+    public GpuLinearPrecision Linears { get; init; } = GpuLinearPrecision.F16;
+
+    /// <summary>Threads of the CPU kernel pool that runs the routed experts (0 = all cores).</summary>
+    public int CpuThreads { get; init; }
+
+    internal int Capacity(int modelContext)
+    {
+        if (ContextLength < 0) throw new ArgumentOutOfRangeException(nameof(ContextLength), $"context length must be ≥ 0 (got {ContextLength})");
+        if (CpuThreads < 0) throw new ArgumentOutOfRangeException(nameof(CpuThreads), $"threads must be ≥ 0 (got {CpuThreads})");
+        return ContextLength > 0 ? ContextLength : Math.Min(modelContext, 4096);
+    }
+}
