@@ -13,47 +13,14 @@
 
 #include "core/blocks.h"
 #include "dispatch/kernels.h"
-#include "x86/avx2/activations.h"
+#include "x86/avx512_vnni/two_bit_planes.h"
 
 namespace ni {
 namespace {
 
 constexpr int kPrefetchBytes = 1024;
 
-// Per super-block after the Q8_K blocks: plane s = x[32s .. 32s+31] then x[128+32s .. 128+32s+31].
-struct prepared_planes {
-    int8_t plane[4][64];
-};
-
-static inline size_t q8_K_part(int64_t k) { return ((size_t)(k / QK_K) * sizeof(block_q8_K) + 63) & ~(size_t)63; }
-
-size_t act_bytes(int64_t k) { return q8_K_part(k) + (size_t)(k / QK_K) * sizeof(prepared_planes); }
-
-void prepare_act(const float* x, void* y, int64_t n) {
-    avx2_quantize_row_q8_K(x, y, n);
-    const block_q8_K* xb = static_cast<const block_q8_K*>(y);
-    prepared_planes* tail = reinterpret_cast<prepared_planes*>(static_cast<char*>(y) + q8_K_part(n));
-    for (int64_t s = 0; s < n / QK_K; ++s)
-        for (int p = 0; p < 4; ++p) {
-            const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[s].qs + 32 * p));
-            const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[s].qs + 128 + 32 * p));
-            _mm512_storeu_si512(tail[s].plane[p], _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1));
-        }
-}
-
-static inline float hsum_256(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-}
-
-// Lane L of shift s belongs to sub-block 8·(L / 8) + 2s + (L % 8) / 4: its scale, for S = s.
-template <int S>
-static inline __m512i lane_scales(__m512i scales) {
-    const __m512i idx = _mm512_setr_epi32(2 * S, 2 * S, 2 * S, 2 * S, 2 * S + 1, 2 * S + 1, 2 * S + 1, 2 * S + 1,
-                                          8 + 2 * S, 8 + 2 * S, 8 + 2 * S, 8 + 2 * S, 9 + 2 * S, 9 + 2 * S, 9 + 2 * S, 9 + 2 * S);
-    return _mm512_permutexvar_epi32(idx, scales);
-}
+using namespace two_bit_planes;
 
 template <int S>
 static inline __m512i shift_dot(__m512i v, const prepared_planes& x, __m512i scales) {
@@ -91,7 +58,7 @@ float row_dot(int64_t k, const char* w, const block_q8_K* xb, const prepared_pla
 void gemv(int64_t k, const void* w, size_t w_stride, int64_t nrows, const void* xq, float* y) {
     const char* wr = static_cast<const char*>(w);
     const block_q8_K* xb = static_cast<const block_q8_K*>(xq);
-    const prepared_planes* xp = reinterpret_cast<const prepared_planes*>(static_cast<const char*>(xq) + q8_K_part(k));
+    const prepared_planes* xp = planes_of(xq, k);
     for (int64_t r = 0; r < nrows; ++r) y[r] = row_dot(k, wr + r * w_stride, xb, xp);
 }
 
