@@ -1,25 +1,23 @@
 #include "error.h"
 
 #include <cstdarg>
-#include <cstdio>
-#include <exception>
-#include <new>
 
 namespace {
-thread_local char t_last_error[512];
-}
+struct cpu_library;  // the tag of this library's message buffer
+using errors = ni::error_state<cpu_library>;
+}  // namespace
 
 namespace ni {
 
 ni_status fail(ni_status status, const char* fmt, ...) {
     va_list args;
     va_start(args, fmt);
-    std::vsnprintf(t_last_error, sizeof t_last_error, fmt, args);
+    errors::record(status, fmt, args);
     va_end(args);
     return status;
 }
 
-void clear_error() { t_last_error[0] = '\0'; }
+void clear_error() { errors::clear(); }
 
 }  // namespace ni
 
@@ -27,7 +25,7 @@ extern "C" {
 
 NI_API uint32_t ni_abi_version(void) { return NI_ABI_VERSION; }
 
-NI_API const char* ni_last_error(void) { return t_last_error; }
+NI_API const char* ni_last_error(void) { return errors::message(); }
 
 NI_API const char* ni_status_name(int32_t status) {
     switch (status) {

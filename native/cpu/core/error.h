@@ -1,9 +1,7 @@
-// Thread-local error reporting and the guard that keeps C++ exceptions inside the library.
+// Thread-local error reporting and the guard that keeps C++ exceptions inside the library
+// (../../common/error_state.h, shared with the CUDA library).
 #pragma once
-#include <exception>
-#include <new>
-
-#include "nativeinfer.h"
+#include "common/error_state.h"
 
 namespace ni {
 
@@ -17,17 +15,8 @@ void clear_error();
 
 // Wraps the body of every exported function: nothing thrown inside can reach the caller.
 #define NI_GUARD_BEGIN try { ni::clear_error();
-#define NI_GUARD_END                                                                      \
-    } catch (const std::bad_alloc&) {                                                     \
-        return ni::fail(NI_ERR_OUT_OF_MEMORY, "%s: out of memory", __func__);              \
-    } catch (const std::exception& e) {                                                   \
-        return ni::fail(NI_ERR_INTERNAL, "%s: internal error: %s", __func__, e.what());    \
-    } catch (...) {                                                                       \
-        return ni::fail(NI_ERR_INTERNAL, "%s: internal error (unknown exception)", __func__); \
-    }
+#define NI_GUARD_END NI_GUARD_END_WITH(ni::fail, "out of memory")
 
 // Early-return helpers for argument checks; each names the function and the argument.
-#define NI_CHECK_NOT_NULL(p)                                                              \
-    do { if ((p) == nullptr) return ni::fail(NI_ERR_INVALID_ARGUMENT, "%s: %s is null", __func__, #p); } while (0)
-#define NI_CHECK_POSITIVE(v)                                                              \
-    do { if ((v) <= 0) return ni::fail(NI_ERR_INVALID_ARGUMENT, "%s: %s must be > 0 (got %lld)", __func__, #v, (long long)(v)); } while (0)
+#define NI_CHECK_NOT_NULL(p) NI_CHECK_NOT_NULL_WITH(ni::fail, p)
+#define NI_CHECK_POSITIVE(v) NI_CHECK_POSITIVE_WITH(ni::fail, v)

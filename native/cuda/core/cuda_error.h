@@ -4,10 +4,7 @@
 // libnativeinfer, so it cannot write into that library's ni_last_error(); the namespace differs so
 // that tests may link both static archives into one executable.
 #pragma once
-#include <exception>
-#include <new>
-
-#include "nativeinfer.h"
+#include "common/error_state.h"
 
 namespace ni::cuda {
 
@@ -21,16 +18,7 @@ void clear_error();
 
 // Wraps the body of every exported function: nothing thrown inside can reach the caller.
 #define NI_CUDA_GUARD_BEGIN try { ni::cuda::clear_error();
-#define NI_CUDA_GUARD_END                                                                       \
-    } catch (const std::bad_alloc&) {                                                           \
-        return ni::cuda::fail(NI_ERR_OUT_OF_MEMORY, "%s: out of host memory", __func__);         \
-    } catch (const std::exception& e) {                                                         \
-        return ni::cuda::fail(NI_ERR_INTERNAL, "%s: internal error: %s", __func__, e.what());    \
-    } catch (...) {                                                                             \
-        return ni::cuda::fail(NI_ERR_INTERNAL, "%s: internal error (unknown exception)", __func__); \
-    }
+#define NI_CUDA_GUARD_END NI_GUARD_END_WITH(ni::cuda::fail, "out of host memory")
 
-#define NI_CUDA_CHECK_NOT_NULL(p)                                                               \
-    do { if ((p) == nullptr) return ni::cuda::fail(NI_ERR_INVALID_ARGUMENT, "%s: %s is null", __func__, #p); } while (0)
-#define NI_CUDA_CHECK_POSITIVE(v)                                                               \
-    do { if ((v) <= 0) return ni::cuda::fail(NI_ERR_INVALID_ARGUMENT, "%s: %s must be > 0 (got %lld)", __func__, #v, (long long)(v)); } while (0)
+#define NI_CUDA_CHECK_NOT_NULL(p) NI_CHECK_NOT_NULL_WITH(ni::cuda::fail, p)
+#define NI_CUDA_CHECK_POSITIVE(v) NI_CHECK_POSITIVE_WITH(ni::cuda::fail, v)

@@ -40,7 +40,12 @@ public class SignalCommandTests
             ? ["logits", RepoPaths.RequireTestData("models/tiny-qwen2moe-f32.gguf"), "--tokens", "1,2,3,4", "--prefill", "1", "--out", output, "--threads", "1"]
             : ["make-tiny", output, "--random", "--layers", "2", "--threads", "1"];
 
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        // Through `env --default-signal=INT` (which execs, keeping the pid): a test runner started as a background
+        // job ignores SIGINT, a child inherits that, and a program rightly leaves an ignored SIGINT ignored. A user
+        // at a terminal starts the command with the default disposition, which is what this test is about.
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add("--default-signal=INT");
+        psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "NativeInfer.Cli.dll"));
         foreach (string a in args) psi.ArgumentList.Add(a);
         psi.Environment["NATIVEINFER_TEST_PAUSE"] = "writing";
