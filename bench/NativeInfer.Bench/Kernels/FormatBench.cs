@@ -15,7 +15,6 @@ namespace NativeInfer.Bench.Kernels;
 [Config(typeof(KernelBenchConfig))]
 public unsafe class FormatBench
 {
-    private const long RotationBytes = 128L << 20;  // 4× the 32 MB L3 of the machine in docs/benchmarks.md
 
     /// <summary>Every weight type with blocks (the float types are plain streams, in MatMulBench).</summary>
     public static IEnumerable<NiType> Types() => QuantTypes.WeightTypes.Where(t => QuantTypes.BlockSize(t) > 1).OrderBy(t => t != NiType.Q4_0);
@@ -37,38 +36,14 @@ public unsafe class FormatBench
     [ParamsSource(nameof(Cases))]
     public MatMulCase Case { get; set; } = null!;
 
-    private KernelPool _pool = null!;
-    private BenchWeights _weights = null!;
-    private NativeBuffer _x = null!, _y = null!;
+    private MatMulRun _run = null!;
 
     [GlobalSetup]
-    public void Setup()
-    {
-        _pool = KernelPool.Create(0, Case.Isa);
-        bool decode = Case.Tokens == 1;
-        _weights = new BenchWeights(_pool, Case.Type, Case.Shape.M, Case.Shape.K, decode ? RotationBytes : 0);
-        _x = new NativeBuffer(Case.Tokens * Case.Shape.K * 4);
-        _y = new NativeBuffer(Case.Tokens * Case.Shape.M * 4);
-        var random = new Random(3);
-        Span<float> x = _x.AsSpan<float>();
-        for (int i = 0; i < x.Length; i++) x[i] = (float)(random.NextDouble() * 2 - 1);
-        for (int i = 0; i < _weights.Copies; i++) MatMul();  // page in, grow scratch
-        double bandwidth = decode ? Bandwidth.Measure(_pool) : 0;
-        CaseFacts.Register(CaseFacts.Key(nameof(FormatBench), nameof(MatMul), Case),
-            new CaseFacts(_weights.MatrixBytes, 2.0 * Case.Tokens * Case.Shape.M * Case.Shape.K, bandwidth, decode));
-    }
+    public void Setup() => _run = new MatMulRun(Case, nameof(FormatBench), nameof(MatMul));
 
     [Benchmark]
-    public void MatMul() =>
-        _pool.MatMul(Case.Type, _weights.Next(), (nuint)_weights.RowBytes, (float*)_x.Pointer, (nuint)(Case.Shape.K * 4),
-            (float*)_y.Pointer, (nuint)(Case.Shape.M * 4), Case.Tokens, Case.Shape.M, Case.Shape.K);
+    public void MatMul() => _run.Call();
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _weights.Dispose();
-        _x.Dispose();
-        _y.Dispose();
-        _pool.Dispose();
-    }
+    public void Cleanup() => _run.Dispose();
 }
