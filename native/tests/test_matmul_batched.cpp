@@ -145,10 +145,46 @@ void check_errors() {
     NT_CHECK(st == NI_OK, "f16 rows 66 bytes apart keep their 2-byte alignment: %s", ni_last_error());
 }
 
+// The SIMD W_ROWS loops (AVX2, AVX-512) sum every element in row order with one FMA per term on the
+// exactly dequantized weight, so their outputs are bit-identical: a model's MLA absorption gives the
+// same numbers whichever of them the CPU picks.
+void check_rows_same_on_fma_isas(nt::rng& r) {
+    ni_cpu_info info;
+    ni_cpu_get_info(&info);
+    if (info.best_isa <= NI_ISA_AVX2) return;
+    for (int type : nt::kWeightTypes) {
+        const int64_t bs = nt::block_size(type) == 256 ? 256 : 32;
+        for (const int64_t n : {1, 2, 3, 5}) {
+            const int64_t m = 45, k = bs == 1 ? 83 : 3 * bs;
+            const nt::weight_rows src = nt::make_weight_rows(r, type, m, k, 0.1f);
+            const size_t w_row = nt::row_size(type, k);
+            std::vector<uint8_t> w((size_t)m * w_row);
+            for (int64_t i = 0; i < m; ++i) std::memcpy(w.data() + i * w_row, src.row(i), w_row);
+            std::vector<float> x((size_t)(n * m));
+            for (auto& v : x) v = r.symmetric();
+            std::vector<float> expected;
+            for (int isa = NI_ISA_AVX2; isa <= info.best_isa; ++isa) {
+                nt::pool pool(2, isa);
+                std::vector<float> y((size_t)(n * k), 0.25f);
+                NT_CHECK_OK(ni_matmul_strided_batched(pool, NI_MATMUL_W_ROWS, type, w.data(), w_row, 0, x.data(), (size_t)m * 4, 0,
+                                                      y.data(), (size_t)k * 4, 0, 1, n, m, k));
+                if (isa == NI_ISA_AVX2) expected = y;
+                else
+                    NT_CHECK(std::memcmp(y.data(), expected.data(), y.size() * 4) == 0, "W_ROWS %s n=%lld: %s differs from avx2",
+                             nt::type_name(type), (long long)n, ni_isa_name(isa));
+            }
+        }
+    }
+}
+
 }  // namespace
 
 int main() {
     check_errors();
+    {
+        nt::rng r(5);
+        check_rows_same_on_fma_isas(r);
+    }
     for (int isa : nt::supported_isas()) {
         nt::rng r(77 + isa);
         check_interleaved(isa, r);

@@ -9,6 +9,7 @@ void register_avx512_k_quants(kernel_table& t);
 void register_avx512_iquants(kernel_table& t);
 void register_avx512_k_quants_low(kernel_table& t);
 void register_avx512_block32_quads(kernel_table& t);
+void register_avx512_rows_axpy(kernel_table& t);
 
 void register_avx512_kernels(kernel_table& t) {
     register_avx512_q8_family(t);
@@ -17,6 +18,7 @@ void register_avx512_kernels(kernel_table& t) {
     register_avx512_iquants(t);
     register_avx512_k_quants_low(t);
     register_avx512_block32_quads(t);
+    register_avx512_rows_axpy(t);
 }
 
 }  // namespace ni
