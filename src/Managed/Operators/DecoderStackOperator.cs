@@ -83,7 +83,10 @@ public sealed unsafe class DecoderStackOperator : InjectedOperator, IDecoderStac
         for (int i = 0; i < _layers.Length; i++)
         {
             ctx.ThrowIfCancelled();
+            // Layers work in place on hidden: what one allocates is dead when it returns.
+            ScratchMark mark = ctx.Scratch.Mark();
             _layers[i].Forward(ctx, hidden, n);
+            ctx.Scratch.Rewind(mark);
             ctx.CheckFinite(i, hidden, values);
         }
         _norm.Forward(ctx, hidden, n, hidden);

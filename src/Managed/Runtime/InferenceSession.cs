@@ -22,6 +22,9 @@ public sealed unsafe class InferenceSession : IDisposable
     private readonly ScratchArena _scratch;
     private readonly KvCache _cache;
     private readonly ForwardContext _ctx;
+
+    /// <summary>Native scratch the session holds for its passes (tests check it does not grow with the layer count).</summary>
+    internal long ScratchBytes => _scratch.CapacityBytes;
     private readonly object _gate = new();                         // guards _running and _disposed
     private readonly CancellationTokenSource _lifetime = new();    // cancelled by Dispose
     private bool _running, _disposed;

@@ -25,6 +25,22 @@ public sealed unsafe class ScratchArena : IDisposable
         _offset = 0;
     }
 
+    /// <summary>Where the next allocation would start; <see cref="Rewind"/> gives back everything allocated after it.</summary>
+    public ScratchMark Mark() => new(_block, _offset);
+
+    /// <summary>
+    /// Frees (for reuse) everything allocated since <paramref name="mark"/>. The decoder stack rewinds after
+    /// every layer, so a pass needs one layer's scratch rather than all of them: a 512-token prefill of a
+    /// 27-layer model held ~2 GB of scratch, and faulting it in (the kernel zeroing fresh pages) took a
+    /// tenth of the prefill.
+    /// </summary>
+    public void Rewind(ScratchMark mark)
+    {
+        if (mark.Block > _block || (mark.Block == _block && mark.Offset > _offset))
+            throw new InvalidOperationException("ScratchArena.Rewind: the mark is ahead of the arena (rewound twice, or a mark from another pass)");
+        (_block, _offset) = (mark.Block, mark.Offset);
+    }
+
     /// <summary>64-byte aligned, uninitialized space for <paramref name="count"/> values.</summary>
     public T* Alloc<T>(long count) where T : unmanaged
     {
@@ -58,3 +74,7 @@ public sealed unsafe class ScratchArena : IDisposable
         _blocks.Clear();
     }
 }
+
+/// <summary>A position in a <see cref="ScratchArena"/>, from <see cref="ScratchArena.Mark"/>.</summary>
+public readonly record struct ScratchMark(int Block, long Offset);
+
