@@ -59,6 +59,9 @@ public sealed unsafe class KDeepseekV2Attention : InjectedOperator, IAttentionOp
         _scale = m * m / MathF.Sqrt(_dn + _dr);
     }
 
+    /// <summary>Score rows (tokens × heads) per chunk of an absorbed prefill: a chunk's scores stay in L2.</summary>
+    private const int QueryRowsPerChunk = 512;
+
     /// <summary>The softmax scale in use (tests compare it with the formula).</summary>
     public float Scale => _scale;
 
@@ -128,15 +131,23 @@ public sealed unsafe class KDeepseekV2Attention : InjectedOperator, IAttentionOp
             for (int h = 0; h < _h; h++)
                 new ReadOnlySpan<float>(q + ((long)t * _h + h) * qw + _dn, _dr).CopyTo(new Span<float>(qcat + ((long)t * _h + h) * cw + _r, _dr));
 
-        // scores [n·H][total] against the cached [c | k_pe] rows, then softmax
-        float* s = ctx.Scratch.Alloc<float>((long)n * _h * total);
-        ctx.Pool.MatMul(cache.Type, cache.Row(layer, 0), (nuint)cache.RowBytes, qcat, (nuint)(cw * 4), s, (nuint)(total * 4), n * _h, total, cw);
-        AttentionMath.CausalSoftmax(s, n, _h, total, total, ctx.StartPosition, _scale);
-
-        // o_lat [n·H][r] = P · C
+        // Scores against the cached [c | k_pe] rows, softmax, o_lat [n·H][r] = P · C — by chunks of query
+        // tokens, each against only the keys its last token can see: a prompt's token t sees start + t + 1
+        // keys, so scoring all of them for every token did twice the work at 512 tokens (half of it masked
+        // to zero). Every score is the same dot product and every o_lat element the same sum in the same
+        // order (the masked terms added exact zeros), so the result does not change.
         float* olat = ctx.Scratch.Alloc<float>((long)n * _h * _r);
-        ctx.Pool.MatMulBatched(NiMatMulMode.WRows, cache.Type, cache.Row(layer, 0), (nuint)cache.RowBytes, 0, s, (nuint)(total * 4), 0,
-            olat, (nuint)(_r * 4), 0, 1, n * _h, total, _r);
+        int chunk = Math.Max(1, QueryRowsPerChunk / _h);
+        float* s = ctx.Scratch.Alloc<float>((long)Math.Min(n, chunk) * _h * total);
+        for (int t0 = 0; t0 < n; t0 += chunk)
+        {
+            int m = Math.Min(chunk, n - t0), visible = ctx.StartPosition + t0 + m;
+            ctx.Pool.MatMul(cache.Type, cache.Row(layer, 0), (nuint)cache.RowBytes, qcat + (long)t0 * _h * cw, (nuint)(cw * 4), s, (nuint)(visible * 4),
+                m * _h, visible, cw);
+            AttentionMath.CausalSoftmax(s, m, _h, visible, visible, ctx.StartPosition + t0, _scale);
+            ctx.Pool.MatMulBatched(NiMatMulMode.WRows, cache.Type, cache.Row(layer, 0), (nuint)cache.RowBytes, 0, s, (nuint)(visible * 4), 0,
+                olat + (long)t0 * _h * _r, (nuint)(_r * 4), 0, 1, m * _h, visible, _r);
+        }
 
         // o[t][h] = W_UV[h] o_lat[t][h]
         if (_split)

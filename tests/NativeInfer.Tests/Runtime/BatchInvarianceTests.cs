@@ -1,4 +1,5 @@
 using NativeInfer.Injection;
+using NativeInfer.Models.Synthetic;
 using NativeInfer.Runtime;
 using NativeInfer.Tests.Support;
 
@@ -75,6 +76,42 @@ public class BatchInvarianceTests
             int splitsThatDiffer = new[] { 0, 5, 11 }.Count(split => !LastLogits(model, tokens, split).SequenceEqual(whole));
             Assert.That(splitsThatDiffer, Is.GreaterThan(0), "expanded prefill matched decode bit for bit at every split");
             Assert.That(model.Plan.Explain(), Does.Contain("(expanded prefill: logits depend on how the prompt is batched)"));
+        }
+    }
+
+    /// <summary>
+    /// A prompt longer than one chunk of the absorbed attention (512 score rows: 32 tokens of 16 heads), each
+    /// chunk scored against only the keys it can see: one prefill, prefills of other sizes and one-token steps
+    /// give the same bits at the last position.
+    /// </summary>
+    [Test]
+    public void LongPrompt_AcrossAttentionChunks_GivesBitIdenticalLogits()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "ni-chunks-" + Guid.NewGuid().ToString("N") + ".gguf");
+        try
+        {
+            SyntheticModelWriter.Write(DeepseekV2SyntheticSpec.Tiny(512) with { Layers = 2, Heads = 16 }, path);
+            using InferenceModel model = InferenceModel.Load(path);
+            int[] tokens = Enumerable.Range(0, 90).Select(i => 5 + i * 11 % 500).ToArray();
+            float[] whole = Logits(model, tokens, [90]);
+            var differing = new List<string>();
+            foreach (int[] parts in new[] { new[] { 33, 57 }, [31, 1, 1, 57], [70, 20], Enumerable.Repeat(1, 90).ToArray() })
+            {
+                float[] split = Logits(model, tokens, parts);
+                int diff = whole.Zip(split).Count(p => p.First != p.Second);
+                if (diff > 0) differing.Add($"{string.Join('+', parts.Take(5))}{(parts.Length > 5 ? "…" : "")}: {diff} logits differ");
+            }
+            Assert.That(differing, Is.Empty, string.Join("; ", differing));
+        }
+        finally { File.Delete(path); }
+
+        static float[] Logits(InferenceModel model, int[] tokens, int[] parts)
+        {
+            using InferenceSession s = model.CreateSession(new SessionOptions { Threads = 2, ContextLength = 96 });
+            var logits = new float[s.VocabSize];
+            int at = 0;
+            foreach (int p in parts) { s.Forward(tokens.AsSpan(at, p), logits); at += p; }
+            return logits;
         }
     }
 }
