@@ -11,14 +11,35 @@ namespace {
 
 const uint8_t kIq2Values[4] = {0x08, 0x19, 0x2b, 0};
 
+// Byte m of the word-ordered index vector belongs to point 8q + j, where word m / 2 = 4j + q.
+static inline int word_order_point(int m) { return 8 * (m / 2 % 4) + m / 8; }
+
 const iq_code_table& iq2xxs_codes() {
-    static const iq_code_table t = make_code_table<uint64_t, 8>(iq2xxs_grid, 256, kIq2Values, 4, 2);
+    static const iq_code_table t = [] {
+        iq_code_table c = make_code_table<uint64_t, 8>(iq2xxs_grid, 256, kIq2Values, 4, 2);
+        // Point n's index: byte 8(n / 4) + n % 4 of qs.
+        for (int m = 0; m < 64; ++m) c.gather[0][m] = (uint8_t)(8 * (word_order_point(m) / 4) + word_order_point(m) % 4);
+        return c;
+    }();
     return t;
 }
 
 const iq_code_table& iq2xs_codes() {
-    static const iq_code_table t = make_code_table<uint64_t, 8>(iq2xs_grid, 512, kIq2Values, 4, 2);
+    static const iq_code_table t = [] {
+        iq_code_table c = make_code_table<uint64_t, 8>(iq2xs_grid, 512, kIq2Values, 4, 2);
+        // Point n's index: the low byte of word n and bit 0 of its high byte.
+        for (int m = 0; m < 64; ++m) {
+            c.gather[0][m] = (uint8_t)(2 * word_order_point(m));
+            c.gather[1][m] = (uint8_t)(2 * word_order_point(m) + 1);
+        }
+        return c;
+    }();
     return t;
+}
+
+// The word-ordered codes from looked-up low bytes (even bytes) and high bytes (odd bytes).
+static inline __m512i interleave_codes(__m512i lo_bytes, __m512i hi_bytes) {
+    return _mm512_mask_blend_epi8(_cvtu64_mask64(0xAAAAAAAAAAAAAAAAull), lo_bytes, hi_bytes);
 }
 
 struct iq2_xxs_vbmi : iq_code_registers<4> {
@@ -26,22 +47,19 @@ struct iq2_xxs_vbmi : iq_code_registers<4> {
     static constexpr bool kShifted = false;
     iq2_xxs_vbmi() : iq_code_registers<4>(iq2xxs_codes()) {}
     static float scale(const block& b) { return half_to_float(b.d) * 0.125f; }
-    // Per 32 values, 4 index bytes then a 32-bit word of four 7-bit sign indices and the scale l.
+    // Per 32 values, 4 index bytes, then a 32-bit word of four 7-bit sign indices (bits 0-27) and l.
     void begin(const block& b, iq_block_state& st) const {
         const __m512i q = _mm512_loadu_si512(b.qs);
-        const __m256i aux = _mm512_cvtepi64_epi32(_mm512_srli_epi64(q, 32));
-        _mm256_store_si256(reinterpret_cast<__m256i*>(st.neg), iq_signs_from_index4(aux));
-        st.scales = odd_scales_from_top_nibbles(aux);
-        // Point n's index: byte 8(n / 4) + n % 4 (bytes 32-63 of idx are not used).
-        const __m512i idx = _mm512_permutexvar_epi8(_mm512_set_epi64(0, 0, 0, 0, 0x3b3a393833323130, 0x2b2a292823222120,
-                                                                     0x1b1a191813121110, 0x0b0a090803020100),
-                                                    q);
+        st.scales = odd_scales_from_top_nibbles(_mm512_cvtepi64_epi32(_mm512_srli_epi64(q, 32)));
+        // Sign index i of each 64-bit word at bit 32 + 7i → bytes 0-3.
+        const __m512i s = sign_bytes(_mm512_multishift_epi64_epi8(_mm512_set1_epi64(0x352e2720352e2720), q));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(st.neg), _mm512_cvtepi64_epi32(s));
+        const __m512i idx = _mm512_permutexvar_epi8(gather[0], q);
         const __mmask64 b7 = _mm512_movepi8_mask(idx);
-        st.codes[0] = lookup256(lo, idx, b7);
-        st.codes[1] = lookup256(hi, idx, b7);
+        st.codes[0] = interleave_codes(lookup256(lo, idx, b7), lookup256(hi, idx, b7));
     }
     void part(const block&, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) const {
-        mag = expand(st, p);
+        mag = expand_words(st.codes[0], p);
         neg = _cvtu64_mask64(st.neg[p]);
     }
 };
@@ -54,16 +72,17 @@ struct iq2_xs_vbmi : iq_code_registers<8> {
     // 32 words: 9-bit grid index | 7-bit sign index << 9.
     void begin(const block& b, iq_block_state& st) const {
         const __m512i q = _mm512_loadu_si512(b.qs);
-        _mm256_store_si256(reinterpret_cast<__m256i*>(st.neg), iq2_xs_signs(_mm512_castsi512_si256(q), _mm512_extracti64x4_epi64(q, 1)));
         st.scales = odd_scales_from_nibbles(b.scales);
-        const __m512i idx = _mm512_zextsi256_si512(_mm512_cvtepi16_epi8(q));
-        const __mmask64 b7 = _mm512_test_epi16_mask(q, _mm512_set1_epi16(0x80));
-        const __mmask64 b8 = _mm512_test_epi16_mask(q, _mm512_set1_epi16(0x100));
-        st.codes[0] = lookup512(lo, idx, b7, b8);
-        st.codes[1] = lookup512(hi, idx, b7, b8);
+        // Word i's sign index at bit 16i + 9 → byte i of each 64-bit word.
+        const __m512i s = sign_bytes(_mm512_multishift_epi64_epi8(_mm512_set1_epi64(0x3929190939291909), q));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(st.neg), _mm512_cvtepi64_epi32(s));
+        const __m512i idx = _mm512_permutexvar_epi8(gather[0], q);
+        const __mmask64 b7 = _mm512_movepi8_mask(idx);
+        const __mmask64 b8 = _mm512_test_epi8_mask(_mm512_permutexvar_epi8(gather[1], q), _mm512_set1_epi8(1));
+        st.codes[0] = interleave_codes(lookup512(lo, idx, b7, b8), lookup512(hi, idx, b7, b8));
     }
     void part(const block&, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) const {
-        mag = expand(st, p);
+        mag = expand_words(st.codes[0], p);
         neg = _cvtu64_mask64(st.neg[p]);
     }
 };

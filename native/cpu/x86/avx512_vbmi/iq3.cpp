@@ -32,15 +32,17 @@ struct iq3_xxs_vbmi : iq_code_registers<4> {
     // 64 index bytes, then one 32-bit word per 32 values: four 7-bit sign indices, the scale l.
     void begin(const block& b, iq_block_state& st) const {
         const __m256i aux = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + QK_K / 4));
-        _mm256_store_si256(reinterpret_cast<__m256i*>(st.neg), iq_signs_from_index4(aux));
         st.scales = odd_scales_from_top_nibbles(aux);
+        // Sign index i of each 32-bit word at bit 7i → byte i of the word's half of a 64-bit word.
+        const __m512i s = sign_bytes(_mm512_multishift_epi64_epi8(_mm512_set1_epi64(0x352e2720150e0700), _mm512_zextsi256_si512(aux)));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(st.neg), _mm512_castsi512_si256(s));
         const __m512i idx = _mm512_loadu_si512(b.qs);
         const __mmask64 b7 = _mm512_movepi8_mask(idx);
         st.codes[0] = lookup256(lo, idx, b7);
         st.codes[1] = lookup256(hi, idx, b7);
     }
     void part(const block&, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) const {
-        mag = expand(st, p);
+        mag = expand_bytes(st.codes[0], st.codes[1], p);
         neg = _cvtu64_mask64(st.neg[p]);
     }
 };
@@ -67,7 +69,7 @@ struct iq3_s_vbmi : iq_code_registers<8> {
     }
     // Part p: explicit sign bits.
     void part(const block& b, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) const {
-        mag = expand(st, p);
+        mag = expand_bytes(st.codes[0], st.codes[1], p);
         uint64_t bits;
         std::memcpy(&bits, b.signs + 8 * p, 8);
         neg = _cvtu64_mask64(bits);

@@ -3,11 +3,19 @@
 // 2- or 3-bit value numbers: 16 bits for 8 values, 12 bits for 4. The codes' low and high bytes form
 // two byte tables of 256 or 512 entries, 4 or 8 registers each, so one two-table byte permute
 // (vpermi2b) looks up 64 indices' bytes for 128 entries at a time, blended by the index's bits 7 and 8.
-// Per 64-value part, one more two-source permute puts each point's code bytes at the start of its
-// 8 (or 4) output bytes, vpmultishiftqb moves value v's 2 or 3 bits to the bottom of byte v, and vpermb
-// maps them to the values. That replaces one scalar-indexed table load and insert per grid point
+// vpmultishiftqb then moves value v's 2 or 3 bits to the bottom of output byte v and vpermb maps
+// them to the values. That replaces one scalar-indexed table load and insert per grid point
 // (../avx512/iq2.cpp, iq3.cpp) with about one vector operation per 4 (IQ2) or 8 (IQ3) points.
-// Static inline and an anonymous namespace (../README.md).
+//
+// IQ2 (32 points of 16-bit codes per super-block) looks the indices up in "word" order: word 4j + q
+// of the codes vector is point 8q + j, so part p's output word j (8 bytes, point 8p + j) is one
+// multishift of that vector away. IQ3 (64 points of 12 bits) looks all 64 up at once into a low-
+// and a high-byte vector, and per part a two-source permute places point 16p + j's two bytes at the
+// start of output dword j before the multishift (a word layout would need twice the lookups).
+//
+// The 7-bit sign indices of IQ2_XXS, IQ2_XS and IQ3_XXS become sign bytes (ksigns_iq2xs: the index
+// and its parity as bit 7) by one multishift that moves each index to a byte and one vpermi2b in a
+// 128-entry table. Static inline and an anonymous namespace (../README.md).
 #pragma once
 #include <immintrin.h>
 
@@ -18,18 +26,19 @@
 namespace ni {
 namespace {
 
-// What a format's decoder loads into registers per row: the low and high code bytes of up to 512
-// grid points, and the constants of expand_codes.
+// What a format's decoder loads into registers per row.
 struct iq_code_table {
-    alignas(64) uint8_t lo[512];
-    alignas(64) uint8_t hi[512];
-    alignas(64) uint8_t place[4][64];  // part p: group j reads point 64p/G + j (G = 64 / points per part)
-    alignas(64) uint8_t shifts[64];    // byte v of a group: the bit offset of value v's number
+    alignas(64) uint8_t lo[512];       // low code byte of each grid point
+    alignas(64) uint8_t hi[512];       // high code byte
+    alignas(64) uint8_t place[4][64];  // IQ3, part p: output dword j takes point 16p + j's lo, hi bytes
+    alignas(64) uint8_t shifts[4][64]; // part p, output byte i: the bit offset of its value number in its 64-bit word
     alignas(64) uint8_t values[64];    // number n (bits 0-5 of a byte) → value
+    alignas(64) uint8_t signs[128];    // 7-bit sign index → sign byte (index | parity << 7)
+    alignas(64) uint8_t gather[2][64]; // the format's byte permutes from its block to the indices it looks up
 };
 
-// The table of a format whose grid points hold W values of `nvalues` (a power of two) kinds, point
-// e's code Σ_v number(value v) << bits·v, where number(x) is x's position in `values`.
+// The table of a format whose grid points hold W (8 or 4) values of `nvalues` (a power of two)
+// kinds: point e's code is Σ_v number(value v) << bits·v, number(x) being x's position in `values`.
 template <class Entry, int W>
 static inline iq_code_table make_code_table(const Entry* grid, int points, const uint8_t* values, int nvalues, int bits) {
     iq_code_table t{};
@@ -45,13 +54,13 @@ static inline iq_code_table make_code_table(const Entry* grid, int points, const
         t.hi[e] = (uint8_t)(code >> 8);
     }
     for (int p = 0; p < 4; ++p)
-        for (int j = 0; j < 64 / W; ++j) {
-            t.place[p][W * j] = (uint8_t)(64 / W * p + j);
-            t.place[p][W * j + 1] = (uint8_t)(64 + 64 / W * p + j);
+        for (int i = 0; i < 64; ++i) {
+            // IQ2: word p of each 64-bit word; IQ3: dwords start at bit 0 and 32 of the placed word.
+            t.shifts[p][i] = (uint8_t)(W == 8 ? 16 * p + 2 * (i % 8) : (i % 8) / 4 * 32 + (i % 4) * 3);
+            if (W == 4 && i % 4 < 2) t.place[p][i] = (uint8_t)(64 * (i % 4) + 16 * p + i / 4);
         }
-    // A group of W bytes starts at bit 0 or 32 of its 64-bit word.
-    for (int i = 0; i < 64; ++i) t.shifts[i] = (uint8_t)((i % 8) / W * 32 + (i % W) * bits);
     for (int n = 0; n < 64; ++n) t.values[n] = values[n % nvalues];
+    for (int s = 0; s < 128; ++s) t.signs[s] = (uint8_t)(s | (__builtin_popcount(s) & 1) << 7);
     return t;
 }
 
@@ -65,30 +74,35 @@ static inline __m512i lookup512(const __m512i* t, __m512i idx, __mmask64 b7, __m
     return _mm512_mask_blend_epi8(b8, lookup256(t, idx, b7), lookup256(t + 4, idx, b7));
 }
 
-// The values of 64 weights from their points' codes: `lo`, `hi` hold the code bytes of the block's
-// points (point n at byte n); `place` puts point j's low byte at the start of its output group and
-// its high byte next (index 64 + n: the second source); `shifts` gives, per output byte, the bit
-// offset of its value number in the group's 64-bit word; `values` maps a number (bits 0-5) to a value.
-static inline __m512i expand_codes(__m512i lo, __m512i hi, __m512i place, __m512i shifts, __m512i values) {
-    const __m512i placed = _mm512_permutex2var_epi8(lo, place, hi);
-    return _mm512_permutexvar_epi8(_mm512_multishift_epi64_epi8(shifts, placed), values);
-}
-
 // What a row's decoder keeps in registers: Tables registers of each code byte's table (4 for 256
-// points, 8 for 512) and the expansion constants; a decoder derives from it.
+// points, 8 for 512) and the constants; a format's decoder derives from it.
 template <int Tables>
 struct iq_code_registers {
-    __m512i lo[Tables], hi[Tables], place[4], shifts, values;
+    __m512i lo[Tables], hi[Tables], place[4], shifts[4], values, signs[2], gather[2];
     explicit iq_code_registers(const iq_code_table& t) {
         for (int i = 0; i < Tables; ++i) {
             lo[i] = _mm512_load_si512(t.lo + 64 * i);
             hi[i] = _mm512_load_si512(t.hi + 64 * i);
         }
-        for (int p = 0; p < 4; ++p) place[p] = _mm512_load_si512(t.place[p]);
-        shifts = _mm512_load_si512(t.shifts);
+        for (int p = 0; p < 4; ++p) {
+            place[p] = _mm512_load_si512(t.place[p]);
+            shifts[p] = _mm512_load_si512(t.shifts[p]);
+        }
         values = _mm512_load_si512(t.values);
+        signs[0] = _mm512_load_si512(t.signs);
+        signs[1] = _mm512_load_si512(t.signs + 64);
+        gather[0] = _mm512_load_si512(t.gather[0]);
+        gather[1] = _mm512_load_si512(t.gather[1]);
     }
-    __m512i expand(const iq_block_state& st, int p) const { return expand_codes(st.codes[0], st.codes[1], place[p], shifts, values); }
+    // Sign bytes of the 7-bit indices in bits 0-6 of each byte (bit 7 is ignored).
+    __m512i sign_bytes(__m512i s) const { return _mm512_permutex2var_epi8(signs[0], s, signs[1]); }
+    // IQ2: the 64 magnitudes of part p from the word-ordered codes.
+    __m512i expand_words(__m512i codes, int p) const { return _mm512_permutexvar_epi8(_mm512_multishift_epi64_epi8(shifts[p], codes), values); }
+    // IQ3: the 64 magnitudes of part p from the point-ordered low and high code bytes.
+    __m512i expand_bytes(__m512i lo_bytes, __m512i hi_bytes, int p) const {
+        const __m512i placed = _mm512_permutex2var_epi8(lo_bytes, place[p], hi_bytes);
+        return _mm512_permutexvar_epi8(_mm512_multishift_epi64_epi8(shifts[p], placed), values);
+    }
 };
 
 }  // namespace
