@@ -33,7 +33,19 @@ struct iq_block_state {
     __m256i scales;               // 16 int16: 2l + 1 of values 16i .. 16i + 15
     __m256i shift;                // 16 int16 multipliers of the bsums (decoders with kShifted)
     alignas(64) uint16_t idx[64]; // grid indices, when the decoder assembles them in vectors
-    __m512i codes[2];             // grid points as packed codes (the VBMI decoders)
+};
+
+// A decoder's state type: D::state where it declares one (the VBMI decoders keep codes instead of
+// indices), else iq_block_state.
+template <class...>
+using iq_void_t = void;
+template <class D, class = void>
+struct iq_state_of {
+    using type = iq_block_state;
+};
+template <class D>
+struct iq_state_of<D, iq_void_t<typename D::state>> {
+    using type = typename D::state;
 };
 
 template <class D, int RN>
@@ -50,14 +62,14 @@ void iq_row512(int64_t k, const char* w, const char* const* x, float* const* y) 
     // back from it find its vector stores done instead of waiting on them (no store-to-load forwarding
     // from a vector store to a 16-bit load): IQ1_M 262 → 242 µs, IQ2_S 248 → 238 (one ahead → two; three
     // ahead gains nothing more; 2048 × 2048, one thread, CPU time, medians of 7).
-    iq_block_state state[4];  // a ring indexed by s & 3
+    typename iq_state_of<D>::type state[4];  // a ring indexed by s & 3
     for (int64_t s = 0; s < nsb && s < 2; ++s) dec.begin(wb[s], state[s]);
     for (int64_t s = 0; s < nsb; ++s) {
         const typename D::block& b = wb[s];
         const char* ahead = reinterpret_cast<const char*>(&b) + kIq512PrefetchBytes;
         _mm_prefetch(ahead, _MM_HINT_T0);
         _mm_prefetch(ahead + 64, _MM_HINT_T0);
-        const iq_block_state& st = state[s & 3];
+        const typename iq_state_of<D>::type& st = state[s & 3];
         if (s + 2 < nsb) dec.begin(wb[s + 2], state[(s + 2) & 3]);
         const __m512i scales = _mm512_zextsi256_si512(st.scales);
         __m512i sumi[RN];

@@ -48,7 +48,7 @@ struct iq2_xxs_vbmi : iq_code_registers<4> {
     iq2_xxs_vbmi() : iq_code_registers<4>(iq2xxs_codes()) {}
     static float scale(const block& b) { return half_to_float(b.d) * 0.125f; }
     // Per 32 values, 4 index bytes, then a 32-bit word of four 7-bit sign indices (bits 0-27) and l.
-    void begin(const block& b, iq_block_state& st) const {
+    void begin(const block& b, iq_code_state& st) const {
         const __m512i q = _mm512_loadu_si512(b.qs);
         st.scales = odd_scales_from_top_nibbles(_mm512_cvtepi64_epi32(_mm512_srli_epi64(q, 32)));
         // Sign index i of each 64-bit word at bit 32 + 7i → bytes 0-3.
@@ -58,7 +58,7 @@ struct iq2_xxs_vbmi : iq_code_registers<4> {
         const __mmask64 b7 = _mm512_movepi8_mask(idx);
         st.codes[0] = interleave_codes(lookup256(lo, idx, b7), lookup256(hi, idx, b7));
     }
-    void part(const block&, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) const {
+    void part(const block&, const iq_code_state& st, int p, __m512i& mag, __mmask64& neg) const {
         mag = expand_words(st.codes[0], p);
         neg = _cvtu64_mask64(st.neg[p]);
     }
@@ -70,7 +70,7 @@ struct iq2_xs_vbmi : iq_code_registers<8> {
     iq2_xs_vbmi() : iq_code_registers<8>(iq2xs_codes()) {}
     static float scale(const block& b) { return half_to_float(b.d) * 0.125f; }
     // 32 words: 9-bit grid index | 7-bit sign index << 9.
-    void begin(const block& b, iq_block_state& st) const {
+    void begin(const block& b, iq_code_state& st) const {
         const __m512i q = _mm512_loadu_si512(b.qs);
         st.scales = odd_scales_from_nibbles(b.scales);
         // Word i's sign index at bit 16i + 9 → byte i of each 64-bit word.
@@ -81,7 +81,7 @@ struct iq2_xs_vbmi : iq_code_registers<8> {
         const __mmask64 b8 = _mm512_test_epi8_mask(_mm512_permutexvar_epi8(gather[1], q), _mm512_set1_epi8(1));
         st.codes[0] = interleave_codes(lookup512(lo, idx, b7, b8), lookup512(hi, idx, b7, b8));
     }
-    void part(const block&, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) const {
+    void part(const block&, const iq_code_state& st, int p, __m512i& mag, __mmask64& neg) const {
         mag = expand_words(st.codes[0], p);
         neg = _cvtu64_mask64(st.neg[p]);
     }

@@ -30,7 +30,7 @@ struct iq3_xxs_vbmi : iq_code_registers<4> {
     iq3_xxs_vbmi() : iq_code_registers<4>(iq3xxs_codes()) {}
     static float scale(const block& b) { return half_to_float(b.d) * 0.25f; }
     // 64 index bytes, then one 32-bit word per 32 values: four 7-bit sign indices, the scale l.
-    void begin(const block& b, iq_block_state& st) const {
+    void begin(const block& b, iq_code_state& st) const {
         const __m256i aux = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + QK_K / 4));
         st.scales = odd_scales_from_top_nibbles(aux);
         // Sign index i of each 32-bit word at bit 7i → byte i of the word's half of a 64-bit word.
@@ -41,7 +41,7 @@ struct iq3_xxs_vbmi : iq_code_registers<4> {
         st.codes[0] = lookup256(lo, idx, b7);
         st.codes[1] = lookup256(hi, idx, b7);
     }
-    void part(const block&, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) const {
+    void part(const block&, const iq_code_state& st, int p, __m512i& mag, __mmask64& neg) const {
         mag = expand_bytes(st.codes[0], st.codes[1], p);
         neg = _cvtu64_mask64(st.neg[p]);
     }
@@ -54,7 +54,7 @@ struct iq3_s_vbmi : iq_code_registers<8> {
     static float scale(const block& b) { return half_to_float(b.d); }
     // Four bytes of two 4-bit scales per 64 values → one 2l + 1 per 32 values, each for 2 × 16 lanes.
     // Point n's 9-bit index: qs[n] | bit n of the 64-bit qh << 8.
-    void begin(const block& b, iq_block_state& st) const {
+    void begin(const block& b, iq_code_state& st) const {
         uint32_t packed;
         std::memcpy(&packed, b.scales, 4);
         const __m128i v = _mm_cvtsi32_si128((int)packed);
@@ -68,7 +68,7 @@ struct iq3_s_vbmi : iq_code_registers<8> {
         st.codes[1] = lookup512(hi, idx, b7, b8);
     }
     // Part p: explicit sign bits.
-    void part(const block& b, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) const {
+    void part(const block& b, const iq_code_state& st, int p, __m512i& mag, __mmask64& neg) const {
         mag = expand_bytes(st.codes[0], st.codes[1], p);
         uint64_t bits;
         std::memcpy(&bits, b.signs + 8 * p, 8);

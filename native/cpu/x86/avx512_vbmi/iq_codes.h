@@ -26,6 +26,14 @@
 namespace ni {
 namespace {
 
+// What the VBMI decoders keep per super-block (iq_block_state's signs and scales, and the codes).
+struct iq_code_state {
+    alignas(32) uint64_t neg[4];  // part p's negative values, bit i = value 64p + i
+    __m256i scales;               // 16 int16: 2l + 1 of values 16i .. 16i + 15
+    __m256i shift;                // unused (no VBMI decoder has kShifted)
+    __m512i codes[2];             // IQ2: the word-ordered codes; IQ3: low and high code bytes
+};
+
 // What a format's decoder loads into registers per row.
 struct iq_code_table {
     alignas(64) uint8_t lo[512];       // low code byte of each grid point
@@ -78,6 +86,7 @@ static inline __m512i lookup512(const __m512i* t, __m512i idx, __mmask64 b7, __m
 // points, 8 for 512) and the constants; a format's decoder derives from it.
 template <int Tables>
 struct iq_code_registers {
+    using state = iq_code_state;
     __m512i lo[Tables], hi[Tables], place[4], shifts[4], values, signs[2], gather[2];
     explicit iq_code_registers(const iq_code_table& t) {
         for (int i = 0; i < Tables; ++i) {
