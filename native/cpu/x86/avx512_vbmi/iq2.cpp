@@ -18,7 +18,7 @@ const iq_code_table& iq2xxs_codes() {
     static const iq_code_table t = [] {
         iq_code_table c = make_code_table<uint64_t, 8>(iq2xxs_grid, 256, kIq2Values, 4, 2);
         // Point n's index: byte 8(n / 4) + n % 4 of qs.
-        for (int m = 0; m < 64; ++m) c.gather[0][m] = (uint8_t)(8 * (word_order_point(m) / 4) + word_order_point(m) % 4);
+        for (int m = 0; m < 64; ++m) c.gather[m] = (uint8_t)(8 * (word_order_point(m) / 4) + word_order_point(m) % 4);
         return c;
     }();
     return t;
@@ -27,19 +27,11 @@ const iq_code_table& iq2xxs_codes() {
 const iq_code_table& iq2xs_codes() {
     static const iq_code_table t = [] {
         iq_code_table c = make_code_table<uint64_t, 8>(iq2xs_grid, 512, kIq2Values, 4, 2);
-        // Point n's index: the low byte of word n and bit 0 of its high byte.
-        for (int m = 0; m < 64; ++m) {
-            c.gather[0][m] = (uint8_t)(2 * word_order_point(m));
-            c.gather[1][m] = (uint8_t)(2 * word_order_point(m) + 1);
-        }
+        // Point n's index: bits 0-8 of word n.
+        for (int m = 0; m < 64; ++m) c.gather[m] = (uint8_t)(m % 2 == 0 ? word_order_point(m) : 0);
         return c;
     }();
     return t;
-}
-
-// The word-ordered codes from looked-up low bytes (even bytes) and high bytes (odd bytes).
-static inline __m512i interleave_codes(__m512i lo_bytes, __m512i hi_bytes) {
-    return _mm512_mask_blend_epi8(_cvtu64_mask64(0xAAAAAAAAAAAAAAAAull), lo_bytes, hi_bytes);
 }
 
 struct iq2_xxs_vbmi : iq_code_registers<4> {
@@ -54,9 +46,10 @@ struct iq2_xxs_vbmi : iq_code_registers<4> {
         // Sign index i of each 64-bit word at bit 32 + 7i → bytes 0-3.
         const __m512i s = sign_bytes(_mm512_multishift_epi64_epi8(_mm512_set1_epi64(0x352e2720352e2720), q));
         _mm256_store_si256(reinterpret_cast<__m256i*>(st.neg), _mm512_cvtepi64_epi32(s));
-        const __m512i idx = _mm512_permutexvar_epi8(gather[0], q);
-        const __mmask64 b7 = _mm512_movepi8_mask(idx);
-        st.codes[0] = interleave_codes(lookup256(lo, idx, b7), lookup256(hi, idx, b7));
+        // Word 4j + q' of idx: point 8q' + j's index byte (the even bytes of gather), high byte zero.
+        const __m512i idx = _mm512_maskz_permutexvar_epi8(_cvtu64_mask64(0x5555555555555555ull), gather, q);
+        const __mmask32 b6 = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(0x40)), b7 = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(0x80));
+        st.codes[0] = lookup256_words(words, idx, b6, b7);
     }
     void part(const block&, const iq_code_state& st, int p, __m512i& mag, __mmask64& neg) const {
         mag = expand_words(st.codes[0], p);
@@ -76,10 +69,11 @@ struct iq2_xs_vbmi : iq_code_registers<8> {
         // Word i's sign index at bit 16i + 9 → byte i of each 64-bit word.
         const __m512i s = sign_bytes(_mm512_multishift_epi64_epi8(_mm512_set1_epi64(0x3929190939291909), q));
         _mm256_store_si256(reinterpret_cast<__m256i*>(st.neg), _mm512_cvtepi64_epi32(s));
-        const __m512i idx = _mm512_permutexvar_epi8(gather[0], q);
-        const __mmask64 b7 = _mm512_movepi8_mask(idx);
-        const __mmask64 b8 = _mm512_test_epi8_mask(_mm512_permutexvar_epi8(gather[1], q), _mm512_set1_epi8(1));
-        st.codes[0] = interleave_codes(lookup512(lo, idx, b7, b8), lookup512(hi, idx, b7, b8));
+        // Word 4j + q' of idx: point 8q' + j's word.
+        const __m512i idx = _mm512_permutexvar_epi16(gather, q);
+        const __mmask32 b6 = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(0x40)), b7 = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(0x80));
+        const __mmask32 b8 = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(0x100));
+        st.codes[0] = _mm512_mask_blend_epi16(b8, lookup256_words(words, idx, b6, b7), lookup256_words(words + 8, idx, b6, b7));
     }
     void part(const block&, const iq_code_state& st, int p, __m512i& mag, __mmask64& neg) const {
         mag = expand_words(st.codes[0], p);

@@ -1,17 +1,18 @@
 // i-quant grid lookups held in registers (AVX512_VBMI). Every grid point of IQ2_XXS, IQ2_XS
 // (values 8, 25, 43), IQ3_XXS (eight values 4 .. 62) and IQ3_S (1, 3, .., 15) is a short code of
-// 2- or 3-bit value numbers: 16 bits for 8 values, 12 bits for 4. The codes' low and high bytes form
-// two byte tables of 256 or 512 entries, 4 or 8 registers each, so one two-table byte permute
-// (vpermi2b) looks up 64 indices' bytes for 128 entries at a time, blended by the index's bits 7 and 8.
-// vpmultishiftqb then moves value v's 2 or 3 bits to the bottom of output byte v and vpermb maps
-// them to the values. That replaces one scalar-indexed table load and insert per grid point
-// (../avx512/iq2.cpp, iq3.cpp) with about one vector operation per 4 (IQ2) or 8 (IQ3) points.
+// 2- or 3-bit value numbers: 16 bits for 8 values, 12 bits for 4. Tables of the codes (256 or 512
+// entries) fit in 4-16 registers, so two-table permutes (vpermi2w, vpermi2b) look up 32 or 64 points
+// at a time, blended by the index's high bits; vpmultishiftqb then moves value v's 2 or 3 bits to the
+// bottom of output byte v and vpermb maps them to the values. That replaces one scalar-indexed table
+// load and insert per grid point (../avx512/iq2.cpp, iq3.cpp) with about one vector operation per 4
+// (IQ2) or 8 (IQ3) points.
 //
-// IQ2 (32 points of 16-bit codes per super-block) looks the indices up in "word" order: word 4j + q
-// of the codes vector is point 8q + j, so part p's output word j (8 bytes, point 8p + j) is one
-// multishift of that vector away. IQ3 (64 points of 12 bits) looks all 64 up at once into a low-
-// and a high-byte vector, and per part a two-source permute places point 16p + j's two bytes at the
-// start of output dword j before the multishift (a word layout would need twice the lookups).
+// IQ2 (32 points of 16-bit codes per super-block) looks up whole codes by word permutes in "word"
+// order: word 4j + q of the codes vector is point 8q + j, so part p's output word j (8 bytes, point
+// 8p + j) is one multishift of that vector away. IQ3 (64 points of 12 bits) looks all 64 up at once
+// by byte permutes into a low- and a high-byte vector, and per part a two-source permute places point
+// 16p + j's two bytes at the start of output dword j before the multishift (a word layout would need
+// twice the lookups).
 //
 // The 7-bit sign indices of IQ2_XXS, IQ2_XS and IQ3_XXS become sign bytes (ksigns_iq2xs: the index
 // and its parity as bit 7) by one multishift that moves each index to a byte and one vpermi2b in a
@@ -26,6 +27,14 @@
 namespace ni {
 namespace {
 
+// Word lookups of 32 indices (bits 0-5 in idx's words, bits 6 and 7 in b6, b7) in a 256-entry
+// table of 8 registers.
+static inline __m512i lookup256_words(const __m512i* t, __m512i idx, __mmask32 b6, __mmask32 b7) {
+    const __m512i low = _mm512_mask_blend_epi16(b6, _mm512_permutex2var_epi16(t[0], idx, t[1]), _mm512_permutex2var_epi16(t[2], idx, t[3]));
+    const __m512i high = _mm512_mask_blend_epi16(b6, _mm512_permutex2var_epi16(t[4], idx, t[5]), _mm512_permutex2var_epi16(t[6], idx, t[7]));
+    return _mm512_mask_blend_epi16(b7, low, high);
+}
+
 // What the VBMI decoders keep per super-block (iq_block_state's signs and scales, and the codes).
 struct iq_code_state {
     alignas(32) uint64_t neg[4];  // part p's negative values, bit i = value 64p + i
@@ -37,12 +46,13 @@ struct iq_code_state {
 // What a format's decoder loads into registers per row.
 struct iq_code_table {
     alignas(64) uint8_t lo[512];       // low code byte of each grid point
-    alignas(64) uint8_t hi[512];       // high code byte
+    alignas(64) uint8_t hi[512];        // high code byte
+    alignas(64) uint16_t words[512];    // the whole code (IQ2)
     alignas(64) uint8_t place[4][64];  // IQ3, part p: output dword j takes point 16p + j's lo, hi bytes
     alignas(64) uint8_t shifts[4][64]; // part p, output byte i: the bit offset of its value number in its 64-bit word
     alignas(64) uint8_t values[64];    // number n (bits 0-5 of a byte) → value
     alignas(64) uint8_t signs[128];    // 7-bit sign index → sign byte (index | parity << 7)
-    alignas(64) uint8_t gather[2][64]; // the format's byte permutes from its block to the indices it looks up
+    alignas(64) uint8_t gather[64];    // IQ2: the format's permute from its block to the word-ordered indices
 };
 
 // The table of a format whose grid points hold W (8 or 4) values of `nvalues` (a power of two)
@@ -58,6 +68,7 @@ static inline iq_code_table make_code_table(const Entry* grid, int points, const
             while (n < nvalues && values[n] != x) ++n;
             code |= (uint32_t)n << (bits * v);
         }
+        t.words[e] = (uint16_t)code;
         t.lo[e] = (uint8_t)code;
         t.hi[e] = (uint8_t)(code >> 8);
     }
@@ -87,11 +98,13 @@ static inline __m512i lookup512(const __m512i* t, __m512i idx, __mmask64 b7, __m
 template <int Tables>
 struct iq_code_registers {
     using state = iq_code_state;
-    __m512i lo[Tables], hi[Tables], place[4], shifts[4], values, signs[2], gather[2];
+    __m512i lo[Tables], hi[Tables], words[2 * Tables], place[4], shifts[4], values, signs[2], gather;
     explicit iq_code_registers(const iq_code_table& t) {
         for (int i = 0; i < Tables; ++i) {
             lo[i] = _mm512_load_si512(t.lo + 64 * i);
             hi[i] = _mm512_load_si512(t.hi + 64 * i);
+            words[2 * i] = _mm512_load_si512(t.words + 64 * i);
+            words[2 * i + 1] = _mm512_load_si512(t.words + 64 * i + 32);
         }
         for (int p = 0; p < 4; ++p) {
             place[p] = _mm512_load_si512(t.place[p]);
@@ -100,8 +113,7 @@ struct iq_code_registers {
         values = _mm512_load_si512(t.values);
         signs[0] = _mm512_load_si512(t.signs);
         signs[1] = _mm512_load_si512(t.signs + 64);
-        gather[0] = _mm512_load_si512(t.gather[0]);
-        gather[1] = _mm512_load_si512(t.gather[1]);
+        gather = _mm512_load_si512(t.gather);
     }
     // Sign bytes of the 7-bit indices in bits 0-6 of each byte (bit 7 is ignored).
     __m512i sign_bytes(__m512i s) const { return _mm512_permutex2var_epi8(signs[0], s, signs[1]); }
