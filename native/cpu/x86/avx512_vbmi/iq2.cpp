@@ -27,7 +27,7 @@ const iq_code_table& iq2xxs_codes() {
 const iq_code_table& iq2xs_codes() {
     static const iq_code_table t = [] {
         iq_code_table c = make_code_table<uint64_t, 8>(iq2xs_grid, 512, kIq2Values, 4, 2);
-        // Point n's index: bits 0-8 of word n.
+        // Point n's index: bits 0-8 of word n; gather is read as words (vpermw): even byte n, odd byte 0.
         for (int m = 0; m < 64; ++m) c.gather[m] = (uint8_t)(m % 2 == 0 ? word_order_point(m) : 0);
         return c;
     }();
