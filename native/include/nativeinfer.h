@@ -158,6 +158,7 @@ typedef enum ni_isa {
 #define NI_CPU_AVX512_VNNI (1u << 7)
 #define NI_CPU_AVX512_BF16 (1u << 8)
 #define NI_CPU_OS_AVX512   (1u << 9)  /* the OS saves ZMM state (XCR0) */
+#define NI_CPU_AVX512_VBMI (1u << 10) /* byte permutes (vpermb, vpermi2b, vpmultishiftqb)            */
 
 typedef struct ni_cpu_info {
     uint32_t features;        /* NI_CPU_* bits                                                   */

@@ -10,6 +10,8 @@
 //     unreadable page: a read past a row faults, a masked-out byte that leaked would show as NaN.
 // Tolerance as test_kernels_vs_scalar: nt::product_tolerance of Σ|w·x| (float accumulation in another order).
 // Batch invariance: each token's GEMM outputs equal, bit for bit, the GEMV of that token alone.
+// On a CPU with AVX512_VBMI the VNNI table must hold the VBMI i-quant kernels (not fall through to
+// AVX-512's), and they must give the AVX-512 kernels' bits: both sum the same exact integers.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -89,6 +91,39 @@ void check_type(const ni::kernel_table& ref, const ni::kernel_table& isa, int ty
     }
 }
 
+void check_vbmi_iquants(nt::rng& r) {
+    ni_cpu_info info;
+    ni_cpu_get_info(&info);
+    if (!(info.features & NI_CPU_AVX512_VBMI) || info.best_isa < NI_ISA_AVX512_VNNI) {
+        std::printf("no AVX512_VBMI with VNNI: the VBMI i-quant kernels are not registered here\n");
+        return;
+    }
+    const ni::kernel_table& plain = ni::kernels_for(NI_ISA_AVX512);
+    const ni::kernel_table& vbmi = ni::kernels_for(NI_ISA_AVX512_VNNI);
+    for (int type : {NI_TYPE_IQ2_XXS, NI_TYPE_IQ2_XS, NI_TYPE_IQ3_XXS, NI_TYPE_IQ3_S}) {
+        const ni::type_kernels &pk = plain.types[type], &vk = vbmi.types[type];
+        NT_CHECK(vk.gemv != pk.gemv && vk.gemm != pk.gemm, "%s: the VNNI table falls through to the AVX-512 kernels", nt::type_name(type));
+        for (int64_t nb : {1, 3, 28}) {
+            const int64_t k = nt::block_size(type) * nb, rows = 7, toks = 9;
+            const nt::weight_rows wr = nt::make_weight_rows(r, type, rows, k, 0.05f);
+            const std::vector<float> xf = nt::make_data(r, (size_t)(toks * k));
+            const size_t stride = (pk.act_bytes(k) + 63) / 64 * 64;
+            std::vector<uint8_t> act(stride * toks + 64);
+            uint8_t* x = act.data() + (64 - reinterpret_cast<uintptr_t>(act.data()) % 64) % 64;
+            for (int64_t i = 0; i < toks; ++i) pk.prepare_act(&xf[i * k], x + i * stride, k);
+            std::vector<float> yp((size_t)(rows * toks)), yv((size_t)(rows * toks));
+            pk.gemv(k, wr.q.data(), wr.row_bytes, rows, x, yp.data());
+            vk.gemv(k, wr.q.data(), wr.row_bytes, rows, x, yv.data());
+            NT_CHECK(std::memcmp(yp.data(), yv.data(), rows * sizeof(float)) == 0, "%s k=%lld: VBMI GEMV differs from AVX-512's",
+                     nt::type_name(type), (long long)k);
+            pk.gemm(k, wr.q.data(), wr.row_bytes, rows, x, stride, toks, yp.data(), rows);
+            vk.gemm(k, wr.q.data(), wr.row_bytes, rows, x, stride, toks, yv.data(), rows);
+            NT_CHECK(std::memcmp(yp.data(), yv.data(), yp.size() * sizeof(float)) == 0, "%s k=%lld: VBMI GEMM differs from AVX-512's",
+                     nt::type_name(type), (long long)k);
+        }
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -109,5 +144,7 @@ int main() {
                          NI_TYPE_IQ3_XXS, NI_TYPE_IQ3_S, NI_TYPE_IQ1_S, NI_TYPE_IQ1_M})
             for (int64_t nb : super_blocks) check_type(ref, t, type, nb, r);
     }
+    nt::rng r(7);
+    check_vbmi_iquants(r);
     return nt::finish("test_block_shapes");
 }

@@ -83,6 +83,7 @@ public enum NiCpuFeatures : uint
     Avx512Vnni = 1u << 7,
     Avx512Bf16 = 1u << 8,
     OsAvx512 = 1u << 9,
+    Avx512Vbmi = 1u << 10,
 }
 
 /// <summary>Flags of <c>ni_moe_experts</c>.</summary>

@@ -41,6 +41,7 @@ cpu_features probe() {
         if (b & bit_AVX512DQ) f.bits |= NI_CPU_AVX512DQ;
         if (b & bit_AVX512VL) f.bits |= NI_CPU_AVX512VL;
         if (c & bit_AVX512VNNI) f.bits |= NI_CPU_AVX512_VNNI;
+        if (c & bit_AVX512VBMI) f.bits |= NI_CPU_AVX512_VBMI;
     }
     if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) {
         if (a & (1u << 5)) f.bits |= NI_CPU_AVX512_BF16;

@@ -8,7 +8,9 @@
 // their 8 int16 lanes each (one word permute per part), add. Sums are exact int32 per super-block.
 //
 // Decoders keep what they need across parts in iq_block_state (begin), so signs and scales are
-// computed for a whole super-block at once in vectors. One call computes one weight row against RN
+// computed for a whole super-block at once in vectors. A row constructs one decoder D and calls
+// begin/part through it: the table-based decoders are empty structs, the VBMI ones
+// (../avx512_vbmi) load their code tables into registers once per row. One call computes one weight row against RN
 // tokens (1, 4 or 8) with the same per-token arithmetic for every RN (batch invariance). Internal
 // linkage only.
 #pragma once
@@ -33,6 +35,19 @@ struct iq_block_state {
     alignas(64) uint16_t idx[64]; // grid indices, when the decoder assembles them in vectors
 };
 
+// A decoder's state type: D::state where it declares one (the VBMI decoders keep codes instead of
+// indices), else iq_block_state.
+template <class...>
+using iq_void_t = void;
+template <class D, class = void>
+struct iq_state_of {
+    using type = iq_block_state;
+};
+template <class D>
+struct iq_state_of<D, iq_void_t<typename D::state>> {
+    using type = typename D::state;
+};
+
 template <class D, int RN>
 void iq_row512(int64_t k, const char* w, const char* const* x, float* const* y) {
     const int64_t nsb = k / QK_K;
@@ -40,28 +55,29 @@ void iq_row512(int64_t k, const char* w, const char* const* x, float* const* y) 
     // Word permutes that give part p's four scales 8 lanes each.
     const __m512i spread0 = _mm512_set_epi16(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
     const __m512i zero = _mm512_setzero_si512();
+    const D dec;
     __m512 acc[RN];
     for (int c = 0; c < RN; ++c) acc[c] = _mm512_setzero_ps();
     // Each super-block's state is prepared two iterations ahead, so the grid loads that read indices
     // back from it find its vector stores done instead of waiting on them (no store-to-load forwarding
     // from a vector store to a 16-bit load): IQ1_M 262 → 242 µs, IQ2_S 248 → 238 (one ahead → two; three
     // ahead gains nothing more; 2048 × 2048, one thread, CPU time, medians of 7).
-    iq_block_state state[4];  // a ring indexed by s & 3
-    for (int64_t s = 0; s < nsb && s < 2; ++s) D::begin(wb[s], state[s]);
+    typename iq_state_of<D>::type state[4];  // a ring indexed by s & 3
+    for (int64_t s = 0; s < nsb && s < 2; ++s) dec.begin(wb[s], state[s]);
     for (int64_t s = 0; s < nsb; ++s) {
         const typename D::block& b = wb[s];
         const char* ahead = reinterpret_cast<const char*>(&b) + kIq512PrefetchBytes;
         _mm_prefetch(ahead, _MM_HINT_T0);
         _mm_prefetch(ahead + 64, _MM_HINT_T0);
-        const iq_block_state& st = state[s & 3];
-        if (s + 2 < nsb) D::begin(wb[s + 2], state[(s + 2) & 3]);
+        const typename iq_state_of<D>::type& st = state[s & 3];
+        if (s + 2 < nsb) dec.begin(wb[s + 2], state[(s + 2) & 3]);
         const __m512i scales = _mm512_zextsi256_si512(st.scales);
         __m512i sumi[RN];
         for (int c = 0; c < RN; ++c) sumi[c] = _mm512_setzero_si512();
         for (int p = 0; p < 4; ++p) {
             __m512i mag;
             __mmask64 neg;
-            D::part(b, st, p, mag, neg);
+            dec.part(b, st, p, mag, neg);
             const __m512i sc = _mm512_permutexvar_epi16(_mm512_add_epi16(spread0, _mm512_set1_epi16((short)(4 * p))), scales);
             for (int c = 0; c < RN; ++c) {
                 const __m512i xv = _mm512_loadu_si512(reinterpret_cast<const block_q8_K*>(x[c])[s].qs + 64 * p);

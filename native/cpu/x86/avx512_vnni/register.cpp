@@ -11,6 +11,7 @@ void register_avx512_vnni_block32_quads(kernel_table& t);
 void register_avx512_vnni_iq4_xs(kernel_table& t);
 void register_avx512_vnni_q2_K(kernel_table& t);
 void register_avx512_vnni_q3_K(kernel_table& t);
+void register_avx512_vbmi_iquants(kernel_table& t);
 
 void register_avx512_vnni_kernels(kernel_table& t) {
     register_avx512_vnni_q8_family(t);
@@ -21,6 +22,8 @@ void register_avx512_vnni_kernels(kernel_table& t) {
     register_avx512_vnni_q3_K(t);
     // Cooper Lake, Sapphire Rapids and Zen 4 have AVX512-BF16; Ice Lake and Cascade Lake do not.
     if (detect_cpu().bits & NI_CPU_AVX512_BF16) register_avx512_vnni_bf16(t);
+    // The i-quants' code-table lookups need AVX512_VBMI (Ice Lake and later, Zen 4; not Cascade Lake).
+    if (detect_cpu().bits & NI_CPU_AVX512_VBMI) register_avx512_vbmi_iquants(t);
 }
 
 }  // namespace ni
