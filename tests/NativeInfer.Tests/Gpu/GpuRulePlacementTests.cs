@@ -159,7 +159,7 @@ public class GpuRulePlacementTests
         Assert.That(e!.Message, Does.Contain("not available"));
     }
 
-    private static ReferenceLogits Prefix(ReferenceLogits r, int positions) => new()
+    internal static ReferenceLogits Prefix(ReferenceLogits r, int positions) => new()
     {
         PromptTokens = r.PromptTokens, GreedyTokens = r.GreedyTokens, SampleIds = r.SampleIds, Positions = r.Positions[..positions],
         MaxAbs = r.MaxAbs, MeanAbs = r.MeanAbs, Top1Margin = r.Top1Margin, Top1MinAgreement = r.Top1MinAgreement,
