@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using NativeInfer.Gpu.Devices;
 using NativeInfer.Injection;
+using NativeInfer.Interop;
 using NativeInfer.Models.Modules;
 using NativeInfer.Operators;
 using NativeInfer.Runtime;
@@ -88,6 +89,9 @@ public sealed class GpuDecodeBackend : IGpuBackend
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
         Device device = model.Plan.GpuDevice ?? throw new ArgumentException("the model's plan puts nothing on a GPU", nameof(model));
+        // The device cache is f32 (MLA's latent rows, GQA's K | V): a smaller type asked for the CPU cache is refused, not ignored.
+        if (options.KvCacheType != NiType.F32)
+            throw new GpuDecodeNotSupportedException($"the GPU decode path keeps its KV cache in F32; {options.GetType().Name}.KvCacheType {options.KvCacheType} applies to the CPU path only");
         bool embeddingOnHost = model.Plan.For(model.Tree.Model.EmbedTokens.Path) is { GenerateDevice.IsCpu: true };
         var decode = new GpuDecodeOptions
         {

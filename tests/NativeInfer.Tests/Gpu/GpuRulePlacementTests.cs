@@ -152,6 +152,14 @@ public class GpuRulePlacementTests
     }
 
     [Test]
+    public void AKvCacheTypeTheDeviceDoesNotKeep_IsRefused_NotIgnored()
+    {
+        using InferenceModel m = InferenceModel.Load(Gguf("tiny-deepseek3-f32"), OnEmulatedGpu(V3Rules));
+        var e = Assert.Throws<GpuDecodeNotSupportedException>(() => m.CreateSession(new SessionOptions { KvCacheType = global::NativeInfer.Interop.NiType.F16, ContextLength = 4 }))!;
+        Assert.That(e.Message, Does.Contain("KV cache in F32").And.Contain("KvCacheType F16"));
+    }
+
+    [Test]
     public void WithoutTheBackend_TheSameFileStillFallsBackOrFails()
     {
         CudaRequirement.NoUsableDevice();
