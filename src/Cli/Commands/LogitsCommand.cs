@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using NativeInfer.Cli.CommandLine;
+using NativeInfer.Cli.Generation;
 using NativeInfer.Formats;
 using NativeInfer.Injection;
 using NativeInfer.Runtime;
@@ -9,7 +10,7 @@ using NativeInfer.Runtime;
 namespace NativeInfer.Cli.Commands;
 
 /// <summary>
-/// `nativeinfer logits MODEL --tokens 1,2,3 [--prefill N] [--rules FILE] [--cpu-fallback] [--threads N] --out FILE.f32`:
+/// `nativeinfer logits MODEL --tokens 1,2,3 [--prefill N] [--rules FILE] [--cpu-fallback] [--gpu | --emulate-gpu] [--threads N] --out FILE.f32`:
 /// feeds the first N tokens as one batched prefill and the rest as one-token decode steps (the protocol
 /// of the reference logits in ../shared/testdata), and writes the float32 logits of every position as a
 /// raw little-endian [positions][vocab] file. Prints a one-line summary; errors are one line, non-zero.
@@ -19,16 +20,16 @@ public sealed class LogitsCommand : ICliCommand
     public string Name => "logits";
     public string Summary => "run token ids through a model; write every position's float32 logits to a raw file";
     public string Usage => """
-        nativeinfer logits MODEL.gguf --tokens ID,ID,... --out FILE.f32 [--prefill N] [--rules RULES.yaml] [--cpu-fallback] [--threads N]
+        nativeinfer logits MODEL.gguf --tokens ID,ID,... --out FILE.f32 [--prefill N] [--rules RULES.yaml] [--cpu-fallback] [--gpu | --emulate-gpu] [--threads N]
           --tokens        token ids, comma-separated (BOS is not added: include it)
           --prefill N     feed the first N tokens as one batch, then the rest one at a time (default: all as one batch)
           --out           output file: positions × vocab float32 values, little-endian, row-major (no header)
           --rules         injection rules (docs/injection.md); default: every module's built-in CPU operator
           --cpu-fallback  run modules a rule places on CUDA on the CPU instead of failing
           --threads N     kernel threads (default 0 = all CPUs)
-        """;
+        """ + "\n" + GpuArguments.Usage;
 
-    public IReadOnlyList<string> Switches => ["cpu-fallback"];
+    public IReadOnlyList<string> Switches => ["cpu-fallback", .. GpuArguments.Switches];
 
     public int Run(CliArguments args, TextWriter output) => Run(args, new CliConsole(TextReader.Null, output, TextWriter.Null, false));
 
@@ -40,6 +41,7 @@ public sealed class LogitsCommand : ICliCommand
         int prefill = args.IntOption("prefill", tokens.Length, 1, tokens.Length);
         string? rules = args.Option("rules");
         bool fallback = args.Flag("cpu-fallback");
+        GpuArguments gpu = GpuArguments.Parse(args);
         int threads = args.IntOption("threads", 0, 0, 1024);
         args.EnsureAllConsumed();
         if (rules is not null && !File.Exists(rules)) throw new FileNotFoundException($"rule file not found: {rules}", rules);
@@ -51,7 +53,7 @@ public sealed class LogitsCommand : ICliCommand
         try
         {
             using OutputFile file = OutputFile.Create(outPath, rules is null ? [modelPath] : [modelPath, rules], name: $"--out {outPath}");
-            string summary = Compute(modelPath, tokens, prefill, rules, fallback, threads, file.Stream, outPath, console.Error, interruption.Token);
+            string summary = Compute(modelPath, tokens, prefill, rules, fallback, gpu, threads, file.Stream, outPath, console.Error, interruption.Token);
             interruption.Token.ThrowIfCancellationRequested();
             file.Commit();
             console.Out.WriteLine(summary);
@@ -68,14 +70,15 @@ public sealed class LogitsCommand : ICliCommand
     /// prefill batch of logits (SessionOptions.MaxBatchTokens rows) is held, however many tokens there are —
     /// the session splits a prefill into batches of that size anyway, so the rows are the same.
     /// </summary>
-    private static string Compute(string modelPath, int[] tokens, int prefill, string? rules, bool fallback, int threads, Stream stream, string outPath,
+    private static string Compute(string modelPath, int[] tokens, int prefill, string? rules, bool fallback, GpuArguments gpu, int threads, Stream stream, string outPath,
                                   TextWriter error, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
         using InferenceModel model = InferenceModel.Load(modelPath, new ModelOptions
         {
             RulesPath = rules,
-            Injection = new InjectionOptions { FallbackToCpu = fallback },
+            Injection = gpu.Injection(fallback),
+            Gpu = gpu.CreateBackend(),
         });
         int vocab = model.Config.VocabSize, n = tokens.Length;
         for (int i = 0; i < n; i++)

@@ -19,6 +19,7 @@ internal sealed record ModelArguments
     public const string Usage = """
           --rules FILE     injection rules (docs/injection.md); default: every module's built-in CPU operator
           --cpu-fallback   run modules a rule places on CUDA on the CPU instead of failing
+        """ + "\n" + GpuArguments.Usage + "\n" + """
           --module-map F   YAML file mapping architecture names to your IModelDefinition types (as for check)
           --threads N      kernel threads (default 0 = every CPU)
           --ctx N          context length in tokens (default: the model's, at most 4096)
@@ -34,6 +35,7 @@ internal sealed record ModelArguments
     public string? ModelPath { get; init; }
     public string? RulesPath { get; init; }
     public bool CpuFallback { get; init; }
+    public GpuArguments Gpu { get; init; } = new();
     public string? ModuleMapPath { get; init; }
     public int Threads { get; init; }
     public int? ContextLength { get; init; }
@@ -50,6 +52,7 @@ internal sealed record ModelArguments
         ModelPath = args.OptionalPositional(),
         RulesPath = args.Option("rules"),
         CpuFallback = args.Flag("cpu-fallback"),
+        Gpu = GpuArguments.Parse(args),
         ModuleMapPath = args.Option("module-map"),
         Threads = args.IntOption("threads", 0, 0, 1024),
         ContextLength = args.Option("ctx") is null ? null : args.IntOption("ctx", 0, 1, 1 << 24),
@@ -67,7 +70,7 @@ internal sealed record ModelArguments
     };
 
     /// <summary>The switches among these options (for <see cref="Commands.ICliCommand.Switches"/>).</summary>
-    public static IReadOnlyList<string> Switches => ["cpu-fallback", "preload", "mlock"];
+    public static IReadOnlyList<string> Switches => ["cpu-fallback", "preload", "mlock", .. GpuArguments.Switches];
 
     /// <summary>What --preload, --mlock and --huge-pages ask of the mapped weights; <paramref name="progress"/> shows the preload.</summary>
     public WeightMemoryOptions ToMemoryOptions(IProgress<OperationProgress>? progress = null) => new()
@@ -109,7 +112,8 @@ internal sealed record ModelArguments
         Model = new ModelOptions
         {
             RulesPath = RulesPath,
-            Injection = new InjectionOptions { FallbackToCpu = CpuFallback },
+            Injection = Gpu.Injection(CpuFallback),
+            Gpu = Gpu.CreateBackend(),
             ModuleMap = ModuleMapPath is null ? null : new ModuleMap(new ModuleMapOptions { Files = { ModuleMapPath } }),
             Memory = ToMemoryOptions(progress),
         },

@@ -19,6 +19,13 @@ public sealed class GpuDecodeOptions
     /// <summary>Attention, dense-MLP, shared-expert and head weights. The router gate is always f32 (its logits choose experts).</summary>
     public GpuLinearPrecision Linears { get; init; } = GpuLinearPrecision.F16;
 
+    /// <summary>
+    /// Gather the token's embedding row on the CPU (the model's embedding operator) and upload it, instead of keeping
+    /// the table on the device: what a rule that places embed_tokens on the CPU asks for (KTransformers' DeepSeek
+    /// files, saving the table's device memory). Same values; one upload of [hidden] floats per token instead of its id.
+    /// </summary>
+    public bool EmbeddingOnHost { get; init; }
+
     /// <summary>Threads of the CPU kernel pool that runs the routed experts (0 = all cores).</summary>
     public int CpuThreads { get; init; }
 

@@ -18,7 +18,8 @@ namespace NativeInfer.Gpu.Decode;
 /// [K | V] for GQA) lives on the device, and a step keeps the hidden state there. Per MoE layer one download
 /// (norm(x), expert ids, weights) and one upload (the routed experts' sum, computed on the CPU by the model's own
 /// experts operator); dense layers, attention, shared experts, the final norm and the head on the device; one
-/// download of the logits. Prompts are fed one token at a time (each token a decode step), so a prompt's logits
+/// download of the logits (the embedding row is gathered on the device, or on the CPU and uploaded with
+/// <see cref="GpuDecodeOptions.EmbeddingOnHost"/>). Prompts are fed one token at a time (each token a decode step), so a prompt's logits
 /// do not depend on how it was batched. Supports deepseek2 (DeepSeek-V2 and V3: MLA, grouped and sigmoid-with-bias
 /// routers) and qwen2moe / qwen3moe (GQA, Qwen3's q/k norms, Qwen2's gated shared expert); anything else is a
 /// <see cref="GpuDecodeNotSupportedException"/>. Operators a rule file substitutes are not consulted, except the
@@ -37,6 +38,8 @@ public sealed class GpuDecodePath : IDisposable
     private readonly DecodeWorkspace _workspace;
     private readonly NiType _embeddingType;
     private readonly ArrayView<byte> _embedding;
+    private readonly IEmbeddingOperator? _hostEmbedding;   // set when the embedding is gathered on the CPU
+    private readonly float[]? _hostRow;
     private readonly ArrayView<float> _finalNorm, _logits;
     private readonly ArrayView<int> _token;
     private readonly float _finalEps;
@@ -61,11 +64,18 @@ public sealed class GpuDecodePath : IDisposable
 
             GgufTensor table = _tensors.Tensor(tree.EmbedTokens.GgufBase + ".weight");
             _embeddingType = (NiType)(int)table.Type;
-            if (!EmbeddingKernel.Supports(_embeddingType))
+            if (options.EmbeddingOnHost)
+            {
+                _hostEmbedding = model.Operators.TryGetValue(tree.EmbedTokens.Path, out InjectedOperator? e) && e is IEmbeddingOperator embedding
+                    ? embedding
+                    : throw new GpuDecodeNotSupportedException($"{tree.EmbedTokens.Path}: the model has no embedding operator bound there");
+                _hostRow = new float[_config.HiddenSize];
+            }
+            else if (!EmbeddingKernel.Supports(_embeddingType))
                 throw new GpuDecodeNotSupportedException($"{table.Name}: the GPU embedding gather reads F32, F16, BF16, Q8_0 or Q4_0 rows, not {table.Type.Name()}");
             if (table.Ne(0) != _config.HiddenSize || table.RowCount != _config.VocabSize)
                 throw new GpuDecodeNotSupportedException($"{table.Name}: expected [{_config.VocabSize}][{_config.HiddenSize}], the file has {table}");
-            _embedding = _tensors.Raw(table);
+            if (_hostEmbedding is null) _embedding = _tensors.Raw(table);
 
             _layers = tree.Layers.Select(l => Layer(model, l, rope, options.Linears)).ToArray();
             _finalNorm = _tensors.Vector(tree.Norm.GgufBase + ".weight", tree.Norm.Dim);
@@ -119,8 +129,16 @@ public sealed class GpuDecodePath : IDisposable
         {
             foreach (int token in tokens)
             {
-                _device.Upload<int>([token], _token);
-                k.Embedding.Launch(_device.Stream, _embeddingType, _embedding, VocabSize, hidden, _token, 1, _workspace.Hidden);
+                if (_hostEmbedding is not null)
+                {
+                    _host.Embed(_hostEmbedding, token, _hostRow);
+                    _device.Upload<float>(_hostRow, _workspace.Hidden);
+                }
+                else
+                {
+                    _device.Upload<int>([token], _token);
+                    k.Embedding.Launch(_device.Stream, _embeddingType, _embedding, VocabSize, hidden, _token, 1, _workspace.Hidden);
+                }
                 foreach (DeviceDecoderLayer layer in _layers) layer.Forward(_workspace, Length);
                 Length++;
             }

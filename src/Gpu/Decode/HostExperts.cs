@@ -9,7 +9,8 @@ namespace NativeInfer.Gpu.Decode;
 /// <summary>
 /// The CPU side of the hybrid: the routed experts run through the model's own experts operator (the one its rules
 /// bound: KExpertsCPU by default), with a kernel pool and scratch arena of their own, so the numbers are exactly
-/// the CPU path's for the same hidden state, ids and weights. The experts read no KV cache; the context's cache
+/// the CPU path's for the same hidden state, ids and weights. Also gathers embedding rows when the plan keeps the
+/// embedding on the CPU. The experts read no KV cache; the context's cache
 /// is a one-position placeholder because <see cref="ForwardContext"/> requires one.
 /// </summary>
 internal sealed unsafe class HostExperts : IDisposable
@@ -42,6 +43,13 @@ internal sealed unsafe class HostExperts : IDisposable
         fixed (float* px = x, pw = weights, py = y)
         fixed (int* pi = ids)
             experts.Forward(_ctx, px, 1, pi, pw, ids.Length, py, accumulate: false);
+    }
+
+    /// <summary>The embedding row of <paramref name="token"/> through the model's own embedding operator (exact dequantization).</summary>
+    public void Embed(IEmbeddingOperator embedding, int token, Span<float> y)
+    {
+        _ctx.Begin(0, 1);
+        fixed (float* py = y) embedding.Forward(_ctx, &token, 1, py);
     }
 
     public void Dispose()

@@ -46,9 +46,11 @@ public sealed class MlaAttention
                        int tokens, int startPosition, float scale, ArrayView<float> scratch, ArrayView<float> output)
     {
         Check(s, q, kvB.Length, cache, tokens, startPosition, scratch, output);
-        Run(stream, s, q, cache, tokens, startPosition, scale, scratch, output,
-            (rows, qcat) => _absorb(stream, _shape.Groups(rows), q, kvB, qcat, s),
-            (rows, latent) => _output(stream, _shape.Groups(rows * s.Value), latent, kvB, output, s));
+        long rows = (long)tokens * s.Heads;
+        var (qcat, latent) = Views(s, tokens, startPosition, scratch);
+        _absorb(stream, _shape.Groups(rows), q, kvB, qcat, s);
+        Attend(stream, s, qcat, cache, tokens, startPosition, scale, scratch, latent);
+        _output(stream, _shape.Groups(rows * s.Value), latent, kvB, output, s);
     }
 
     /// <summary>The same with kv_b in f32 ([H][d_n + d_v][r]), for a model run with f32 weights.</summary>
@@ -56,9 +58,11 @@ public sealed class MlaAttention
                        int tokens, int startPosition, float scale, ArrayView<float> scratch, ArrayView<float> output)
     {
         Check(s, q, kvB.Length, cache, tokens, startPosition, scratch, output);
-        Run(stream, s, q, cache, tokens, startPosition, scale, scratch, output,
-            (rows, qcat) => _absorbF32(stream, _shape.Groups(rows), q, kvB, qcat, s),
-            (rows, latent) => _outputF32(stream, _shape.Groups(rows * s.Value), latent, kvB, output, s));
+        long rows = (long)tokens * s.Heads;
+        var (qcat, latent) = Views(s, tokens, startPosition, scratch);
+        _absorbF32(stream, _shape.Groups(rows), q, kvB, qcat, s);
+        Attend(stream, s, qcat, cache, tokens, startPosition, scale, scratch, latent);
+        _outputF32(stream, _shape.Groups(rows * s.Value), latent, kvB, output, s);
     }
 
     private static void Check(MlaShape s, ArrayView<float> q, long kvBLength, ArrayView<float> cache, int tokens, int startPosition,
@@ -83,18 +87,23 @@ public sealed class MlaAttention
         ViewChecks.Require(output, rows * s.Value, nameof(output), $"[{tokens}][{s.Heads}][{s.Value}]");
     }
 
-    private void Run(AcceleratorStream stream, MlaShape s, ArrayView<float> q, ArrayView<float> cache, int tokens, int startPosition, float scale,
-                     ArrayView<float> scratch, ArrayView<float> output, Action<long, ArrayView<float>> absorb, Action<long, ArrayView<float>> project)
+    // Scratch = [q_cat: rows × (r + d_r)] [scores: rows × total] [o_lat: rows × r]; the kv_b steps (f16 or f32) are
+    // called by each Launch directly, so a decode step allocates no delegate.
+    private static (ArrayView<float> QCat, ArrayView<float> Latent) Views(MlaShape s, int tokens, int startPosition, ArrayView<float> scratch)
+    {
+        long rows = (long)tokens * s.Heads;
+        long qcat = rows * (s.Rank + s.Rope), scores = rows * (startPosition + tokens);
+        return (scratch.SubView(0, qcat), scratch.SubView(qcat + scores, rows * s.Rank));
+    }
+
+    private void Attend(AcceleratorStream stream, MlaShape s, ArrayView<float> qcat, ArrayView<float> cache, int tokens, int startPosition, float scale,
+                        ArrayView<float> scratch, ArrayView<float> latent)
     {
         int total = startPosition + tokens;
         long rows = (long)tokens * s.Heads;
-        ArrayView<float> qcat = scratch.SubView(0, rows * (s.Rank + s.Rope));
         ArrayView<float> scores = scratch.SubView(qcat.Length, rows * total);
-        ArrayView<float> latent = scratch.SubView(qcat.Length + scores.Length, rows * s.Rank);
-        absorb(rows, qcat);
         _scores(stream, _shape.Groups(rows * total), qcat, cache, scores, s, total, startPosition);
         _softmax.Launch(stream, scores, tokens, s.Heads, total, total, startPosition, scale);
         _value(stream, _shape.Groups(rows), scores, cache, latent, s, total, startPosition);
-        project(rows, latent);
     }
 }

@@ -19,4 +19,15 @@ public sealed record InjectionOptions
 
     /// <summary>Whether a device can run operators (default: ask the CUDA driver through libnativeinfer_cuda).</summary>
     public Func<Device, (bool Available, string Reason)> DeviceProbe { get; init; } = CudaDeviceProbe.Probe;
+
+    /// <summary>
+    /// A GPU backend that runs whole modules on a CUDA device (NativeInfer.Gpu's decode path). With one, CUDA devices
+    /// are probed through it, and a module placed on CUDA runs there when it takes the module (the explain table names
+    /// it) and fails at planning with its reason when not. Null (the default): only operators with a CUDA op of their
+    /// own (KLinearMarlin) run on a GPU.
+    /// </summary>
+    public IGpuPlacement? Gpu { get; init; }
+
+    internal (bool Available, string Reason) ProbeDevice(Device device) =>
+        device.IsCpu || Gpu is null ? DeviceProbe(device) : Gpu.Probe(device);
 }

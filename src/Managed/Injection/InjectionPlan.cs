@@ -17,6 +17,13 @@ public sealed record PlannedOperator(Module Module, InjectionRule? Rule, Operato
 
     /// <summary>Why the fallback happened (device missing, or the operator has no CUDA implementation).</summary>
     public string? FallbackReason { get; init; }
+
+    /// <summary>
+    /// The GPU backend that runs this module on <see cref="GenerateDevice"/> (<see cref="InjectionOptions.Gpu"/>'s name),
+    /// instead of <see cref="Operator"/>; null when the operator runs it. Such an entry names no ops: the backend's
+    /// kernels run it in both phases.
+    /// </summary>
+    public string? DeviceImplementation { get; init; }
 }
 
 /// <summary>The result of applying rules to a module tree, before any weight is loaded.</summary>
@@ -31,6 +38,9 @@ public sealed class InjectionPlan(CausalLM root, IReadOnlyList<PlannedOperator> 
     public IReadOnlyList<string> Warnings { get; } = warnings;
 
     public PlannedOperator? For(string path) => Entries.FirstOrDefault(e => e.Module.Path == path);
+
+    /// <summary>The CUDA device a GPU backend runs modules on (<see cref="PlannedOperator.DeviceImplementation"/>); null when it runs none.</summary>
+    public Tensors.Device? GpuDevice => Entries.FirstOrDefault(e => e.DeviceImplementation is not null)?.GenerateDevice;
 
     /// <summary>
     /// module path → class → rule (file:line) → operator (ops) → the C# type that runs → device, one line
@@ -48,7 +58,8 @@ public sealed class InjectionPlan(CausalLM root, IReadOnlyList<PlannedOperator> 
             string op = e.Operator is null ? "-" : e.Operator.Name + OpsText(e);
             string device = e.Operator is null ? "" : e.GenerateDevice == e.PrefillDevice ? e.GenerateDevice.ToString() : $"gen {e.GenerateDevice}, prefill {e.PrefillDevice}";
             if (e.Note is not null) device = device.Length == 0 ? e.Note : device + " " + e.Note;
-            rows.Add([path, e.Module.ClassName, rule, op, e.Operator is null ? "" : TypeText(e.Operator.OperatorType), device]);
+            string type = e.Operator is null ? "" : e.DeviceImplementation ?? TypeText(e.Operator.OperatorType);
+            rows.Add([path, e.Module.ClassName, rule, op, type, device]);
         }
         // Widths from the content: rule files have long names (ktransformers-DeepSeek-V2-Lite-Chat.yaml:38).
         var width = new int[header.Length];

@@ -25,7 +25,7 @@ public static class Injector
         var warnings = new List<string>();
 
         // Unmatched modules land on the default device, so it is checked like a device a rule names.
-        if (!options.DefaultDevice.IsCpu && Probe(options, options.DefaultDevice) is (false, var why))
+        if (!options.DefaultDevice.IsCpu && options.ProbeDevice(options.DefaultDevice) is (false, var why))
         {
             if (!options.FallbackToCpu)
                 throw new InjectionException($"the default device {options.DefaultDevice} (InjectionOptions.DefaultDevice) is not available: {why}");
@@ -54,7 +54,10 @@ public static class Injector
                 : $"{r.Location}: rule decides no module: every module it matches is decided by an earlier rule " +
                   $"(e.g. {shadowed.Module.Path} by {shadowed.Rule!.Location})");
         }
-        return new InjectionPlan(root, entries, rules, warnings);
+        var plan = new InjectionPlan(root, entries, rules, warnings);
+        // A GPU backend runs modules as a whole (a decoder layer, the stack), so it judges the placement as a whole too.
+        if (options.Gpu is not null && plan.GpuDevice is not null) options.Gpu.CheckPlan(plan);
+        return plan;
 
         void Visit(Module module, bool pruned)
         {
@@ -92,7 +95,16 @@ public static class Injector
                 throw new InjectionException($"{rule.Location}: operator {op.Name} does not apply to {module.Path} ({module.ClassName}); " +
                                              $"it handles {string.Join(", ", op.ModuleTypes.Select(t => t.Name))}");
         }
-        if (rule is null) return new PlannedOperator(module, null, op, options.DefaultDevice, options.DefaultDevice, options.DefaultDevice, null, null, null);
+        if (rule is null)
+        {
+            var unplaced = new PlannedOperator(module, null, op, options.DefaultDevice, options.DefaultDevice, options.DefaultDevice, null, null, null);
+            if (options.DefaultDevice.IsCpu || options.Gpu is null || op is null) return unplaced;
+            // KTransformers' default device is cuda:0: norms, decoder layers and dense MLPs no rule names run there.
+            return options.Gpu.WhyNot(module, op) is { } whyNot
+                ? throw new InjectionException($"{module.Path} ({module.ClassName}) has no rule and lands on the default device {options.DefaultDevice} " +
+                                               $"(InjectionOptions.DefaultDevice), but {whyNot}")
+                : unplaced with { DeviceImplementation = options.Gpu.Name };
+        }
 
         var kw = rule.Kwargs.ToDictionary(k => k.Key, k => k.Value, StringComparer.Ordinal);
         Device shared = DeviceOf(kw, "device", options.DefaultDevice, rule);
@@ -105,6 +117,7 @@ public static class Injector
         string? note = null;
         Device? fallbackFrom = null;
         string? fallbackReason = null;
+        string? deviceImplementation = null;
         try
         {
             genOp = op?.ResolveOp?.Invoke(genOp);
@@ -120,6 +133,13 @@ public static class Injector
         // runs every linear op on CUDA as its Marlin kernel); otherwise the rule fails, or — when the user
         // asked for it — that phase runs on the CPU. An op that only runs on CUDA, left on the CPU, becomes
         // the operator's CPU op under the fallback and is an error without it.
+        // A backend that feeds prompts as decode steps runs the prefill phase where generation runs (KExpertsTorch on
+        // cuda for prefill, KExpertsCPU for generation: both phases are KExpertsCPU on the CPU).
+        if (options.Gpu is { PrefillRunsAsDecode: true } && prefill != generate)
+        {
+            note = $"(prefill_device {prefill}: {options.Gpu.Name} runs prompts as decode steps)";
+            (prefill, preOp) = (generate, genOp);
+        }
         (generate, genOp) = Place(generate, genOp, "generate_device");
         (prefill, preOp) = Place(prefill, preOp, "prefill_device");
         if (!output.IsCpu && !(output == generate || output == prefill)) output = Place(output, null, "out_device").Device;
@@ -138,9 +158,20 @@ public static class Injector
         (Device Device, string? Op) Place(Device d, string? phaseOp, string key)
         {
             if (d.IsCpu) return (d, phaseOp);
-            var (available, reason) = options.DeviceProbe(d);
-            string? problem = !available ? $"{d} is not available: {reason}"
-                : op is { RunsOnCuda: false } ? $"operator {op.Name} has no CUDA implementation yet" : null;
+            var (available, reason) = options.ProbeDevice(d);
+            string? problem = !available ? $"{d} is not available: {reason}" : null;
+            if (problem is null && options.Gpu is not null)
+            {
+                // The output only moves there (the backend uploads the experts' sum): the device must exist, nothing more.
+                if (key == "out_device") return (d, null);
+                problem = options.Gpu.WhyNot(module, op);
+                if (problem is null)
+                {
+                    deviceImplementation = options.Gpu.Name;
+                    return (d, null);
+                }
+            }
+            else if (problem is null && op is { RunsOnCuda: false }) problem = $"operator {op.Name} has no CUDA implementation yet";
             if (problem is null) return (d, op?.CudaOp ?? phaseOp);
             if (!options.FallbackToCpu)
                 throw new InjectionException($"{rule.Location}: {module.Path} is placed on {d} ({key}), but {problem}. " +
@@ -153,22 +184,21 @@ public static class Injector
         }
 
         object? bound = KwargBinder.Bind(op?.OptionsType, rule.Kwargs.Where(k => !CommonKwargs.Contains(k.Key)), op?.Name ?? "default", rule.Location);
-        if (bound is IExplainNote { Note: { } optionNote }) note = note is null ? $"({optionNote})" : $"{note} ({optionNote})";
+        // An operator's note on its own behaviour does not apply when a GPU backend runs the module instead.
+        if (bound is IExplainNote { Note: { } optionNote } && deviceImplementation is null) note = note is null ? $"({optionNote})" : $"{note} ({optionNote})";
         if (bound is IPlanCheckedOptions planChecked)
         {
             try
             {
-                foreach (string warning in planChecked.CheckPlan(root.Config, options.DeviceProbe, options.FallbackToCpu)) warnings.Add($"{rule.Location}: {warning}");
+                foreach (string warning in planChecked.CheckPlan(root.Config, options.ProbeDevice, options.FallbackToCpu)) warnings.Add($"{rule.Location}: {warning}");
             }
             catch (ArgumentException e)
             {
                 throw new InjectionException($"{rule.Location}: {e.Message}");
             }
         }
-        return new PlannedOperator(module, rule, op, generate, prefill, output, genOp, preOp, bound, note) { FallbackFrom = fallbackFrom, FallbackReason = fallbackReason };
+        return new PlannedOperator(module, rule, op, generate, prefill, output, genOp, preOp, bound, note) { FallbackFrom = fallbackFrom, FallbackReason = fallbackReason, DeviceImplementation = deviceImplementation };
     }
-
-    private static (bool Available, string Reason) Probe(InjectionOptions options, Device d) => options.DeviceProbe(d);
 
     private static Device DeviceOf(Dictionary<string, YamlNode> kw, string key, Device fallback, InjectionRule rule)
     {

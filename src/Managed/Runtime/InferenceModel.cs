@@ -44,6 +44,9 @@ public sealed class InferenceModel : IDisposable
     /// <summary>How much of the weights is in RAM now and how much in huge pages (reads the OS's page tables; not for a hot path).</summary>
     public WeightResidency MeasureResidency() => WeightMemory.Measure(_file);
 
+    /// <summary>The GPU backend its sessions run on, when the plan put modules there (<see cref="InjectionPlan.GpuDevice"/>); null = the CPU operators.</summary>
+    public IGpuBackend? Gpu { get; private init; }
+
     internal IDecoderStackOperator Stack { get; }
     internal ILinearOperator LmHead { get; }
     public IReadOnlyDictionary<string, InjectedOperator> Operators => _operators;
@@ -93,7 +96,8 @@ public sealed class InferenceModel : IDisposable
         if (TensorCoverage.Of(tree, file.Tensors.Select(t => t.Name).ToList()).Refusal(Path.GetFileName(file.Source), tree.ClassName) is string refusal)
             throw new ModelLoadException(refusal);
         IReadOnlyList<InjectionRule> rules = options.Rules ?? (options.RulesPath is { } p ? RuleFile.Load(p) : []);
-        return (config, tree, Injector.Plan(tree, rules, options.Injection));
+        InjectionOptions injection = options.Gpu is null ? options.Injection : options.Injection with { Gpu = options.Gpu };
+        return (config, tree, Injector.Plan(tree, rules, injection));
     }
 
     /// <summary>Loads from an open GGUF file, which the model then owns.</summary>
@@ -108,16 +112,23 @@ public sealed class InferenceModel : IDisposable
         foreach (PlannedOperator entry in plan.Entries)
         {
             if (entry.Operator is null || entry.Pruned) continue;
+            // A module the GPU backend runs still gets its CPU operator, bound to zero-copy views of the mapping: the
+            // module tree binds as a whole, and the backend reads the model through it. It never runs there.
+            bool byGpu = entry.DeviceImplementation is not null;
+            if (byGpu && options.Gpu is null)
+                throw new ModelLoadException($"{entry.Module.Path} is planned onto {entry.GenerateDevice} by {entry.DeviceImplementation}, but ModelOptions.Gpu is not set");
             // The injector only leaves a built-in operator on a GPU when it has a CUDA implementation
-            // (KLinearMarlin); checked again here so a hand-made plan cannot make the explain table lie.
-            Device[] devices = [entry.GenerateDevice, entry.PrefillDevice, entry.OutDevice];
+            // (KLinearMarlin) or a GPU backend runs it; checked again here so a hand-made plan cannot make the explain table lie.
+            // A CPU operator whose output the backend takes to its device (the experts' out_device) runs on the CPU.
+            Device[] devices = byGpu ? [] : [entry.GenerateDevice, entry.PrefillDevice, .. entry.OutDevice == plan.GpuDevice ? Array.Empty<Device>() : [entry.OutDevice]];
             if (entry.Operator.OperatorType.Assembly == typeof(InjectedOperator).Assembly && !entry.Operator.RunsOnCuda && devices.Any(d => !d.IsCpu))
                 throw new ModelLoadException($"{entry.Rule?.Location.ToString() ?? "default"}: {entry.Module.Path} is planned on {devices.First(d => !d.IsCpu)}, " +
                                              $"but the built-in {entry.Operator.Name} has no CUDA implementation (docs/cuda.md)");
             var context = new OperatorContext
             {
                 Key = entry.Module.Path, Module = entry.Module, Config = config, Weights = weights,
-                GenerateDevice = entry.GenerateDevice, PrefillDevice = entry.PrefillDevice, OutDevice = entry.OutDevice,
+                GenerateDevice = byGpu ? Device.Cpu : entry.GenerateDevice, PrefillDevice = byGpu ? Device.Cpu : entry.PrefillDevice,
+                OutDevice = byGpu ? Device.Cpu : entry.OutDevice,
                 GenerateOp = entry.GenerateOp, PrefillOp = entry.PrefillOp, Options = entry.Options,
                 RuleLocation = entry.Rule?.Location.ToString() ?? "default",
             };
@@ -137,7 +148,11 @@ public sealed class InferenceModel : IDisposable
         var head = binder.OperatorFor<ILinearOperator>(tree.LmHead);
         double decodeBytes = binder.Bound.Sum(b =>
             DecodeTraffic.PerToken(DecodeTraffic.CategoryOf(b.Module), b.Tensor.RowBytes * b.Tensor.Rows, b.Tensor.RowBytes, config));
-        return new InferenceModel(file, config, tree, plan, operators, stack, head, memory) { DecodeBytesPerToken = (long)Math.Round(decodeBytes) };
+        return new InferenceModel(file, config, tree, plan, operators, stack, head, memory)
+        {
+            DecodeBytesPerToken = (long)Math.Round(decodeBytes),
+            Gpu = plan.GpuDevice is null ? null : options.Gpu,
+        };
     }
 
     public InferenceSession CreateSession(SessionOptions? options = null) => new(this, options ?? new SessionOptions());

@@ -7,7 +7,9 @@ namespace NativeInfer.Runtime;
 /// <summary>
 /// One conversation's state over a shared <see cref="InferenceModel"/>: its KV cache, scratch arena,
 /// kernel pool and position. Not thread-safe (use one session per concurrent request); after the first
-/// pass of a given size, a forward pass allocates nothing, managed or native.
+/// pass of a given size, a forward pass allocates nothing, managed or native. When the model's plan puts modules on
+/// a GPU (<see cref="InferenceModel.Gpu"/>), the session runs there: the backend holds the KV cache on the device and
+/// feeds prompts as decode steps; this session checks the input and the logits as on the CPU.
 /// </summary>
 /// <remarks>
 /// <see cref="Dispose"/> may come from another thread while a pass runs: it cancels the pass (checked
@@ -22,12 +24,13 @@ public sealed unsafe class InferenceSession : IDisposable
     private readonly ScratchArena _scratch;
     private readonly KvCache _cache;
     private readonly ForwardContext _ctx;
-
-    /// <summary>Native scratch the session holds for its passes (tests check it does not grow with the layer count).</summary>
-    internal long ScratchBytes => _scratch.CapacityBytes;
+    private readonly IDeviceDecoder? _gpu;
     private readonly object _gate = new();                         // guards _running and _disposed
     private readonly CancellationTokenSource _lifetime = new();    // cancelled by Dispose
     private bool _running, _disposed;
+
+    /// <summary>Native scratch the session holds for its passes (tests check it does not grow with the layer count).</summary>
+    internal long ScratchBytes => _scratch.CapacityBytes;
 
     internal InferenceSession(InferenceModel model, SessionOptions options)
     {
@@ -38,7 +41,9 @@ public sealed unsafe class InferenceSession : IDisposable
         _pool = KernelPool.Create(options.Threads, options.Isa);
         try
         {
-            _cache = new KvCache(model.Config, capacity, options.KvCacheType);
+            // On a GPU backend the device holds the cache; the CPU one only satisfies the context (one position).
+            _gpu = model.Gpu?.Open(model, options with { ContextLength = capacity });
+            _cache = new KvCache(model.Config, _gpu is null ? capacity : 1, options.KvCacheType);
             _scratch = new ScratchArena(8L << 20);
             _ctx = new ForwardContext(_pool, _scratch, _cache) { Lifetime = _lifetime.Token };
         }
@@ -46,6 +51,7 @@ public sealed unsafe class InferenceSession : IDisposable
         {
             _pool.Dispose();
             _cache?.Dispose();
+            _gpu?.Dispose();
             throw;
         }
     }
@@ -53,9 +59,12 @@ public sealed unsafe class InferenceSession : IDisposable
     public InferenceModel Model => _model;
 
     /// <summary>Tokens in the cache: the position the next token takes.</summary>
-    public int Length => _cache.Length;
+    public int Length => _gpu?.Length ?? _cache.Length;
 
-    public int Capacity => _cache.Capacity;
+    public int Capacity => _gpu?.Capacity ?? _cache.Capacity;
+
+    /// <summary>What runs the forward passes: the GPU backend's device, or null for the CPU operators.</summary>
+    public string? GpuDescription => _gpu?.DeviceDescription;
 
     public int VocabSize => _model.Config.VocabSize;
 
@@ -76,22 +85,24 @@ public sealed unsafe class InferenceSession : IDisposable
     public void Truncate(int length)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if ((uint)length > (uint)_cache.Length)
-            throw new ArgumentOutOfRangeException(nameof(length), length, $"the session holds {_cache.Length} tokens");
-        _cache.Length = length;
+        if ((uint)length > (uint)Length)
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"the session holds {Length} tokens");
+        if (_gpu is not null) _gpu.Truncate(length);
+        else _cache.Length = length;
     }
 
     public void Reset()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _cache.Length = 0;
+        if (_gpu is not null) _gpu.Truncate(0);
+        else _cache.Length = 0;
     }
 
     private void Run(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions, CancellationToken cancellation)
     {
         int n = tokens.Length, vocab = VocabSize, hidden = _model.Config.HiddenSize;
         if (n == 0) throw new ArgumentException("no tokens to feed", nameof(tokens));
-        if (_cache.Length + n > _cache.Capacity) throw new ContextLengthExceededException(_cache.Length, n, _cache.Capacity);
+        if (Length + n > Capacity) throw new ContextLengthExceededException(Length, n, Capacity);
         long need = allPositions ? (long)n * vocab : vocab;
         if (logits.Length < need) throw new ArgumentException($"logits holds {logits.Length} values; {need} are needed", nameof(logits));
         for (int i = 0; i < n; i++)
@@ -104,9 +115,14 @@ public sealed unsafe class InferenceSession : IDisposable
             if (_running) throw new InvalidOperationException("a forward pass is already running on this session (a session serves one caller at a time)");
             _running = true;
         }
-        int before = _cache.Length;
+        int before = Length;
         try
         {
+            if (_gpu is not null)
+            {
+                RunOnGpu(_gpu, tokens, logits, allPositions, cancellation);
+                return;
+            }
             fixed (int* ids = tokens)
             fixed (float* outLogits = logits)
             {
@@ -133,7 +149,8 @@ public sealed unsafe class InferenceSession : IDisposable
         catch (Exception e)
         {
             // Whatever this call wrote past `before` is ignored from now on: the session is as it was.
-            _cache.Length = before;
+            if (_gpu is not null) _gpu.Truncate(before);
+            else _cache.Length = before;
             if (e is OperationCanceledException && _lifetime.IsCancellationRequested)
                 throw new ObjectDisposedException(nameof(InferenceSession), "the session was disposed while a forward pass ran on it");
             throw;
@@ -149,16 +166,40 @@ public sealed unsafe class InferenceSession : IDisposable
     }
 
     /// <summary>
+    /// The GPU backend feeds tokens one decode step at a time, so every position's logits come at no extra cost and
+    /// cancellation is checked between tokens (a whole prompt when only the last logits are wanted).
+    /// </summary>
+    private void RunOnGpu(IDeviceDecoder gpu, ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions, CancellationToken cancellation)
+    {
+        int vocab = VocabSize, first = gpu.Length;
+        if (!allPositions)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            gpu.Forward(tokens, logits[..vocab]);
+            ThrowIfNonFinite(logits[..vocab], first + tokens.Length - 1, tokens[^1..], stage: NonFiniteLogitsException.UnknownStage);
+            return;
+        }
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            _lifetime.Token.ThrowIfCancellationRequested();
+            Span<float> row = logits.Slice(t * vocab, vocab);
+            gpu.Forward(tokens.Slice(t, 1), row);
+            ThrowIfNonFinite(row, first + t, tokens[t..], stage: NonFiniteLogitsException.UnknownStage);
+        }
+    }
+
+    /// <summary>
     /// NaN or infinite logits are never handed on (sampling them is garbage): <see cref="NonFiniteLogitsException"/>
     /// naming the first bad position and, from the checks the decoder stack made, the first stage that went
     /// non-finite. <paramref name="logits"/> is [positions][vocab] from <paramref name="firstPosition"/>.
     /// </summary>
-    private void ThrowIfNonFinite(ReadOnlySpan<float> logits, int firstPosition, ReadOnlySpan<int> tokens)
+    private void ThrowIfNonFinite(ReadOnlySpan<float> logits, int firstPosition, ReadOnlySpan<int> tokens, int? stage = null)
     {
         int bad = Finite.IndexOfNonFinite(logits);
         if (bad < 0) return;
         int row = bad / VocabSize;
-        throw new NonFiniteLogitsException(firstPosition + row, tokens[row], _ctx.FirstNonFiniteStage, _model.Config.NumLayers, logits[bad]);
+        throw new NonFiniteLogitsException(firstPosition + row, tokens[row], stage ?? _ctx.FirstNonFiniteStage, _model.Config.NumLayers, logits[bad]);
     }
 
     /// <summary>Frees the cache, scratch and pool; a pass running on another thread is cancelled and waited for first.</summary>
@@ -171,6 +212,7 @@ public sealed unsafe class InferenceSession : IDisposable
             _lifetime.Cancel();
             while (_running) Monitor.Wait(_gate);
         }
+        _gpu?.Dispose();
         _cache.Dispose();
         _scratch.Dispose();
         _pool.Dispose();

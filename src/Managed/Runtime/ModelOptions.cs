@@ -26,6 +26,13 @@ public sealed record ModelOptions
     /// <summary>Architecture → model definition (null = the built-ins).</summary>
     public ModuleMap? ModuleMap { get; init; }
 
+    /// <summary>
+    /// The GPU backend that runs what the rules place on CUDA (NativeInfer.Gpu: <c>new GpuDecodeBackend()</c>, or its
+    /// emulation on the CPU). Planning probes CUDA devices through it and fails for modules it cannot run; sessions of
+    /// a model whose plan uses it run there. Null (the default): CUDA placements are as <see cref="InjectionOptions"/> says.
+    /// </summary>
+    public IGpuBackend? Gpu { get; init; }
+
     /// <summary>Huge pages, preloading and locking of the mapped weights.</summary>
     public WeightMemoryOptions Memory { get; init; } = new();
 

@@ -141,7 +141,7 @@ public class RulesCommandTests
     [TestCase(new[] { "rules" }, "missing subcommand (explain)")]
     [TestCase(new[] { "rules", "show", "m.gguf", "r.yaml" }, "unknown rules subcommand 'show' (expected: explain)")]
     [TestCase(new[] { "rules", "explain", "m.gguf" }, "missing rule file (RULES.yaml)")]
-    [TestCase(new[] { "rules", "explain", "m.gguf", "r.yaml", "--gpu" }, "unknown option --gpu")]
+    [TestCase(new[] { "rules", "explain", "m.gguf", "r.yaml", "--gpus" }, "unknown option --gpus")]
     public void UsageErrors_ExitTwo(string[] args, string expected)
     {
         var (code, _, error) = Run(args);
