@@ -8,6 +8,7 @@
 #include "quants/reference.h"
 #include "quants/rows_axpy.h"
 #include "simd.h"
+#include "x86/common/rows_segment_prefetch.h"
 
 namespace ni {
 namespace {
@@ -146,11 +147,7 @@ inline void q4_0_block(int64_t b, const char* w, size_t w_stride, int64_t nrows,
 void rows_axpy_q4_0(int64_t k, const void* w, size_t w_stride, int64_t nrows, const float* x, size_t x_stride, int64_t ncols,
                     float* y, size_t y_stride) {
     const char* wr = static_cast<const char*>(w);
-    // The blocks are visited column-first, 18 bytes of every row at a time: a stride the hardware
-    // prefetcher does not follow, so each row's first visit waited on DRAM. Ask for the whole
-    // segment up front (a head's W_UK is 36 KB); later blocks then hit L2.
-    const char* end = wr + (nrows - 1) * w_stride + (k / QK4_0) * sizeof(block_q4_0);
-    for (const char* p = wr; p < end; p += 64) _mm_prefetch(p, _MM_HINT_T1);
+    prefetch_rows_segment(wr, w_stride, nrows, (size_t)(k / QK4_0) * sizeof(block_q4_0));
     for (int64_t b = 0; b < k / QK4_0; ++b) {
         int64_t c = 0;
         for (; c + 2 <= ncols; c += 2) q4_0_block<2>(b, wr, w_stride, nrows, x + c * x_stride, x_stride, y + c * y_stride, y_stride);

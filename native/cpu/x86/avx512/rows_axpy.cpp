@@ -13,6 +13,7 @@
 #include "dispatch/kernels.h"
 #include "quants/rows_axpy.h"
 #include "x86/avx512_common/simd512.h"
+#include "x86/common/rows_segment_prefetch.h"
 
 namespace ni {
 namespace {
@@ -85,83 +86,52 @@ void rows_axpy_direct(int64_t k, const void* w, size_t w_stride, int64_t nrows, 
     for (; c < ncols; ++c) axpy_rows<Load, 1>(k, wr, w_stride, nrows, x + c * x_stride, x_stride, y + c * y_stride, y_stride);
 }
 
-// One Q4_0 block column b (32 values) of every weight row into RC output rows' accumulators.
-template <int RC>
-inline void q4_0_block(int64_t b, const char* w, size_t w_stride, int64_t nrows, const float* x, size_t x_stride, float* y,
-                       size_t y_stride) {
+// B block columns from b (B = 2, or 1 for an odd last one) of every weight row into RC output
+// rows' accumulators; two columns give twice the independent work between the per-row scalar loads.
+template <int RC, int B>
+inline void q4_0_blocks(int64_t b, const char* w, size_t w_stride, int64_t nrows, const float* x, size_t x_stride, float* y,
+                        size_t y_stride) {
     const __m512 centred = _mm512_setr_ps(-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7);
-    __m512 acc[RC][2];
+    __m512 acc[RC][2 * B];
     for (int c = 0; c < RC; ++c)
-        for (int v = 0; v < 2; ++v) acc[c][v] = _mm512_loadu_ps(y + c * y_stride + b * QK4_0 + 16 * v);
+        for (int v = 0; v < 2 * B; ++v) acc[c][v] = _mm512_loadu_ps(y + c * y_stride + b * QK4_0 + 16 * v);
     for (int64_t r = 0; r < nrows; ++r, w += w_stride) {
         const block_q4_0* blk = reinterpret_cast<const block_q4_0*>(w) + b;
-        // (q − 8)·d for q = 0..15: an integer of at most 4 bits times an fp16 value, exact in f32,
-        // and the same product the reference dequantizer forms.
-        const __m512 values = _mm512_mul_ps(centred, _mm512_set1_ps(half_to_float(blk->d)));
-        const __m512i packed = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk->qs)));
-        // Byte j holds value j in its low nibble and value j + 16 in its high one.
-        const __m512 lo = _mm512_permutexvar_ps(packed, values);
-        const __m512 hi = _mm512_permutexvar_ps(_mm512_srli_epi32(packed, 4), values);
+        __m512 wv[2 * B];
+        for (int i = 0; i < B; ++i) {
+            // (q − 8)·d for q = 0..15: an integer of at most 4 bits times an fp16 value, exact in f32,
+            // and the same product the reference dequantizer forms.
+            const __m512 values = _mm512_mul_ps(centred, _mm512_set1_ps(half_to_float(blk[i].d)));
+            // Byte j holds value j in its low nibble and value j + 16 in its high one.
+            const __m512i packed = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[i].qs)));
+            wv[2 * i] = _mm512_permutexvar_ps(packed, values);
+            wv[2 * i + 1] = _mm512_permutexvar_ps(_mm512_srli_epi32(packed, 4), values);
+        }
         for (int c = 0; c < RC; ++c) {
             const __m512 a = _mm512_set1_ps(x[c * x_stride + r]);
-            acc[c][0] = _mm512_fmadd_ps(a, lo, acc[c][0]);
-            acc[c][1] = _mm512_fmadd_ps(a, hi, acc[c][1]);
+            for (int v = 0; v < 2 * B; ++v) acc[c][v] = _mm512_fmadd_ps(a, wv[v], acc[c][v]);
         }
     }
     for (int c = 0; c < RC; ++c)
-        for (int v = 0; v < 2; ++v) _mm512_storeu_ps(y + c * y_stride + b * QK4_0 + 16 * v, acc[c][v]);
+        for (int v = 0; v < 2 * B; ++v) _mm512_storeu_ps(y + c * y_stride + b * QK4_0 + 16 * v, acc[c][v]);
 }
 
-// Two block columns per pass: twice the independent work between the per-row scalar loads.
-template <int RC>
-inline void q4_0_block_pair(int64_t b, const char* w, size_t w_stride, int64_t nrows, const float* x, size_t x_stride, float* y,
-                            size_t y_stride) {
-    const __m512 centred = _mm512_setr_ps(-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7);
-    __m512 acc[RC][4];
-    for (int c = 0; c < RC; ++c)
-        for (int v = 0; v < 4; ++v) acc[c][v] = _mm512_loadu_ps(y + c * y_stride + b * QK4_0 + 16 * v);
-    for (int64_t r = 0; r < nrows; ++r, w += w_stride) {
-        const block_q4_0* blk = reinterpret_cast<const block_q4_0*>(w) + b;
-        float d0, d1;
-        half2_to_float(blk[0].d, blk[1].d, &d0, &d1);
-        const __m512 v0 = _mm512_mul_ps(centred, _mm512_set1_ps(d0));
-        const __m512 v1 = _mm512_mul_ps(centred, _mm512_set1_ps(d1));
-        const __m512i p0 = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[0].qs)));
-        const __m512i p1 = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[1].qs)));
-        const __m512 wv[4] = {
-            _mm512_permutexvar_ps(p0, v0),
-            _mm512_permutexvar_ps(_mm512_srli_epi32(p0, 4), v0),
-            _mm512_permutexvar_ps(p1, v1),
-            _mm512_permutexvar_ps(_mm512_srli_epi32(p1, 4), v1),
-        };
-        for (int c = 0; c < RC; ++c) {
-            const __m512 a = _mm512_set1_ps(x[c * x_stride + r]);
-            for (int v = 0; v < 4; ++v) acc[c][v] = _mm512_fmadd_ps(a, wv[v], acc[c][v]);
-        }
-    }
-    for (int c = 0; c < RC; ++c)
-        for (int v = 0; v < 4; ++v) _mm512_storeu_ps(y + c * y_stride + b * QK4_0 + 16 * v, acc[c][v]);
+template <int B>
+inline void q4_0_block_columns(int64_t b, const char* wr, size_t w_stride, int64_t nrows, const float* x, size_t x_stride, int64_t ncols,
+                               float* y, size_t y_stride) {
+    int64_t c = 0;
+    for (; c + 2 <= ncols; c += 2) q4_0_blocks<2, B>(b, wr, w_stride, nrows, x + c * x_stride, x_stride, y + c * y_stride, y_stride);
+    for (; c < ncols; ++c) q4_0_blocks<1, B>(b, wr, w_stride, nrows, x + c * x_stride, x_stride, y + c * y_stride, y_stride);
 }
 
 void rows_axpy_q4_0(int64_t k, const void* w, size_t w_stride, int64_t nrows, const float* x, size_t x_stride, int64_t ncols,
                     float* y, size_t y_stride) {
     const char* wr = static_cast<const char*>(w);
-    // Column-first visits of 18 bytes per row: a stride the prefetcher does not follow, so ask for
-    // the whole segment up front (a head's W_UK is 36 KB); later block columns then hit L2.
-    const char* end = wr + (nrows - 1) * w_stride + (k / QK4_0) * sizeof(block_q4_0);
-    for (const char* p = wr; p < end; p += 64) _mm_prefetch(p, _MM_HINT_T1);
     const int64_t blocks = k / QK4_0;
+    prefetch_rows_segment(wr, w_stride, nrows, (size_t)blocks * sizeof(block_q4_0));
     int64_t b = 0;
-    for (; b + 2 <= blocks; b += 2) {
-        int64_t c = 0;
-        for (; c + 2 <= ncols; c += 2) q4_0_block_pair<2>(b, wr, w_stride, nrows, x + c * x_stride, x_stride, y + c * y_stride, y_stride);
-        for (; c < ncols; ++c) q4_0_block_pair<1>(b, wr, w_stride, nrows, x + c * x_stride, x_stride, y + c * y_stride, y_stride);
-    }
-    for (; b < blocks; ++b) {
-        int64_t c = 0;
-        for (; c + 2 <= ncols; c += 2) q4_0_block<2>(b, wr, w_stride, nrows, x + c * x_stride, x_stride, y + c * y_stride, y_stride);
-        for (; c < ncols; ++c) q4_0_block<1>(b, wr, w_stride, nrows, x + c * x_stride, x_stride, y + c * y_stride, y_stride);
-    }
+    for (; b + 2 <= blocks; b += 2) q4_0_block_columns<2>(b, wr, w_stride, nrows, x, x_stride, ncols, y, y_stride);
+    if (b < blocks) q4_0_block_columns<1>(b, wr, w_stride, nrows, x, x_stride, ncols, y, y_stride);
 }
 
 }  // namespace
