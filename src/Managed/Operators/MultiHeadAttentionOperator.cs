@@ -32,6 +32,9 @@ public sealed unsafe class MultiHeadAttentionOperator : InjectedOperator, IAtten
         _scale = 1f / MathF.Sqrt(_d);
     }
 
+    /// <summary>Score rows (tokens × heads) per chunk of a prefill: a chunk's scores stay in L2.</summary>
+    private const int QueryRowsPerChunk = 512;
+
     public override void Bind(OperatorBinder binder)
     {
         _q = binder.OperatorFor<ILinearOperator>(_attn.QProj);
@@ -72,19 +75,27 @@ public sealed unsafe class MultiHeadAttentionOperator : InjectedOperator, IAtten
                 new ReadOnlySpan<float>(q + ((long)t * _h + g * _group) * _d, _group * _d)
                     .CopyTo(new Span<float>(qg + ((long)g * rowsPerGroup + t * _group) * _d, _group * _d));
 
-        // Scores [g][t][j][total] against head g's keys, softmax per (t, j) with the causal mask.
-        float* s = ctx.Scratch.Alloc<float>((long)_kvh * rowsPerGroup * total);
-        nuint elem = (nuint)cache.ElementBytes;
-        ctx.Pool.MatMulBatched(NiMatMulMode.WTransposed, cache.Type, cache.Row(layer, 0), (nuint)cache.RowBytes, (nuint)_d * elem,
-            qg, (nuint)(_d * 4), (nuint)(rowsPerGroup * _d * 4), s, (nuint)(total * 4), (nuint)(rowsPerGroup * total * 4), _kvh, rowsPerGroup, total, _d);
-        for (int g = 0; g < _kvh; g++)
-            AttentionMath.CausalSoftmax(s + (long)g * rowsPerGroup * total, n, _group, total, total, ctx.StartPosition, _scale);
-
-        // Outputs [g][t][j][dv] = P · V_g, then back to [t][head][dv].
+        // Scores [g][t][j][visible] against head g's keys, softmax per (t, j) with the causal mask, then
+        // og[g][t][j][dv] = P · V_g — by chunks of query tokens, each against only the keys its last token
+        // can see (a prompt's token t sees start + t + 1 of them; scoring all `total` for every token did
+        // twice the work at long prompts, the masked half zeroed). Every score is the same dot product and
+        // every output the same sum in the same order (masked terms added exact zeros), so nothing changes.
         float* og = ctx.Scratch.Alloc<float>((long)n * _h * _dv);
-        ctx.Pool.MatMulBatched(NiMatMulMode.WRows, cache.Type, cache.Row(layer, 0) + (long)kvWidth * cache.ElementBytes, (nuint)cache.RowBytes,
-            (nuint)_dv * elem, s, (nuint)(total * 4), (nuint)(rowsPerGroup * total * 4), og, (nuint)(_dv * 4), (nuint)(rowsPerGroup * _dv * 4),
-            _kvh, rowsPerGroup, total, _dv);
+        nuint elem = (nuint)cache.ElementBytes;
+        int chunk = Math.Max(1, QueryRowsPerChunk / _h);
+        float* s = ctx.Scratch.Alloc<float>((long)Math.Min(n, chunk) * _h * total);
+        for (int t0 = 0; t0 < n; t0 += chunk)
+        {
+            int m = Math.Min(chunk, n - t0), visible = ctx.StartPosition + t0 + m, chunkRows = m * _group;
+            ctx.Pool.MatMulBatched(NiMatMulMode.WTransposed, cache.Type, cache.Row(layer, 0), (nuint)cache.RowBytes, (nuint)_d * elem,
+                qg + (long)t0 * _group * _d, (nuint)(_d * 4), (nuint)(rowsPerGroup * _d * 4), s, (nuint)(visible * 4), (nuint)(chunkRows * visible * 4),
+                _kvh, chunkRows, visible, _d);
+            for (int g = 0; g < _kvh; g++)
+                AttentionMath.CausalSoftmax(s + (long)g * chunkRows * visible, m, _group, visible, visible, ctx.StartPosition + t0, _scale);
+            ctx.Pool.MatMulBatched(NiMatMulMode.WRows, cache.Type, cache.Row(layer, 0) + (long)kvWidth * cache.ElementBytes, (nuint)cache.RowBytes,
+                (nuint)_dv * elem, s, (nuint)(visible * 4), (nuint)(chunkRows * visible * 4), og + (long)t0 * _group * _dv, (nuint)(_dv * 4),
+                (nuint)(rowsPerGroup * _dv * 4), _kvh, chunkRows, visible, _dv);
+        }
         float* o = ctx.Scratch.Alloc<float>((long)n * _h * _dv);
         for (int g = 0; g < _kvh; g++)
             for (int t = 0; t < n; t++)

@@ -80,17 +80,21 @@ public class BatchInvarianceTests
     }
 
     /// <summary>
-    /// A prompt longer than one chunk of the absorbed attention (512 score rows: 32 tokens of 16 heads), each
-    /// chunk scored against only the keys it can see: one prefill, prefills of other sizes and one-token steps
-    /// give the same bits at the last position.
+    /// A prompt longer than one chunk of the attention (512 score rows: 32 tokens of 16 heads), each chunk
+    /// scored against only the keys it can see: one prefill, prefills of other sizes and one-token steps give
+    /// the same bits at the last position — for the absorbed MLA (DeepSeek) and grouped-query attention (Qwen3:
+    /// 16 heads over 4 KV heads).
     /// </summary>
-    [Test]
-    public void LongPrompt_AcrossAttentionChunks_GivesBitIdenticalLogits()
+    [TestCase("mla")]
+    [TestCase("gqa")]
+    public void LongPrompt_AcrossAttentionChunks_GivesBitIdenticalLogits(string attention)
     {
         string path = Path.Combine(Path.GetTempPath(), "ni-chunks-" + Guid.NewGuid().ToString("N") + ".gguf");
         try
         {
-            SyntheticModelWriter.Write(DeepseekV2SyntheticSpec.Tiny(512) with { Layers = 2, Heads = 16 }, path);
+            SyntheticModelWriter.Write(attention == "mla"
+                ? DeepseekV2SyntheticSpec.Tiny(512) with { Layers = 2, Heads = 16 }
+                : Qwen3SyntheticSpec.Tiny(512) with { Layers = 2, Heads = 16, KvHeads = 4, HeadDim = 32 }, path);
             using InferenceModel model = InferenceModel.Load(path);
             int[] tokens = Enumerable.Range(0, 90).Select(i => 5 + i * 11 % 500).ToArray();
             float[] whole = Logits(model, tokens, [90]);
