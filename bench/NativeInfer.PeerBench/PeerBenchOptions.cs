@@ -18,6 +18,9 @@ internal sealed record PeerBenchOptions
     public string Engines { get; init; } = "both";
     public string? Rules { get; init; }
 
+    /// <summary>A CSV file to write every decode step's time to (engine, round, step, milliseconds), for looking at the tail.</summary>
+    public string? StepsFile { get; init; }
+
     public const string Usage = """
         dotnet run --project bench/NativeInfer.PeerBench -c Release -- [MODEL.gguf] [options]
           MODEL              a GGUF both engines can run; without one, a DeepSeek-V2-Lite-shaped model (Q4_0 weights, Q6_K head,
@@ -29,6 +32,7 @@ internal sealed record PeerBenchOptions
           --peer SETTINGS    defaults (LLamaSharp's ModelParams defaults) or tuned (flash attention, batch = prompt)
           --engines E        both, nativeinfer or llamasharp
           --rules FILE       NativeInfer rule file
+          --steps FILE       write every decode step's time as CSV (engine,round,step,ms)
         """;
 
     public static PeerBenchOptions Parse(string[] args)
@@ -49,6 +53,7 @@ internal sealed record PeerBenchOptions
                 "--peer" => o with { PeerSettings = OneOf(Next(), "--peer", "defaults", "tuned") },
                 "--engines" => o with { Engines = OneOf(Next(), "--engines", "both", "nativeinfer", "llamasharp") },
                 "--rules" => o with { Rules = Next() },
+                "--steps" => o with { StepsFile = Next() },
                 "-h" or "--help" => throw new ArgumentException(Usage),
                 _ when !a.StartsWith('-') && o.Model is null => o with { Model = a },
                 _ => throw new ArgumentException($"unknown argument '{a}'\n{Usage}"),
