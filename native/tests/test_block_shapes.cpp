@@ -3,15 +3,16 @@
 //   - 32-value blocks (Q4_0, Q8_0, Q4_1, Q5_0, Q5_1, IQ4_NL): K from 1 to 44 blocks and 342
 //     (DeepSeek-V2-Lite's 10944): every remainder of the 16-block chunks and 4-block quads the
 //     AVX-512 Q4_0 kernel reads, odd block counts (the AVX-512 kernels read block pairs), K = 1408
-//   - 256-value super-blocks (Q2_K, Q3_K, Q5_K, IQ4_XS and the i-quants): K from 1 to 12 super-blocks,
+//   - 256-value super-blocks (Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS and the i-quants): K from 1 to 12 super-blocks,
 //     28 (DeepSeek-V3's 7168) and 43
 //   - M = 1, 2, 3, 5, 7 rows and N = 1..9 tokens, so every tile edge occurs
 //   - weight rows w_stride apart with NaN-scale bytes between them, and the last row ending at an
 //     unreadable page: a read past a row faults, a masked-out byte that leaked would show as NaN.
 // Tolerance as test_kernels_vs_scalar: nt::product_tolerance of Σ|w·x| (float accumulation in another order).
 // Batch invariance: each token's GEMM outputs equal, bit for bit, the GEMV of that token alone.
-// On a CPU with AVX512_VBMI the VNNI table must hold the VBMI i-quant kernels (not fall through to
-// AVX-512's), and they must give the AVX-512 kernels' bits: both sum the same exact integers.
+// The VNNI table's own kernels for Q4_K and Q6_K (vpdpwssd) and, on a CPU with AVX512_VBMI, the VBMI
+// i-quant kernels must be registered (not fall through to AVX-512's) and give the AVX-512 kernels' bits:
+// both sum the same exact integers.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -91,37 +92,43 @@ void check_type(const ni::kernel_table& ref, const ni::kernel_table& isa, int ty
     }
 }
 
-void check_vbmi_iquants(nt::rng& r) {
+// The VNNI table's kernels for `type` against the AVX-512 table's, bit for bit, GEMV and GEMM.
+void check_same_bits_as_avx512(nt::rng& r, int type, const char* what) {
+    const ni::type_kernels &pk = ni::kernels_for(NI_ISA_AVX512).types[type], &vk = ni::kernels_for(NI_ISA_AVX512_VNNI).types[type];
+    NT_CHECK(vk.gemv != pk.gemv && vk.gemm != pk.gemm, "%s: the VNNI table falls through to the AVX-512 kernels", nt::type_name(type));
+    for (int64_t nb : {1, 3, 28}) {
+        const int64_t k = nt::block_size(type) * nb, rows = 7, toks = 9;
+        const nt::weight_rows wr = nt::make_weight_rows(r, type, rows, k, 0.05f);
+        const std::vector<float> xf = nt::make_data(r, (size_t)(toks * k));
+        const size_t stride = (pk.act_bytes(k) + 63) / 64 * 64;
+        std::vector<uint8_t> act(stride * toks + 64);
+        uint8_t* x = act.data() + (64 - reinterpret_cast<uintptr_t>(act.data()) % 64) % 64;
+        for (int64_t i = 0; i < toks; ++i) pk.prepare_act(&xf[i * k], x + i * stride, k);
+        std::vector<float> yp((size_t)(rows * toks)), yv((size_t)(rows * toks));
+        pk.gemv(k, wr.q.data(), wr.row_bytes, rows, x, yp.data());
+        vk.gemv(k, wr.q.data(), wr.row_bytes, rows, x, yv.data());
+        NT_CHECK(std::memcmp(yp.data(), yv.data(), rows * sizeof(float)) == 0, "%s k=%lld: %s GEMV differs from AVX-512's",
+                 nt::type_name(type), (long long)k, what);
+        pk.gemm(k, wr.q.data(), wr.row_bytes, rows, x, stride, toks, yp.data(), rows);
+        vk.gemm(k, wr.q.data(), wr.row_bytes, rows, x, stride, toks, yv.data(), rows);
+        NT_CHECK(std::memcmp(yp.data(), yv.data(), yp.size() * sizeof(float)) == 0, "%s k=%lld: %s GEMM differs from AVX-512's",
+                 nt::type_name(type), (long long)k, what);
+    }
+}
+
+void check_vnni_kernels(nt::rng& r) {
     ni_cpu_info info;
     ni_cpu_get_info(&info);
-    if (!(info.features & NI_CPU_AVX512_VBMI) || info.best_isa < NI_ISA_AVX512_VNNI) {
-        std::printf("no AVX512_VBMI with VNNI: the VBMI i-quant kernels are not registered here\n");
+    if (info.best_isa < NI_ISA_AVX512_VNNI) {
+        std::printf("no AVX-512 VNNI: its own kernels are not checked against AVX-512's here\n");
         return;
     }
-    const ni::kernel_table& plain = ni::kernels_for(NI_ISA_AVX512);
-    const ni::kernel_table& vbmi = ni::kernels_for(NI_ISA_AVX512_VNNI);
-    for (int type : {NI_TYPE_IQ2_XXS, NI_TYPE_IQ2_XS, NI_TYPE_IQ3_XXS, NI_TYPE_IQ3_S}) {
-        const ni::type_kernels &pk = plain.types[type], &vk = vbmi.types[type];
-        NT_CHECK(vk.gemv != pk.gemv && vk.gemm != pk.gemm, "%s: the VNNI table falls through to the AVX-512 kernels", nt::type_name(type));
-        for (int64_t nb : {1, 3, 28}) {
-            const int64_t k = nt::block_size(type) * nb, rows = 7, toks = 9;
-            const nt::weight_rows wr = nt::make_weight_rows(r, type, rows, k, 0.05f);
-            const std::vector<float> xf = nt::make_data(r, (size_t)(toks * k));
-            const size_t stride = (pk.act_bytes(k) + 63) / 64 * 64;
-            std::vector<uint8_t> act(stride * toks + 64);
-            uint8_t* x = act.data() + (64 - reinterpret_cast<uintptr_t>(act.data()) % 64) % 64;
-            for (int64_t i = 0; i < toks; ++i) pk.prepare_act(&xf[i * k], x + i * stride, k);
-            std::vector<float> yp((size_t)(rows * toks)), yv((size_t)(rows * toks));
-            pk.gemv(k, wr.q.data(), wr.row_bytes, rows, x, yp.data());
-            vk.gemv(k, wr.q.data(), wr.row_bytes, rows, x, yv.data());
-            NT_CHECK(std::memcmp(yp.data(), yv.data(), rows * sizeof(float)) == 0, "%s k=%lld: VBMI GEMV differs from AVX-512's",
-                     nt::type_name(type), (long long)k);
-            pk.gemm(k, wr.q.data(), wr.row_bytes, rows, x, stride, toks, yp.data(), rows);
-            vk.gemm(k, wr.q.data(), wr.row_bytes, rows, x, stride, toks, yv.data(), rows);
-            NT_CHECK(std::memcmp(yp.data(), yv.data(), yp.size() * sizeof(float)) == 0, "%s k=%lld: VBMI GEMM differs from AVX-512's",
-                     nt::type_name(type), (long long)k);
-        }
+    for (int type : {NI_TYPE_Q4_K, NI_TYPE_Q6_K}) check_same_bits_as_avx512(r, type, "VNNI");
+    if (!(info.features & NI_CPU_AVX512_VBMI)) {
+        std::printf("no AVX512_VBMI: the VBMI i-quant kernels are not registered here\n");
+        return;
     }
+    for (int type : {NI_TYPE_IQ2_XXS, NI_TYPE_IQ2_XS, NI_TYPE_IQ3_XXS, NI_TYPE_IQ3_S}) check_same_bits_as_avx512(r, type, "VBMI");
 }
 
 }  // namespace
@@ -140,11 +147,11 @@ int main() {
         std::printf("checking %s against scalar\n", ni_isa_name(isa));
         for (int type : {NI_TYPE_Q4_0, NI_TYPE_Q8_0, NI_TYPE_Q4_1, NI_TYPE_Q5_0, NI_TYPE_Q5_1, NI_TYPE_IQ4_NL})
             for (int64_t nb : blocks) check_type(ref, t, type, nb, r);
-        for (int type : {NI_TYPE_Q2_K, NI_TYPE_Q3_K, NI_TYPE_Q5_K, NI_TYPE_IQ4_XS, NI_TYPE_IQ2_XXS, NI_TYPE_IQ2_XS, NI_TYPE_IQ2_S,
+        for (int type : {NI_TYPE_Q2_K, NI_TYPE_Q3_K, NI_TYPE_Q4_K, NI_TYPE_Q5_K, NI_TYPE_Q6_K, NI_TYPE_IQ4_XS, NI_TYPE_IQ2_XXS, NI_TYPE_IQ2_XS, NI_TYPE_IQ2_S,
                          NI_TYPE_IQ3_XXS, NI_TYPE_IQ3_S, NI_TYPE_IQ1_S, NI_TYPE_IQ1_M})
             for (int64_t nb : super_blocks) check_type(ref, t, type, nb, r);
     }
     nt::rng r(7);
-    check_vbmi_iquants(r);
+    check_vnni_kernels(r);
     return nt::finish("test_block_shapes");
 }
