@@ -3,8 +3,8 @@
 // scales); here the whole super-block's 64 bytes of 2-bit values sit in one register, and per shift
 // s (0..3) one register holds group s of both halves (elements 32s.. and 128 + 32s..):
 //   q_s = (v >> 2s) & 3                        unsigned 0..3
-//   d_s = dpbusd(0, q_s, x_s)                  exact Σ q·x per 4-element lane
-//   acc += d_s · scale of the lane's 16-value sub-block
+//   acc = dpwssd(acc, maddubs(q_s, x_s), scale of the lane's 16-value sub-block)
+//                                              exact Σ q·x·scale per 4-element lane
 // with x_s the matching plane of the activations, prepared once per token after the Q8_K blocks the
 // shared GEMM reads. The lanes fold into the eight the shared kernel folds its sums into (elements
 // 4l..4l+3 of every group) before the same 256-bit float work, mins included, so the result is
@@ -23,10 +23,8 @@ constexpr int kPrefetchBytes = 1024;
 using namespace two_bit_planes;
 
 template <int S>
-static inline __m512i shift_dot(__m512i v, const prepared_planes& x, __m512i scales) {
-    const __m512i q = _mm512_and_si512(_mm512_srli_epi16(v, 2 * S), _mm512_set1_epi8(3));
-    const __m512i d = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_loadu_si512(x.plane[S]));
-    return _mm512_mullo_epi32(d, lane_scales<S>(scales));
+static inline __m512i q2_values(__m512i v) {
+    return _mm512_and_si512(S == 0 ? v : _mm512_srli_epi16(v, 2 * S), _mm512_set1_epi8(3));
 }
 
 float row_dot(int64_t k, const char* w, const block_q8_K* xb, const prepared_planes* xp) {
@@ -38,13 +36,13 @@ float row_dot(int64_t k, const char* w, const block_q8_K* xb, const prepared_pla
         for (int i = 0; i < (int)(sizeof(block_q2_K) + 63) / 64; ++i)
             _mm_prefetch(reinterpret_cast<const char*>(&b) + kPrefetchBytes + 64 * i, _MM_HINT_T0);
         const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)), low4 = _mm_set1_epi8(0x0F);
-        const __m512i scales = _mm512_cvtepu8_epi32(_mm_and_si128(raw, low4));
+        const __m512i scales = _mm512_zextsi256_si512(_mm256_cvtepu8_epi16(_mm_and_si128(raw, low4)));
         const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(raw, 4), low4));
         const __m512i v = _mm512_loadu_si512(b.qs);
-        __m512i sum = shift_dot<0>(v, xp[s], scales);
-        sum = _mm512_add_epi32(sum, shift_dot<1>(v, xp[s], scales));
-        sum = _mm512_add_epi32(sum, shift_dot<2>(v, xp[s], scales));
-        sum = _mm512_add_epi32(sum, shift_dot<3>(v, xp[s], scales));
+        __m512i sum = scaled_dot<0>(_mm512_setzero_si512(), q2_values<0>(v), xp[s], scales);
+        sum = scaled_dot<1>(sum, q2_values<1>(v), xp[s], scales);
+        sum = scaled_dot<2>(sum, q2_values<2>(v), xp[s], scales);
+        sum = scaled_dot<3>(sum, q2_values<3>(v), xp[s], scales);
         // lanes 0-7: the first half's groups, 8-15: the second's; both fold into lane l = elements 4l..4l+3
         const __m256i total = _mm256_add_epi32(_mm512_castsi512_si256(sum), _mm512_extracti64x4_epi64(sum, 1));
         const float xd = xb[s].d;

@@ -1,8 +1,8 @@
 // Q3_K GEMV for AVX-512 with VNNI, as q2_k.cpp: the super-block's 64 bytes of low bits in one
 // register, per shift s (0..3) group s of both halves (elements 32s.. and 128 + 32s..):
 //   q_s = ((v >> 2s) & 3) | (((hmask >> s, >> 4 + s) & 1) << 2)   q + 4, unsigned 0..7
-//   d_s = dpbusd(0, q_s, x_s)                  exact Σ (q + 4)·x per 4-element lane
-//   acc += d_s · (sc − 32) of the lane's 16-value sub-block
+//   acc = dpwssd(acc, maddubs(q_s, x_s), sc − 32 of the lane's 16-value sub-block)
+//                                              exact Σ (q + 4)·x·(sc − 32) per 4-element lane
 // then, as the shared kernel, 4·Σ (sc_j − 32)·bsum_j is subtracted in int32 and the lanes fold into its
 // eight before the same 256-bit float work: bit-identical to the shared GEMM (test_batch_invariance).
 #include <immintrin.h>
@@ -19,14 +19,15 @@ constexpr int kPrefetchBytes = 1024;
 
 using namespace two_bit_planes;
 
+// q_s + 4 (0..7) for shift S: bits 0-1 from the low bits shifted down, bit 2 from hmask — bit S (first
+// half) or 4 + S (second half) of each byte rotated into place, the other bits masked off — merged by
+// one bit select (vpternlog: C ? A : B with C = 0x03).
 template <int S>
-static inline __m512i shift_dot(__m512i v, __m512i hmask, const prepared_planes& x, __m512i scales) {
-    // the high bit of group s in the first half, of group 4 + s in the second
-    const __m512i high = _mm512_and_si512(_mm512_srlv_epi16(hmask, _mm512_inserti64x4(_mm512_set1_epi16(S), _mm256_set1_epi16(4 + S), 1)),
-                                          _mm512_set1_epi8(1));
-    const __m512i q = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 2 * S), _mm512_set1_epi8(3)), _mm512_slli_epi16(high, 2));
-    const __m512i d = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_loadu_si512(x.plane[S]));
-    return _mm512_mullo_epi32(d, lane_scales<S>(scales));
+static inline __m512i q3_values(__m512i v, __m512i hmask) {
+    const __m512i rot = _mm512_inserti64x4(_mm512_set1_epi32((2 - S) & 31), _mm256_set1_epi32(30 - S), 1);
+    const __m512i high = _mm512_and_si512(_mm512_rolv_epi32(hmask, rot), _mm512_set1_epi8(4));
+    const __m512i low = S == 0 ? v : _mm512_srli_epi16(v, 2 * S);
+    return _mm512_ternarylogic_epi32(low, high, _mm512_set1_epi8(3), 0xE4);
 }
 
 float row_dot(int64_t k, const char* w, const block_q8_K* xb, const prepared_planes* xp) {
@@ -40,13 +41,13 @@ float row_dot(int64_t k, const char* w, const block_q8_K* xb, const prepared_pla
         alignas(16) uint8_t sc[16];
         q3_K_scales(b.scales, sc);
         const __m256i scales16 = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(sc))), _mm256_set1_epi16(32));
-        const __m512i scales = _mm512_cvtepi16_epi32(scales16);
+        const __m512i scales = _mm512_zextsi256_si512(scales16);
         const __m512i v = _mm512_loadu_si512(b.qs);
         const __m512i hmask = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.hmask)));
-        __m512i sum = shift_dot<0>(v, hmask, xp[s], scales);
-        sum = _mm512_add_epi32(sum, shift_dot<1>(v, hmask, xp[s], scales));
-        sum = _mm512_add_epi32(sum, shift_dot<2>(v, hmask, xp[s], scales));
-        sum = _mm512_add_epi32(sum, shift_dot<3>(v, hmask, xp[s], scales));
+        __m512i sum = scaled_dot<0>(_mm512_setzero_si512(), q3_values<0>(v, hmask), xp[s], scales);
+        sum = scaled_dot<1>(sum, q3_values<1>(v, hmask), xp[s], scales);
+        sum = scaled_dot<2>(sum, q3_values<2>(v, hmask), xp[s], scales);
+        sum = scaled_dot<3>(sum, q3_values<3>(v, hmask), xp[s], scales);
         // lanes 0-7: the first half's groups, 8-15: the second's; both fold into lane l = elements 4l..4l+3
         __m256i total = _mm256_add_epi32(_mm512_castsi512_si256(sum), _mm512_extracti64x4_epi64(sum, 1));
         const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[s].bsums));

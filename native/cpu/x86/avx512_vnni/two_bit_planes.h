@@ -1,7 +1,7 @@
 // What the Q2_K and Q3_K VNNI GEMVs (q2_k.cpp, q3_k.cpp) share: the activations prepared once per token —
 // the Q8_K blocks the shared GEMM reads, then per super-block four planes, plane s = group s of both
 // halves (x[32s .. 32s+31], x[128+32s .. 128+32s+31]) as the 2-bit values of shift s lie in one register —
-// the lane-to-scale map of those registers and the shared kernel's 256-bit horizontal sum.
+// the lane-to-scale map of those registers, the scaled dot product and the shared kernel's 256-bit horizontal sum.
 #pragma once
 #include <immintrin.h>
 
@@ -46,12 +46,23 @@ inline float hsum_256(__m256 v) {
     return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
 
-// Lane L of shift S's register belongs to sub-block 8·(L / 8) + 2S + (L % 8) / 4: its scale, from 16 int32 scales.
+// Int32 lane L of shift S's register belongs to sub-block 8·(L / 8) + 2S + (L % 8) / 4: its scale in both of
+// the lane's 16-bit halves, from 16 int16 scales in the low half of `scales16`.
 template <int S>
-inline __m512i lane_scales(__m512i scales) {
-    const __m512i idx = _mm512_setr_epi32(2 * S, 2 * S, 2 * S, 2 * S, 2 * S + 1, 2 * S + 1, 2 * S + 1, 2 * S + 1,
-                                          8 + 2 * S, 8 + 2 * S, 8 + 2 * S, 8 + 2 * S, 9 + 2 * S, 9 + 2 * S, 9 + 2 * S, 9 + 2 * S);
-    return _mm512_permutexvar_epi32(idx, scales);
+inline __m512i lane_scales16(__m512i scales16) {
+    alignas(64) static constexpr int16_t idx[32] = {
+        2 * S, 2 * S, 2 * S, 2 * S, 2 * S, 2 * S, 2 * S, 2 * S,
+        2 * S + 1, 2 * S + 1, 2 * S + 1, 2 * S + 1, 2 * S + 1, 2 * S + 1, 2 * S + 1, 2 * S + 1,
+        8 + 2 * S, 8 + 2 * S, 8 + 2 * S, 8 + 2 * S, 8 + 2 * S, 8 + 2 * S, 8 + 2 * S, 8 + 2 * S,
+        9 + 2 * S, 9 + 2 * S, 9 + 2 * S, 9 + 2 * S, 9 + 2 * S, 9 + 2 * S, 9 + 2 * S, 9 + 2 * S};
+    return _mm512_permutexvar_epi16(_mm512_load_si512(idx), scales16);
+}
+
+// sum + Σ q·x over each 4-element lane, scaled by its sub-block's scale (q unsigned 0..7, x int8:
+// maddubs pairs stay far inside int16).
+template <int S>
+inline __m512i scaled_dot(__m512i sum, __m512i q, const prepared_planes& x, __m512i scales16) {
+    return _mm512_dpwssd_epi32(sum, _mm512_maddubs_epi16(q, _mm512_loadu_si512(x.plane[S])), lane_scales16<S>(scales16));
 }
 
 }  // namespace two_bit_planes
