@@ -13,8 +13,10 @@ namespace NativeInfer.Gpu.Decode;
 
 /// <summary>
 /// The GPU-resident decode path of issue 15, built from a loaded <see cref="InferenceModel"/> and an
-/// <see cref="IGpuDevice"/>: every weight except the routed experts' is uploaded once (linears f16 or f32, the
-/// router gate f32, norms f32, the embedding table as stored), the KV cache (the latent [c | k_pe] cache for MLA,
+/// <see cref="IGpuDevice"/>: every weight except the routed experts' is uploaded once (linears as
+/// <see cref="GpuDecodeOptions.Linears"/> says — by default the Marlin int4 GEMM for Q4_0 weights that meet its tiles,
+/// f16 for the rest; <see cref="Linears"/> lists which took which — the router gate f32, norms f32, the embedding
+/// table as stored), the KV cache (the latent [c | k_pe] cache for MLA,
 /// [K | V] for GQA) lives on the device, and a step keeps the hidden state there. Per MoE layer one download
 /// (norm(x), expert ids, weights) and one upload (the routed experts' sum, computed on the CPU by the model's own
 /// experts operator); dense layers, attention, shared experts, the final norm and the head on the device; one
@@ -81,6 +83,7 @@ public sealed class GpuDecodePath : IDisposable
             _finalNorm = _tensors.Vector(tree.Norm.GgufBase + ".weight", tree.Norm.Dim);
             _finalEps = tree.Norm.Eps;
             _head = new DeviceLinear(_tensors, model.Tree.LmHead, options.Linears);
+            Linears = _tensors.Placements.ToArray();
             long scratch = _layers.Max(l => l.Attention.ScratchFloats(Capacity));
             _workspace = new DecodeWorkspace(_tensors, _config.HiddenSize, scratch);
             _token = _tensors.Allocate<int>(1);
@@ -103,6 +106,9 @@ public sealed class GpuDecodePath : IDisposable
     }
 
     public IGpuDevice Device => _device;
+
+    /// <summary>Every weight matrix the path multiplies by on the device, in load order: its storage and why.</summary>
+    public IReadOnlyList<GpuLinearPlacement> Linears { get; } = [];
 
     /// <summary>Tokens in the device cache: the position the next token takes.</summary>
     public int Length { get; private set; }
