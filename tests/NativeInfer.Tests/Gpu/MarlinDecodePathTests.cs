@@ -3,6 +3,7 @@ using NativeInfer.Gpu.Decode;
 using NativeInfer.Gpu.Devices;
 using NativeInfer.Models.Synthetic;
 using NativeInfer.Runtime;
+using NativeInfer.Tests.Operators;
 using NativeInfer.Tests.Support;
 
 namespace NativeInfer.Tests.Gpu;
@@ -18,7 +19,7 @@ namespace NativeInfer.Tests.Gpu;
 [NonParallelizable]
 public class MarlinDecodePathTests
 {
-    private static readonly int[] Prompt = [1, 17, 300, 42, 99, 7, 512, 3];
+    private static readonly int[] Prompt = [1, 17, 300, 42, 99, 7, 512, 3, 64, 128, 5, 900];
 
     /// <summary>
     /// DeepSeek-V3's shape (MLA with q LoRA, a dense first layer, MoE with a shared expert, sigmoid router), Q4_0
@@ -46,17 +47,28 @@ public class MarlinDecodePathTests
     }
 
     /// <summary>
-    /// Bounds from the measurements (8 positions, max |logit| ≈ 3.7–3.9). Against the float64 forward pass over the same
+    /// Bounds from the measurements (the positions not near a routing tie, max |logit| ≈ 3.7–4.4). Against the float64 forward pass over the same
     /// dequantized weights (<see cref="Float64Forward"/>: no activation rounding) the GPU path with Marlin linears
-    /// measured max |Δ| 0.042 (DeepSeek-V3 shape) and 0.019 (Qwen2-MoE); with f16 linears everywhere 0.033 / 0.024 — the
-    /// int4 GEMM's f16 activations and f16 output cost about as much as f16 weights do (Q4_0's (q − 8)·d needs up to
-    /// 14 significant bits, so f16 rounds it too, on both paths), and the kv_a / kv_b / Q8_0 head weights are f16 in
-    /// both runs. The CPU path quantizes activations to q8 per 32 values (as llama.cpp does) and lands at 0.135 / 0.059
-    /// from float64, which is most of the GPU-vs-CPU difference (0.122 / 0.064). Asserted: 0.1 against float64 and 0.25
-    /// against the CPU path — about twice the worst measured, while a layout defect (a nibble, scale or column in the
-    /// wrong place) perturbs a linear's outputs by their own size and the logits by whole units.
+    /// measured max |Δ| 0.042 (DeepSeek-V3 shape), 0.026 (Qwen2-MoE), 0.028 (Qwen3-MoE); with f16 linears everywhere
+    /// 0.037 / 0.028 / 0.033 — the int4 GEMM's f16 activations and f16 output cost about as much as f16 weights do
+    /// (Q4_0's (q − 8)·d needs up to 15 significant bits, so f16 rounds it too, identically on both paths), and kv_a /
+    /// kv_b / the Q8_0 head are f16 in both runs. The CPU path quantizes activations to q8 per 32 values (as llama.cpp
+    /// does) and lands at 0.135 / 0.065 / 0.068 from float64, most of the GPU-vs-CPU difference (0.148 / 0.066 / 0.063).
+    /// Asserted: 0.1 against float64 and 0.25 against the CPU path — 2.4× and 1.7× the worst measured, while a defect
+    /// (dropping the bias add after the GEMM, measured: 1.1; a nibble, scale or column out of place) moves whole units.
     /// </summary>
     private const double VersusFloat64 = 0.1, VersusCpuPath = 0.25;
+
+    /// <summary>
+    /// Any rounding of activations can flip a top-k choice whose router scores nearly tie, and then the output differs
+    /// by a whole expert's contribution — a property of the input, not a defect. Measured on these prompts: the
+    /// Qwen3-MoE model's position 10 has a float64 routing margin (<see cref="RoutingReference.Margin"/>) of 0.0050
+    /// logits in layer 1, the Marlin path chose the other expert there, and its logits moved 0.56 (the f16 and CPU paths
+    /// happened to keep float64's choice; margins of 0.0006–0.0097 elsewhere did not flip). Positions whose margin is
+    /// below 0.01, twice the one that flipped, are printed but not bounded (4 of 12 on Qwen3-MoE, 2 on DeepSeek-V3, none on
+    /// Qwen2-MoE); the test requires most positions to be bounded.
+    /// </summary>
+    private const double NearTie = 0.01;
 
     [TestCaseSource(nameof(Models))]
     public void Q4_0Linears_TakeTheInt4Gemm_AndMatchTheCpuPath(SyntheticModelSpec spec, string[] marlin, string[] dense)
@@ -75,19 +87,33 @@ public class MarlinDecodePathTests
                 for (int p = 0; p < Prompt.Length; p++) s.Forward([Prompt[p]], cpu[p] = new float[vocab]);
 
             float[][] exact;
+            double[] margins;
             using (var oracle = new Float64Forward(gguf))
+            {
                 exact = oracle.Run(Prompt).Select(row => row.Select(v => (float)v).ToArray()).ToArray();
+                margins = oracle.RoutingMargins;
+            }
 
             using var device = new CountingGpuDevice(EmulatedGpuDevice.Open(0, 2, 1));
             float[][] auto = Run(model, device, GpuLinearPrecision.Auto, out IReadOnlyList<GpuLinearPlacement> placements, out int gemmsPerStep);
             float[][] f16 = Run(model, device, GpuLinearPrecision.F16, out _, out _);
-            double autoVsExact = GpuDecodePathTests.MaxAbsDifference(auto, exact), f16VsExact = GpuDecodePathTests.MaxAbsDifference(f16, exact);
-            double cpuVsExact = GpuDecodePathTests.MaxAbsDifference(cpu, exact), autoVsCpu = GpuDecodePathTests.MaxAbsDifference(auto, cpu);
+            // Positions whose float64 routing is within NearTie of a tie are reported, not bounded (see NearTie).
+            int[] compared = Enumerable.Range(0, Prompt.Length).Where(p => !(margins[p] < NearTie)).ToArray();
+            double MaxOver(float[][] a, float[][] b) => GpuDecodePathTests.MaxAbsDifference(compared.Select(p => a[p]).ToArray(), compared.Select(p => b[p]).ToArray());
+            double autoVsExact = MaxOver(auto, exact), f16VsExact = MaxOver(f16, exact), cpuVsExact = MaxOver(cpu, exact), autoVsCpu = MaxOver(auto, cpu);
             double scale = exact.Max(row => row.Max(MathF.Abs));
             foreach (GpuLinearPlacement p in placements) TestContext.Out.WriteLine(p);
-            TestContext.Out.WriteLine($"{spec.Name}: max |logit| {scale:0.000}; max |Δ| vs float64: GPU Marlin linears {autoVsExact:0.000000}, " +
-                                      $"GPU f16 linears {f16VsExact:0.000000}, CPU path {cpuVsExact:0.000000}; GPU Marlin vs CPU path {autoVsCpu:0.000000}");
+            for (int p = 0; p < Prompt.Length; p++)
+                TestContext.Out.WriteLine($"position {p}: routing margin {margins[p]:0.0000}{(compared.Contains(p) ? "" : " (near tie: not bounded)")}; " +
+                                          $"max |Δ| vs float64: GPU {GpuDecodePathTests.MaxAbsDifference([auto[p]], [exact[p]]):0.0000}, " +
+                                          $"CPU {GpuDecodePathTests.MaxAbsDifference([cpu[p]], [exact[p]]):0.0000}; GPU vs CPU {GpuDecodePathTests.MaxAbsDifference([auto[p]], [cpu[p]]):0.0000}");
+            TestContext.Out.WriteLine($"{spec.Name}: max |logit| {scale:0.000}; over {compared.Length} of {Prompt.Length} positions, max |Δ| vs float64: " +
+                                      $"GPU Marlin linears {autoVsExact:0.000000}, GPU f16 linears {f16VsExact:0.000000}, CPU path {cpuVsExact:0.000000}; " +
+                                      $"GPU Marlin vs CPU path {autoVsCpu:0.000000}");
 
+            Assert.That(compared.Length, Is.GreaterThanOrEqualTo(Prompt.Length / 2), $"{spec.Name}: most positions are far from a routing tie");
+            Assert.That(autoVsExact, Is.LessThanOrEqualTo(VersusFloat64), $"{spec.Name}: GPU (Marlin linears) vs float64");
+            Assert.That(autoVsCpu, Is.LessThanOrEqualTo(VersusCpuPath), $"{spec.Name}: GPU (Marlin linears) vs the CPU path");
             foreach (string suffix in marlin)
             {
                 var matching = placements.Where(p => p.Module.EndsWith(suffix, StringComparison.Ordinal)).ToArray();
@@ -100,8 +126,6 @@ public class MarlinDecodePathTests
                 Assert.That(matching, Is.Not.Empty, $"{spec.Name}: no linear named *{suffix}");
                 Assert.That(matching.Select(p => p.Storage), Is.All.Not.EqualTo(GpuLinearStorage.MarlinInt4), $"{spec.Name}: *{suffix} must not take the int4 GEMM");
             }
-            Assert.That(autoVsExact, Is.LessThanOrEqualTo(VersusFloat64), $"{spec.Name}: GPU (Marlin linears) vs float64");
-            Assert.That(autoVsCpu, Is.LessThanOrEqualTo(VersusCpuPath), $"{spec.Name}: GPU (Marlin linears) vs the CPU path");
             // Every int4 placement really runs: one GEMM per such linear per single-token step (the head's once per call).
             Assert.That(gemmsPerStep, Is.EqualTo(placements.Count(p => p.Storage == GpuLinearStorage.MarlinInt4)), "int4 GEMMs per decode step");
         }
