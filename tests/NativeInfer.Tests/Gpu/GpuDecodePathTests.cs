@@ -235,6 +235,11 @@ public class GpuDecodeSessionTests
             using (InferenceSession s = model.CreateSession(new SessionOptions { Threads = 1, ContextLength = 16 })) s.Forward(prompt, cpu);
             using var session = GpuDecodeSession.Open(model, "cuda:0", emulate: true, new GpuDecodeOptions { ContextLength = 16, CpuThreads = 1 });
             Assert.That(session.DeviceDescription, Does.Contain("emulated"));
+            // An f32 file under the default (Auto) linears: nothing is Q4_0, so nothing is requantized to int4.
+            Assert.That(session.Linears.Where(l => !l.Module.EndsWith(".gate", StringComparison.Ordinal)).Select(l => l.Storage),
+                Is.Not.Empty.And.All.EqualTo(GpuLinearStorage.F16));
+            Assert.That(session.Linears.Where(l => l.Module.EndsWith(".mlp.gate", StringComparison.Ordinal)).Select(l => l.Storage),
+                Is.Not.Empty.And.All.EqualTo(GpuLinearStorage.F32), "the routers");
             var gpu = new float[session.VocabSize];
             session.Forward(prompt, gpu);
             Assert.That(session.Length, Is.EqualTo(4));
