@@ -75,7 +75,7 @@ internal static class MarlinCheck
         for (int i = 0; i < iterations; i++) device.MarlinGemm(weights, xh.View, ch.View, m);
         device.Synchronize();
         double us = clock.Elapsed.TotalMicroseconds / iterations;
-        report.Result($"Marlin {name} M={m}", error < 1e-3, $"mean|Δ|/mean|ref| = {error:E2} over {columns} columns; {us:F1} µs per GEMM (incl. host wrap calls)");
+        report.Result($"Marlin {name} M={m}", error < 1e-3, $"mean|Δ|/mean|ref| = {error:E2} over {columns} columns; {us:F1} µs per GEMM (host call included)");
     }
 
     private static float[] Random(int seed, int count, float scale = 1f)

@@ -45,7 +45,8 @@ using (IGpuDevice reference = EmulatedGpuDevice.Open(index))
     // Emulated, the decode step runs on groups of 2 threads: every lane is an OS thread, and the 8 × 4 shape of the
     // kernel comparison would take minutes per token.
     using (IGpuDevice? narrow = emulate ? EmulatedGpuDevice.Open(index, warpSize: 2, warps: 1) : null)
-        DecodeCheck.Run(narrow ?? device, report);
+    using (IGpuDevice decodeReference = EmulatedGpuDevice.Open(index, warpSize: 2, warps: 1))
+        DecodeCheck.Run(narrow ?? device, decodeReference, report);
 }
 report.Line($"gpucheck: {report.Checks - report.Failures} passed, {report.Failures} failed");
 return report.Failures == 0 ? 0 : 1;

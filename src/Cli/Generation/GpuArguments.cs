@@ -18,7 +18,8 @@ internal sealed record GpuArguments
           --gpu            run what the rules place on CUDA through the GPU decode path on cuda:0 (modules no rule
                            places go there too, KTransformers' default device); the routed experts stay on the CPU
           --emulate-gpu    the same on an emulation of cuda:0 on the CPU (slow: to see a GPU rule file run without a GPU)
-          --gpu-linears P  f16 (default) or f32: the precision of the linears' weights on the device
+          --gpu-linears P  auto (default: the int4 GEMM for Q4_0 weights that meet its tiles, f16 for the rest),
+                           f16 or f32: how the linears' weights are kept on the device
         """;
 
     public static IReadOnlyList<string> Switches => ["gpu", "emulate-gpu"];
@@ -29,7 +30,7 @@ internal sealed record GpuArguments
 
     public bool Gpu { get; init; }
     public bool Emulate { get; init; }
-    public string Linears { get; init; } = "f16";
+    public string Linears { get; init; } = "auto";
 
     public bool Enabled => Gpu || Emulate;
 
@@ -41,9 +42,9 @@ internal sealed record GpuArguments
             Emulate = args.Flag("emulate-gpu"),
             Linears = args.Option("gpu-linears")?.ToLowerInvariant() switch
             {
-                null => "f16",
-                "f16" or "f32" => args.Option("gpu-linears")!.ToLowerInvariant(),
-                string other => throw new CliUsageException($"--gpu-linears must be f16 or f32 (got '{other}')"),
+                null => "auto",
+                "auto" or "f16" or "f32" => args.Option("gpu-linears")!.ToLowerInvariant(),
+                string other => throw new CliUsageException($"--gpu-linears must be auto, f16 or f32 (got '{other}')"),
             },
         };
         if (parsed.Gpu && parsed.Emulate) throw new CliUsageException("--gpu and --emulate-gpu exclude each other");

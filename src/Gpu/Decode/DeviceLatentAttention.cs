@@ -11,7 +11,7 @@ namespace NativeInfer.Gpu.Decode;
 /// q_a, its norm and q_b when the model has a q LoRA), [c | k_pe] = kv_a x written straight into this position's
 /// cache row, c normalised and k_pe rotated there, q_pe rotated, then <see cref="MlaAttention"/> over the latent
 /// cache and o_proj. The cache is f32 [capacity][r + d_r] per layer; kv_b is kept like the linears (f16 or f32) in
-/// the [H][d_n + d_v][r] layout <see cref="MlaAttention"/> reads.
+/// the [H][d_n + d_v][r] layout <see cref="MlaAttention"/> reads (f16 under Auto too: it is not a GEMM's weight).
 /// </summary>
 internal sealed class DeviceLatentAttention : IDeviceAttention
 {
@@ -58,9 +58,13 @@ internal sealed class DeviceLatentAttention : IDeviceAttention
         if (!tensors.HasTensor(kvB))
             throw new GpuDecodeNotSupportedException($"{module.Path}: the GPU path reads kv_b as one '{kvB}' tensor; this file splits it into attn_k_b / attn_v_b");
         long kvBRows = (long)_shape.Heads * (_shape.Nope + _shape.Value);
-        _kvBIsHalf = precision == GpuLinearPrecision.F16;
+        // Auto keeps kv_b f16 even when it is Q4_0: the kernel reads it per head as W_UK and W_UV, not through a GEMM.
+        _kvBIsHalf = precision != GpuLinearPrecision.F32;
         if (_kvBIsHalf) _kvB = tensors.MatrixF16(kvB, kvBRows, _shape.Rank);
         else _kvB32 = tensors.MatrixF32(kvB, kvBRows, _shape.Rank);
+        tensors.Placements.Add(new GpuLinearPlacement(module.KvBProj.Path, kvB, tensors.Tensor(kvB).Type, kvBRows, _shape.Rank,
+            _kvBIsHalf ? GpuLinearStorage.F16 : GpuLinearStorage.F32,
+            precision == GpuLinearPrecision.Auto ? "read per head by the absorbed MLA attention kernel, not by a GEMM" : $"GpuDecodeOptions.Linears = {precision}"));
         _cache = tensors.Allocate<float>((long)capacity * _shape.CacheStride);
         _q = tensors.Allocate<float>((long)_shape.Heads * (_shape.Nope + _shape.Rope));
         _o = tensors.Allocate<float>((long)_shape.Heads * _shape.Value);

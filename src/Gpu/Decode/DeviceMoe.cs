@@ -39,21 +39,21 @@ internal sealed class DeviceMoe : IDeviceFeedForward
         _experts = experts;
         _host = host;
         int e = _moe.NumExperts;
-        string gateName;
+        string gateName, gatePath;
         switch (block)
         {
             case DeepseekMoEBlock d:
-                gateName = d.Gate.Weights[0].GgufName;
+                (gateName, gatePath) = (d.Gate.Weights[0].GgufName, d.Gate.Path);
                 if (d.Gate.HasSelectionBias) _bias = tensors.Vector(d.Gate.Weights[1].GgufName, e);
                 if (d.SharedExperts is { } se) _sharedMlp = new DeviceMlp(tensors, se, precision);
                 break;
             case Qwen2MoeSparseMoeBlock q:
-                gateName = q.Gate.GgufBase + ".weight";
+                (gateName, gatePath) = (q.Gate.GgufBase + ".weight", q.Gate.Path);
                 if (q.SharedExpert is { } qs) _sharedMlp = new DeviceMlp(tensors, qs, precision);
                 if (q.SharedExpertGate is { } g) _sharedGate = new DeviceLinear(tensors, g, precision);
                 break;
             case LinearRoutedMoeBlock m:
-                gateName = m.Gate.GgufBase + ".weight";
+                (gateName, gatePath) = (m.Gate.GgufBase + ".weight", m.Gate.Path);
                 break;
             default:
                 throw new GpuDecodeNotSupportedException($"{block.Path}: no GPU routing for {block.ClassName}");
@@ -61,6 +61,8 @@ internal sealed class DeviceMoe : IDeviceFeedForward
         if (_moe.SelectionBias && _bias is null)
             throw new GpuDecodeNotSupportedException($"{block.Path}: the config routes with a selection bias but {block.ClassName} has none");
         _gate = tensors.MatrixF32(gateName, e, _hidden);
+        tensors.Placements.Add(new GpuLinearPlacement(gatePath, gateName, tensors.Tensor(gateName).Type, e, _hidden, GpuLinearStorage.F32,
+            "the router's logits choose experts: always f32"));
         _logits = tensors.Allocate<float>(e);
         _routerScratch = tensors.Allocate<float>(RouterKernel.ScratchFloatsPerToken(_moe));
         _flags = tensors.Allocate<int>(e);

@@ -10,13 +10,16 @@ namespace NativeInfer.Gpu.Decode;
 
 /// <summary>
 /// Reads a model's GGUF tensors and puts them on a device once, at load: matrices as f16 (any weight type the
-/// CPU kernels read is dequantized exactly on the host first, then rounded to nearest f16), vectors (norm
-/// weights, biases) as f32, the embedding table in its own encoding. Every buffer it makes is registered in
-/// <see cref="Owned"/> so the decode path can free them together.
+/// CPU kernels read is dequantized exactly on the host first, then rounded to nearest f16), f32, or — Q4_0 only —
+/// repacked into the Marlin int4 layout; vectors (norm weights, biases) as f32, the embedding table in its own
+/// encoding. Every buffer it makes is registered in <see cref="Owned"/> so the decode path can free them together.
 /// </summary>
 internal sealed class DeviceTensors(IGpuDevice device, GgufFile file, KernelPool pool)
 {
     public List<IDisposable> Owned { get; } = [];
+
+    /// <summary>What each weight matrix of the path became (filled by its users; <see cref="GpuDecodePath.Linears"/>).</summary>
+    public List<GpuLinearPlacement> Placements { get; } = [];
 
     public IGpuDevice Device => device;
 
@@ -69,6 +72,19 @@ internal sealed class DeviceTensors(IGpuDevice device, GgufFile file, KernelPool
             device.Upload<float>(values.AsSpan(0, (int)n), buffer.View.SubView(first * cols, n));
         }
         return buffer.View;
+    }
+
+    /// <summary>
+    /// A Q4_0 W [rows = N][cols = K] repacked into the Marlin int4 layout on the device: the file's nibbles and f16
+    /// scales moved, not requantized, so the GEMM multiplies by exactly the values the CPU kernels dequantize.
+    /// </summary>
+    public MarlinWeights MarlinQ4_0(string name, long rows, long cols)
+    {
+        GgufTensor t = Matrix(name, rows, cols);
+        if (t.Type != GgmlType.Q4_0) throw new GpuDecodeNotSupportedException($"{name}: the int4 path repacks Q4_0 weights only, not {t.Type.Name()}");
+        MarlinWeights weights = device.UploadMarlin(NiType.Q4_0, t.AsSpan(), rows, cols, groupSize: 32);
+        Owned.Add(weights);
+        return weights;
     }
 
     private GgufTensor Matrix(string name, long rows, long cols)

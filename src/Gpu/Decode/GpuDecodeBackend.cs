@@ -16,7 +16,8 @@ namespace NativeInfer.Gpu.Decode;
 /// layers, attention (MLA or GQA) with its rotary embedding and projections, norms, dense MLPs, the MoE blocks' router
 /// and shared experts, and the head; the embedding on the device or, when the plan keeps it on the CPU, gathered
 /// there and uploaded. The routed experts stay on the CPU (generate_device cpu, out_device cuda:N), run by the
-/// operator the rules bound. Everything else it refuses at planning, naming the module.
+/// operator the rules bound. Layers may be split over several GPUs as KTransformers' multi-GPU files do (transfer_map;
+/// <see cref="GpuPlanDevices"/>). Everything else it refuses at planning, naming the module.
 /// </summary>
 public sealed class GpuDecodeBackend : IGpuBackend
 {
@@ -56,39 +57,24 @@ public sealed class GpuDecodeBackend : IGpuBackend
 
     public void CheckPlan(InjectionPlan plan)
     {
-        Device device = plan.GpuDevice ?? throw new ArgumentException("the plan puts nothing on a GPU", nameof(plan));
+        if (plan.GpuDevice is null) throw new ArgumentException("the plan puts nothing on a GPU", nameof(plan));
         foreach (PlannedOperator e in plan.Entries)
         {
-            if (e.Pruned || e.Operator is null) continue;
+            if (e.Pruned || e.Operator is null || e.Module is Experts) continue;
             string where = e.Rule is null ? "no rule: InjectionOptions.DefaultDevice" : e.Rule.Location.ToString();
-            if (e.DeviceImplementation is not null && e.GenerateDevice != device)
-                throw new InjectionException($"{e.Module.Path} is placed on {e.GenerateDevice} ({where}) and {plan.Entries.First(x => x.DeviceImplementation is not null).Module.Path} " +
-                                             $"on {device}: {Name} runs on one device (layers split over several GPUs are not supported)");
-            if (e.Module is Experts)
-            {
-                if (e.OutDevice != device)
-                    throw new InjectionException($"{e.Module.Path}: the routed experts run on the CPU and {Name} adds their sum on {device}, " +
-                                                 $"so out_device must be {device}, not {e.OutDevice} ({where})");
-            }
-            else if (e.DeviceImplementation is null && e.Module is not Embedding)
-            {
+            if (e.DeviceImplementation is null && e.Module is not Embedding)
                 throw new InjectionException($"{e.Module.Path} ({e.Module.ClassName}) is planned on {e.GenerateDevice} ({where}), but {Name} runs every decoder layer, " +
-                                             $"the final norm and the head on {device}: place it there too (modules no rule names land on " +
+                                             $"the final norm and the head on the GPU: place it there too (modules no rule names land on " +
                                              $"InjectionOptions.DefaultDevice; KTransformers' default is cuda:0)");
-            }
-            if (e.Options is DecoderStackOptions { TransferMap.Count: > 0 } stack)
-                foreach (var (layer, to) in stack.TransferMap.OrderBy(t => t.Key))
-                    if (layer < plan.Root.Config.NumLayers && (!Device.TryParse(to, out Device d) || d != device))
-                        throw new InjectionException($"{where}: transfer_map moves the hidden state to {to} at layer {layer}, but {Name} runs every layer on " +
-                                                     $"{device} (layers split over several GPUs are not supported)");
         }
+        GpuPlanDevices.Read(plan, Name);  // one device per layer, the head's, transfer_map and out_device consistent
     }
 
     public IDeviceDecoder Open(InferenceModel model, SessionOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
-        Device device = model.Plan.GpuDevice ?? throw new ArgumentException("the model's plan puts nothing on a GPU", nameof(model));
+        if (model.Plan.GpuDevice is null) throw new ArgumentException("the model's plan puts nothing on a GPU", nameof(model));
         // The device cache is f32 (MLA's latent rows, GQA's K | V): a smaller type asked for the CPU cache is refused, not ignored.
         if (options.KvCacheType != NiType.F32)
             throw new GpuDecodeNotSupportedException($"the GPU decode path keeps its KV cache in F32; {options.GetType().Name}.KvCacheType {options.KvCacheType} applies to the CPU path only");
@@ -97,22 +83,26 @@ public sealed class GpuDecodeBackend : IGpuBackend
         {
             ContextLength = options.ContextLength, CpuThreads = options.Threads, Linears = _options.Linears, EmbeddingOnHost = embeddingOnHost,
         };
-        IGpuDevice gpu = _emulate ? EmulatedGpuDevice.Open(device.Index, warpSize: 2, warps: 1) : GpuDevices.Open(device);
+        (Device[] layers, Device head) = GpuPlanDevices.Read(model.Plan, Name);
+        var opened = new Dictionary<Device, IGpuDevice>();
         try
         {
-            return new PlannedDecoder(gpu, GpuDecodePath.Create(model, gpu, decode));
+            foreach (Device d in layers.Append(head).Distinct())
+                opened[d] = _emulate ? EmulatedGpuDevice.Open(d.Index, warpSize: 2, warps: 1) : GpuDevices.Open(d);
+            var map = new GpuDeviceMap(layers.Select(d => opened[d]).ToArray(), opened[head]);
+            return new PlannedDecoder(map.Devices, GpuDecodePath.Create(model, map, decode));
         }
         catch
         {
-            gpu.Dispose();
+            foreach (IGpuDevice gpu in opened.Values) gpu.Dispose();
             throw;
         }
     }
 
-    /// <summary>One session's device and path; the runtime's session checks the logits.</summary>
-    private sealed class PlannedDecoder(IGpuDevice device, GpuDecodePath path) : IDeviceDecoder
+    /// <summary>One session's devices and path; the runtime's session checks the logits.</summary>
+    private sealed class PlannedDecoder(IReadOnlyList<IGpuDevice> devices, GpuDecodePath path) : IDeviceDecoder
     {
-        public string DeviceDescription => device.Description;
+        public string DeviceDescription => string.Join("; ", devices.Select(d => d.Description));
         public int Length => path.Length;
         public int Capacity => path.Capacity;
         public void Forward(ReadOnlySpan<int> tokens, Span<float> logits) => path.Forward(tokens, logits);
@@ -121,7 +111,7 @@ public sealed class GpuDecodeBackend : IGpuBackend
         public void Dispose()
         {
             path.Dispose();
-            device.Dispose();
+            foreach (IGpuDevice device in devices) device.Dispose();
         }
     }
 }

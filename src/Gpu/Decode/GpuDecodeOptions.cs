@@ -8,6 +8,13 @@ public enum GpuLinearPrecision
 
     /// <summary>f32, the values the CPU kernels use: for checking the decode path's math without f16 rounding.</summary>
     F32,
+
+    /// <summary>
+    /// The Marlin int4 GEMM where it is exact and applicable — a Q4_0 weight (repacked without loss: the same nibbles
+    /// and f16 scales) whose shape meets the kernel's tiling (N % 64, K % 128) — and f16 for every other linear.
+    /// Weights of other types are never requantized to int4 (that would change the model: docs/cuda.md).
+    /// </summary>
+    Auto,
 }
 
 /// <summary>Options of a <see cref="GpuDecodePath"/>.</summary>
@@ -16,8 +23,12 @@ public sealed class GpuDecodeOptions
     /// <summary>Positions the device KV cache holds (and the RoPE table covers); 0 = the model's context length, capped at 4096.</summary>
     public int ContextLength { get; init; }
 
-    /// <summary>Attention, dense-MLP, shared-expert and head weights. The router gate is always f32 (its logits choose experts).</summary>
-    public GpuLinearPrecision Linears { get; init; } = GpuLinearPrecision.F16;
+    /// <summary>
+    /// Attention, dense-MLP, shared-expert and head weights (<see cref="GpuDecodePath.Linears"/> says which took which
+    /// storage). The router gate is always f32 (its logits choose experts); MLA's kv_b is f16 under Auto (the
+    /// attention kernel reads it per head, not through a GEMM).
+    /// </summary>
+    public GpuLinearPrecision Linears { get; init; } = GpuLinearPrecision.Auto;
 
     /// <summary>
     /// Gather the token's embedding row on the CPU (the model's embedding operator) and upload it, instead of keeping

@@ -13,8 +13,10 @@ namespace NativeInfer.Gpu.Decode;
 
 /// <summary>
 /// The GPU-resident decode path of issue 15, built from a loaded <see cref="InferenceModel"/> and an
-/// <see cref="IGpuDevice"/>: every weight except the routed experts' is uploaded once (linears f16 or f32, the
-/// router gate f32, norms f32, the embedding table as stored), the KV cache (the latent [c | k_pe] cache for MLA,
+/// <see cref="IGpuDevice"/>: every weight except the routed experts' is uploaded once (linears as
+/// <see cref="GpuDecodeOptions.Linears"/> says — by default the Marlin int4 GEMM for Q4_0 weights that meet its tiles,
+/// f16 for the rest; <see cref="Linears"/> lists which took which — the router gate f32, norms f32, the embedding
+/// table as stored), the KV cache (the latent [c | k_pe] cache for MLA,
 /// [K | V] for GQA) lives on the device, and a step keeps the hidden state there. Per MoE layer one download
 /// (norm(x), expert ids, weights) and one upload (the routed experts' sum, computed on the CPU by the model's own
 /// experts operator); dense layers, attention, shared experts, the final norm and the head on the device; one
@@ -23,19 +25,24 @@ namespace NativeInfer.Gpu.Decode;
 /// do not depend on how it was batched. Supports deepseek2 (DeepSeek-V2 and V3: MLA, grouped and sigmoid-with-bias
 /// routers) and qwen2moe / qwen3moe (GQA, Qwen3's q/k norms, Qwen2's gated shared expert); anything else is a
 /// <see cref="GpuDecodeNotSupportedException"/>. Operators a rule file substitutes are not consulted, except the
-/// routed experts' operator. Not thread-safe: one caller drives one path (and its device).
+/// routed experts' operator. Layers may be split over several devices (<see cref="GpuDeviceMap"/>, KTransformers'
+/// transfer_map): each device holds its layers' weights, caches and its own workspace, and where the next layer (or the
+/// head) is on another device the hidden state [hidden] is downloaded from the one and uploaded to the other.
+/// Not thread-safe: one caller drives one path (and its devices).
 /// </summary>
 public sealed class GpuDecodePath : IDisposable
 {
     private static readonly string[] Architectures = ["deepseek2", "qwen2moe", "qwen3moe"];
 
-    private readonly IGpuDevice _device;
+    private readonly IGpuDevice _device;   // layer 0's: the embedding's
     private readonly ModelConfig _config;
     private readonly KernelPool _pool;
     private readonly HostExperts _host;
-    private readonly DeviceTensors _tensors;
+    private readonly Stage[] _stages;       // one per device, layer 0's first
+    private readonly Stage[] _layerStage;   // [layer]
+    private readonly Stage _headStage;
+    private readonly float[] _handover;     // the hidden state on its way between two devices
     private readonly DeviceDecoderLayer[] _layers;
-    private readonly DecodeWorkspace _workspace;
     private readonly NiType _embeddingType;
     private readonly ArrayView<byte> _embedding;
     private readonly IEmbeddingOperator? _hostEmbedding;   // set when the embedding is gathered on the CPU
@@ -46,10 +53,21 @@ public sealed class GpuDecodePath : IDisposable
     private readonly DeviceLinear _head;
     private bool _disposed;
 
-    private GpuDecodePath(InferenceModel model, IGpuDevice device, GpuDecodeOptions options)
+    /// <summary>One device's part of the path: its uploads, its RoPE table and its activations.</summary>
+    private sealed class Stage(DeviceTensors tensors)
     {
-        _device = device;
+        public IGpuDevice Device => Tensors.Device;
+        public DeviceTensors Tensors { get; } = tensors;
+        public DeviceRope Rope { get; set; } = null!;
+        public DecodeWorkspace Workspace { get; set; } = null!;
+    }
+
+    private GpuDecodePath(InferenceModel model, GpuDeviceMap devices, GpuDecodeOptions options)
+    {
+        _device = devices.Layers[0];
         _config = model.Config;
+        if (devices.Layers.Count != _config.NumLayers)
+            throw new ArgumentException($"the device map places {devices.Layers.Count} layers; the model has {_config.NumLayers}", nameof(devices));
         if (!Architectures.Contains(_config.Architecture))
             throw new GpuDecodeNotSupportedException($"the GPU decode path implements {string.Join(", ", Architectures)}; " +
                                                      $"architecture '{_config.Architecture}' has no GPU implementation (run it on the CPU rules)");
@@ -58,11 +76,15 @@ public sealed class GpuDecodePath : IDisposable
         try
         {
             _host = new HostExperts(_config, _pool);
-            _tensors = new DeviceTensors(device, model.File, _pool);
+            _stages = devices.Devices.Select(d => new Stage(new DeviceTensors(d, model.File, _pool))).ToArray();
+            foreach (Stage stage in _stages) stage.Rope = new DeviceRope(Use(stage).Tensors, _config.Rope, Capacity);
+            Stage StageOf(IGpuDevice d) => _stages.First(s => ReferenceEquals(s.Device, d));
+            _layerStage = devices.Layers.Select(StageOf).ToArray();
+            _headStage = StageOf(devices.Head);
+            Stage first = _layerStage[0];
             DecoderModel tree = model.Tree.Model;
-            var rope = new DeviceRope(_tensors, _config.Rope, Capacity);
 
-            GgufTensor table = _tensors.Tensor(tree.EmbedTokens.GgufBase + ".weight");
+            GgufTensor table = first.Tensors.Tensor(tree.EmbedTokens.GgufBase + ".weight");
             _embeddingType = (NiType)(int)table.Type;
             if (options.EmbeddingOnHost)
             {
@@ -75,17 +97,22 @@ public sealed class GpuDecodePath : IDisposable
                 throw new GpuDecodeNotSupportedException($"{table.Name}: the GPU embedding gather reads F32, F16, BF16, Q8_0 or Q4_0 rows, not {table.Type.Name()}");
             if (table.Ne(0) != _config.HiddenSize || table.RowCount != _config.VocabSize)
                 throw new GpuDecodeNotSupportedException($"{table.Name}: expected [{_config.VocabSize}][{_config.HiddenSize}], the file has {table}");
-            if (_hostEmbedding is null) _embedding = _tensors.Raw(table);
+            if (_hostEmbedding is null) _embedding = Use(first).Tensors.Raw(table);
 
-            _layers = tree.Layers.Select(l => Layer(model, l, rope, options.Linears)).ToArray();
-            _finalNorm = _tensors.Vector(tree.Norm.GgufBase + ".weight", tree.Norm.Dim);
+            _layers = tree.Layers.Select((l, i) => Layer(model, l, Use(_layerStage[i]), options.Linears)).ToArray();
+            _finalNorm = Use(_headStage).Tensors.Vector(tree.Norm.GgufBase + ".weight", tree.Norm.Dim);
             _finalEps = tree.Norm.Eps;
-            _head = new DeviceLinear(_tensors, model.Tree.LmHead, options.Linears);
-            long scratch = _layers.Max(l => l.Attention.ScratchFloats(Capacity));
-            _workspace = new DecodeWorkspace(_tensors, _config.HiddenSize, scratch);
-            _token = _tensors.Allocate<int>(1);
-            _logits = _tensors.Allocate<float>(_config.VocabSize);
-            device.Synchronize();
+            _head = new DeviceLinear(_headStage.Tensors, model.Tree.LmHead, options.Linears);
+            Linears = _stages.SelectMany(s => s.Tensors.Placements).ToArray();
+            foreach (Stage stage in _stages)
+            {
+                long scratch = _layers.Where((_, i) => _layerStage[i] == stage).Select(l => l.Attention.ScratchFloats(Capacity)).DefaultIfEmpty(0).Max();
+                stage.Workspace = new DecodeWorkspace(Use(stage).Tensors, _config.HiddenSize, scratch);
+            }
+            _handover = new float[_config.HiddenSize];
+            _token = Use(first).Tensors.Allocate<int>(1);
+            _logits = Use(_headStage).Tensors.Allocate<float>(_config.VocabSize);
+            foreach (Stage stage in _stages) Use(stage).Device.Synchronize();
         }
         catch
         {
@@ -99,10 +126,25 @@ public sealed class GpuDecodePath : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(device);
-        return new GpuDecodePath(model, device, options ?? new GpuDecodeOptions());
+        return new GpuDecodePath(model, GpuDeviceMap.OneDevice(device, model.Config.NumLayers), options ?? new GpuDecodeOptions());
     }
 
+    /// <summary>Builds the path with its layers on the devices <paramref name="devices"/> names, each uploading its own weights.</summary>
+    public static GpuDecodePath Create(InferenceModel model, GpuDeviceMap devices, GpuDecodeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(devices);
+        return new GpuDecodePath(model, devices, options ?? new GpuDecodeOptions());
+    }
+
+    /// <summary>Layer 0's device (the only one unless the layers are split).</summary>
     public IGpuDevice Device => _device;
+
+    /// <summary>Every device the path uses, layer 0's first.</summary>
+    public IReadOnlyList<IGpuDevice> Devices => _stages.Select(s => s.Device).ToArray();
+
+    /// <summary>Every weight matrix the path multiplies by on the device, in load order: its storage and why.</summary>
+    public IReadOnlyList<GpuLinearPlacement> Linears { get; } = [];
 
     /// <summary>Tokens in the device cache: the position the next token takes.</summary>
     public int Length { get; private set; }
@@ -124,27 +166,36 @@ public sealed class GpuDecodePath : IDisposable
         EmbeddingKernel.CheckIds(tokens, VocabSize);
 
         int before = Length, hidden = _config.HiddenSize;
-        var k = _device.Kernels;
+        Stage first = _layerStage[0], current = first;
         try
         {
             foreach (int token in tokens)
             {
+                current = Use(first);
+                DecodeWorkspace w = first.Workspace;
                 if (_hostEmbedding is not null)
                 {
                     _host.Embed(_hostEmbedding, token, _hostRow);
-                    _device.Upload<float>(_hostRow, _workspace.Hidden);
+                    _device.Upload<float>(_hostRow, w.Hidden);
                 }
                 else
                 {
                     _device.Upload<int>([token], _token);
-                    k.Embedding.Launch(_device.Stream, _embeddingType, _embedding, VocabSize, hidden, _token, 1, _workspace.Hidden);
+                    _device.Kernels.Embedding.Launch(_device.Stream, _embeddingType, _embedding, VocabSize, hidden, _token, 1, w.Hidden);
                 }
-                foreach (DeviceDecoderLayer layer in _layers) layer.Forward(_workspace, Length);
+                for (int i = 0; i < _layers.Length; i++)
+                {
+                    current = HandOver(current, _layerStage[i]);
+                    _layers[i].Forward(current.Workspace, Length);
+                }
                 Length++;
             }
-            k.RmsNorm.Launch(_device.Stream, _workspace.Hidden, _finalNorm, _workspace.Normed, 1, hidden, hidden, _finalEps);
-            _head.Forward(_device, _workspace.Normed, _logits);
-            _device.Download(_logits, lastLogits[..VocabSize]);
+            current = HandOver(current, _headStage);
+            IGpuDevice head = _headStage.Device;
+            DecodeWorkspace hw = _headStage.Workspace;
+            head.Kernels.RmsNorm.Launch(head.Stream, hw.Hidden, _finalNorm, hw.Normed, 1, hidden, hidden, _finalEps);
+            _head.Forward(head, hw.Normed, _logits);
+            head.Download(_logits, lastLogits[..VocabSize]);
         }
         catch
         {
@@ -163,22 +214,42 @@ public sealed class GpuDecodePath : IDisposable
 
     public void Reset() => Truncate(0);
 
-    private DeviceDecoderLayer Layer(InferenceModel model, DecoderLayer layer, DeviceRope rope, GpuLinearPrecision precision)
+    // The hidden state moves to the next stage's workspace when that is another device: the download waits for the
+    // one device's queued work, the upload completes before the other's next kernel is queued.
+    private Stage HandOver(Stage from, Stage to)
     {
+        if (ReferenceEquals(from, to)) return to;
+        from.Device.Download<float>(from.Workspace.Hidden, _handover);
+        Use(to).Device.Upload<float>(_handover, to.Workspace.Hidden);
+        return to;
+    }
+
+    // With several devices, each one's accelerator is made current on this thread before its work is queued: ILGPU
+    // gives every CUDA accelerator its own context, and allocations and launches go to the current one.
+    private Stage Use(Stage stage)
+    {
+        if (_stages.Length > 1) stage.Device.Accelerator.Bind();
+        return stage;
+    }
+
+    private DeviceDecoderLayer Layer(InferenceModel model, DecoderLayer layer, Stage stage, GpuLinearPrecision precision)
+    {
+        DeviceTensors tensors = stage.Tensors;
+        DeviceRope rope = stage.Rope;
         IDeviceAttention attention = layer.SelfAttn switch
         {
-            LatentAttention mla => new DeviceLatentAttention(_tensors, mla, _config, rope, Capacity, precision),
-            MultiHeadAttention mha => new DeviceGqaAttention(_tensors, mha, _config, rope, Capacity, precision),
+            LatentAttention mla => new DeviceLatentAttention(tensors, mla, _config, rope, Capacity, precision),
+            MultiHeadAttention mha => new DeviceGqaAttention(tensors, mha, _config, rope, Capacity, precision),
             var other => throw new GpuDecodeNotSupportedException($"{other.Path}: no GPU attention for {other.ClassName}"),
         };
         IDeviceFeedForward feedForward = layer.Mlp switch
         {
-            Mlp mlp => new DeviceDenseFeedForward(new DeviceMlp(_tensors, mlp, precision)),
-            SparseMoeBlock moe => new DeviceMoe(_tensors, moe, _config, ExpertsOperator(model, moe), _host, precision),
+            Mlp mlp => new DeviceDenseFeedForward(new DeviceMlp(tensors, mlp, precision)),
+            SparseMoeBlock moe => new DeviceMoe(tensors, moe, _config, ExpertsOperator(model, moe), _host, precision),
             var other => throw new GpuDecodeNotSupportedException($"{other.Path}: no GPU feed-forward for {other.ClassName}"),
         };
         RMSNorm input = layer.InputLayerNorm, post = layer.PostAttentionLayerNorm;
-        return new DeviceDecoderLayer(_device, _tensors.Vector(input.GgufBase + ".weight", input.Dim), _tensors.Vector(post.GgufBase + ".weight", post.Dim),
+        return new DeviceDecoderLayer(stage.Device, tensors.Vector(input.GgufBase + ".weight", input.Dim), tensors.Vector(post.GgufBase + ".weight", post.Dim),
             input.Eps, post.Eps, attention, feedForward);
     }
 
@@ -189,8 +260,8 @@ public sealed class GpuDecodePath : IDisposable
 
     private void Release()
     {
-        if (_tensors is not null)
-            foreach (IDisposable buffer in _tensors.Owned) buffer.Dispose();
+        foreach (Stage stage in _stages ?? [])
+            foreach (IDisposable buffer in Use(stage).Tensors.Owned) buffer.Dispose();
         _host?.Dispose();
         _pool.Dispose();
     }

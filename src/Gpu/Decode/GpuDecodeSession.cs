@@ -48,6 +48,9 @@ public sealed class GpuDecodeSession : IDisposable
     /// <summary>What runs it: the GPU's name, or the emulation.</summary>
     public string DeviceDescription => _device.Description;
 
+    /// <summary>Every weight matrix on the device and how it is kept (Marlin int4, f16, f32), with the reason.</summary>
+    public IReadOnlyList<GpuLinearPlacement> Linears => _path.Linears;
+
     public int Length => _path.Length;
     public int Capacity => _path.Capacity;
     public int VocabSize => _path.VocabSize;

@@ -20,6 +20,10 @@ public sealed class CudaGpuDevice : IlgpuGpuDevice
 {
     private readonly SafeCudaStreamHandle _nativeStream;
     private readonly string _name;
+    // GEMM operands wrapped once per (address, bytes): the decode path hands the same staging buffers every step, and
+    // a wrap is a native allocation plus a cudaPointerGetAttributes. The wraps do not own the memory; an entry whose
+    // buffer was freed is only ever looked up again for a live buffer at the same address and size, which it describes.
+    private readonly Dictionary<(nint Address, long Bytes), SafeCudaBufferHandle> _operands = [];
 
     private CudaGpuDevice(Device device, Context context, CudaAccelerator accelerator, CudaStream stream, SafeCudaStreamHandle nativeStream, string name)
         : base(device, context, accelerator, stream)
@@ -98,7 +102,7 @@ public sealed class CudaGpuDevice : IlgpuGpuDevice
     public override void MarlinGemm(MarlinWeights weights, ArrayView<ushort> a, ArrayView<ushort> c, int m)
     {
         CheckGemm(weights, a, c, m);
-        using SafeCudaBufferHandle ha = Wrap(a.Cast<byte>()), hc = Wrap(c.Cast<byte>());
+        SafeCudaBufferHandle ha = Operand(a.Cast<byte>()), hc = Operand(c.Cast<byte>());
         using (Accelerator.BindScoped())
             NiException.ThrowIfCudaFailed(CudaNativeMethods.MarlinGemm(_nativeStream,
                 hc, 0, (nuint)(weights.Rows * 2), ha, 0, (nuint)(weights.Columns * 2),
@@ -108,7 +112,19 @@ public sealed class CudaGpuDevice : IlgpuGpuDevice
 
     protected override void Dispose(bool disposing)
     {
-        using (Accelerator.BindScoped()) _nativeStream.Dispose();
+        using (Accelerator.BindScoped())
+        {
+            foreach (SafeCudaBufferHandle operand in _operands.Values) operand.Dispose();
+            _operands.Clear();
+            _nativeStream.Dispose();
+        }
+    }
+
+    private SafeCudaBufferHandle Operand(ArrayView<byte> view)
+    {
+        var key = (view.LoadEffectiveAddressAsPtr(), view.Length);
+        if (!_operands.TryGetValue(key, out SafeCudaBufferHandle? handle)) _operands[key] = handle = Wrap(view);
+        return handle;
     }
 
     // A handle for ILGPU memory, checked by the library against CUDA's own view of the pointer.

@@ -17,6 +17,7 @@ namespace NativeInfer.Gpu.Devices;
 public sealed unsafe class EmulatedGpuDevice : IlgpuGpuDevice
 {
     private readonly int _warpSize, _warps;
+    private float[] _column = [];   // the reference GEMM's scratch, kept so a decode step's GEMMs allocate nothing
 
     private EmulatedGpuDevice(Device device, Context context, CPUAccelerator accelerator, int warpSize, int warps)
         : base(device, context, accelerator, accelerator.CreateStream())
@@ -61,9 +62,10 @@ public sealed unsafe class EmulatedGpuDevice : IlgpuGpuDevice
     {
         CheckGemm(weights, a, c, m);
         Stream.Synchronize();  // the kernels that wrote a have run; what is queued after this call runs after it
+        if (_column.Length < weights.Columns) _column = new float[weights.Columns];
         var w = (byte*)((ArrayView<byte>)weights.Weights.View).LoadEffectiveAddressAsPtr();
         var s = (ushort*)((ArrayView<byte>)weights.Scales.View).LoadEffectiveAddressAsPtr();
         MarlinReferenceGemm.Multiply(w, s, (ushort*)a.LoadEffectiveAddressAsPtr(), weights.Columns, (ushort*)c.LoadEffectiveAddressAsPtr(), weights.Rows,
-            m, weights.Rows, weights.Columns, weights.GroupSize);
+            m, weights.Rows, weights.Columns, weights.GroupSize, _column);
     }
 }

@@ -16,11 +16,14 @@ public static class MarlinPacking
     public static void CheckShape(long n, long k, long groupSize)
     {
         if (n <= 0 || k <= 0) throw new ArgumentOutOfRangeException(nameof(n), $"N = {n} and K = {k} must be > 0");
-        if (k % 128 != 0) throw new ArgumentException($"K = {k} must be a multiple of 128", nameof(k));
-        if (n % 64 != 0) throw new ArgumentException($"N = {n} must be a multiple of 64", nameof(n));
+        if (TilingProblem(n, k) is { } problem) throw new ArgumentException(problem, k % 128 != 0 ? nameof(k) : nameof(n));
         if (groupSize is not (32 or 64 or 128) && groupSize != k)
             throw new ArgumentException($"group_size must be 32, 64, 128 or K = {k} (got {groupSize})", nameof(groupSize));
     }
+
+    /// <summary>Why W [n][k] (n, k &gt; 0) does not meet the kernel's tiles, or null when it does: K % 128 = 0 and N % 64 = 0.</summary>
+    public static string? TilingProblem(long n, long k) =>
+        k % 128 != 0 ? $"K = {k} must be a multiple of 128" : n % 64 != 0 ? $"N = {n} must be a multiple of 64" : null;
 
     /// <summary>Bytes of packed weights (K·N/2) and scales ((K/group)·N f16).</summary>
     public static (long WeightBytes, long ScaleBytes) PackedSize(long n, long k, long groupSize)

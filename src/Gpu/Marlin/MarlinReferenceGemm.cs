@@ -14,15 +14,17 @@ public static unsafe class MarlinReferenceGemm
 {
     /// <summary>
     /// c [m] rows (cRowStride halves apart) = a [m] rows (aRowStride halves apart) · B; all f16 bits.
+    /// <paramref name="column"/>: scratch of at least K floats for one dequantized column (null: allocated here).
     /// </summary>
     public static void Multiply(byte* weights, ushort* scales, ushort* a, long aRowStride, ushort* c, long cRowStride, long m, long n, long k,
-                                long groupSize)
+                                long groupSize, float[]? column = null)
     {
         MarlinPacking.CheckShape(n, k, groupSize);
         if (m <= 0) throw new ArgumentOutOfRangeException(nameof(m), $"m must be > 0 (got {m})");
         if (aRowStride < k || cRowStride < n) throw new ArgumentException($"row strides ({aRowStride}, {cRowStride}) are shorter than K = {k} / N = {n}");
         bool perColumn = groupSize == k;
-        var column = new float[k];
+        if (column is not null && column.Length < k) throw new ArgumentException($"the column scratch holds {column.Length} floats; K = {k} are needed", nameof(column));
+        column ??= new float[k];
         for (long col = 0; col < n; col++)
         {
             for (long kk = 0; kk < k; kk++)

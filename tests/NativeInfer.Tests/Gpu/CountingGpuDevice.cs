@@ -7,13 +7,14 @@ using Device = NativeInfer.Tensors.Device;
 
 namespace NativeInfer.Tests.Gpu;
 
-/// <summary>A device that forwards to another and counts the host↔device copies: the decode path's transfer budget is observable.</summary>
+/// <summary>A device that forwards to another and counts the host↔device copies (the decode path's transfer budget is observable) and the int4 GEMMs.</summary>
 internal sealed class CountingGpuDevice(IGpuDevice inner) : IGpuDevice
 {
     public int Uploads { get; private set; }
     public int Downloads { get; private set; }
+    public int MarlinGemms { get; private set; }
 
-    public void ResetCounts() => (Uploads, Downloads) = (0, 0);
+    public void ResetCounts() => (Uploads, Downloads, MarlinGemms) = (0, 0, 0);
 
     public Device Device => inner.Device;
     public string Description => inner.Description;
@@ -38,7 +39,11 @@ internal sealed class CountingGpuDevice(IGpuDevice inner) : IGpuDevice
 
     public MarlinWeights UploadMarlin(NiType type, ReadOnlySpan<byte> rows, long n, long k, long groupSize = 32) => inner.UploadMarlin(type, rows, n, k, groupSize);
 
-    public void MarlinGemm(MarlinWeights weights, ArrayView<ushort> a, ArrayView<ushort> c, int m) => inner.MarlinGemm(weights, a, c, m);
+    public void MarlinGemm(MarlinWeights weights, ArrayView<ushort> a, ArrayView<ushort> c, int m)
+    {
+        MarlinGemms++;
+        inner.MarlinGemm(weights, a, c, m);
+    }
 
     public void Synchronize() => inner.Synchronize();
 

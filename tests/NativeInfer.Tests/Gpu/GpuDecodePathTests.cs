@@ -128,6 +128,39 @@ public class GpuDecodePathTests
     }
 
     [Test]
+    public void LayersSplitOverTwoDevices_HandTheHiddenStateOver_AndGiveTheOneDeviceLogits()
+    {
+        var (model, reference) = ReferenceModelTests.Load("tiny-deepseek3-f32");
+        using (model)
+        {
+            int[] tokens = reference.PromptTokens[..3];
+            int layers = model.Config.NumLayers, moeLayers = Enumerable.Range(1, layers - 1).Count(model.Config.IsMoeLayer);
+            Assert.That(model.Config.IsMoeLayer(0), Is.False, "layer 0 is dense: device A does no expert exchange");
+            var options = new GpuDecodeOptions { ContextLength = 8, CpuThreads = 1 };
+            var one = new float[model.Config.VocabSize];
+            using (var device = EmulatedGpuDevice.Open(0, 2, 1))
+            using (var path = GpuDecodePath.Create(model, device, options))
+                path.Forward(tokens, one);
+
+            using var a = new CountingGpuDevice(EmulatedGpuDevice.Open(0, 2, 1));
+            using var b = new CountingGpuDevice(EmulatedGpuDevice.Open(1, 2, 1));
+            Assert.Throws<ArgumentException>(() => GpuDecodePath.Create(model, new GpuDeviceMap([a], b), options), "one device per layer");
+            // Layer 0 on a; layers 1.. and the head on b.
+            using var split = GpuDecodePath.Create(model, new GpuDeviceMap([a, .. Enumerable.Repeat<IGpuDevice>(b, layers - 1)], b), options);
+            Assert.That(split.Devices, Is.EqualTo(new IGpuDevice[] { a, b }));
+            var logits = new float[split.VocabSize];
+            a.ResetCounts();
+            b.ResetCounts();
+            split.Forward(tokens, logits);
+            Assert.That(logits, Is.EqualTo(one), "the hand-over copies f32 exactly; the same kernels run on both");
+            // Per token: a gets the id and gives the hidden state; b takes it, and per MoE layer gives (hidden, ids,
+            // weights) and takes the experts' sum; the logits come down from b once.
+            Assert.That((a.Uploads, a.Downloads), Is.EqualTo((tokens.Length, tokens.Length)), "device a: uploads, downloads");
+            Assert.That((b.Uploads, b.Downloads), Is.EqualTo((tokens.Length * (1 + moeLayers), tokens.Length * moeLayers + 1)), "device b: uploads, downloads");
+        }
+    }
+
+    [Test]
     public void BadInput_IsATypedError_AndLeavesThePathAsItWas()
     {
         var (model, reference) = ReferenceModelTests.Load("tiny-qwen2moe-f32");
@@ -202,6 +235,11 @@ public class GpuDecodeSessionTests
             using (InferenceSession s = model.CreateSession(new SessionOptions { Threads = 1, ContextLength = 16 })) s.Forward(prompt, cpu);
             using var session = GpuDecodeSession.Open(model, "cuda:0", emulate: true, new GpuDecodeOptions { ContextLength = 16, CpuThreads = 1 });
             Assert.That(session.DeviceDescription, Does.Contain("emulated"));
+            // An f32 file under the default (Auto) linears: nothing is Q4_0, so nothing is requantized to int4.
+            Assert.That(session.Linears.Where(l => !l.Module.EndsWith(".gate", StringComparison.Ordinal)).Select(l => l.Storage),
+                Is.Not.Empty.And.All.EqualTo(GpuLinearStorage.F16));
+            Assert.That(session.Linears.Where(l => l.Module.EndsWith(".mlp.gate", StringComparison.Ordinal)).Select(l => l.Storage),
+                Is.Not.Empty.And.All.EqualTo(GpuLinearStorage.F32), "the routers");
             var gpu = new float[session.VocabSize];
             session.Forward(prompt, gpu);
             Assert.That(session.Length, Is.EqualTo(4));

@@ -25,6 +25,7 @@ public class GpuRulePlacementTests
 {
     private const string V2LiteRules = "rules/ktransformers-DeepSeek-V2-Lite-Chat.yaml";
     private const string V3Rules = "rules/ktransformers-2026/DeepSeek-V3-Chat.yaml";
+    private const string MultiGpuRules = "rules/ktransformers-2026/DeepSeek-V3-Chat-multi-gpu.yaml";
     private const int Positions = 6;
 
     private static readonly Device Cuda0 = new(DeviceKind.Cuda, 0);
@@ -145,10 +146,67 @@ public class GpuRulePlacementTests
     }
 
     [Test]
-    public void LayersSplitOverTwoGpus_AreRefusedAtPlanning()
+    public void MultiGpuFile_PlansTheLayersOnCuda0_AndTheNormAndHeadOnCuda1()
     {
-        var e = Assert.Throws<InjectionException>(() => InferenceModel.CreatePlan(Gguf("tiny-deepseek3-f32"), OnEmulatedGpu("rules/ktransformers-2026/DeepSeek-V3-Chat-multi-gpu.yaml")))!;
-        Assert.That(e.Message, Does.Contain("on cuda:1").And.Contain("on cuda:0").And.Contain("runs on one device"));
+        // Written for 61 layers: 0–29 on cuda:0, 30–60, model.norm and lm_head on cuda:1, transfer_map {30: cuda:1}. The
+        // tiny model's 3 layers all land on cuda:0 (its transfer_map entry never applies), its norm and head on cuda:1.
+        InjectionPlan plan = InferenceModel.CreatePlan(Gguf("tiny-deepseek3-f32"), OnEmulatedGpu(MultiGpuRules));
+        TestContext.Out.WriteLine(plan.Explain());
+        for (int layer = 0; layer < plan.Root.Config.NumLayers; layer++)
+            Assert.That(plan.ExplainRow($"model.layers.{layer}.self_attn")[^2..], Is.EqualTo(new[] { "GpuDecodePath (emulated)", "cuda:0" }));
+        Assert.That(plan.ExplainRow("model.norm")[^1], Is.EqualTo("cuda:1"));
+        Assert.That(plan.ExplainRow("lm_head")[^1], Is.EqualTo("cuda:1"));
+    }
+
+    [Test]
+    public void MultiGpuFile_ThroughTheSession_MatchesLlamaCpp_AndTheOneDevicePlan()
+    {
+        float[][] RunSession(ModelOptions options, out ReferenceLogits reference, out string description)
+        {
+            var (m, r) = ReferenceModelTests.Load("tiny-deepseek3-f32", options);
+            reference = r;
+            using (m)
+            {
+                using InferenceSession session = m.CreateSession(new SessionOptions { Threads = 2, ContextLength = 16 });
+                description = session.GpuDescription!;
+                int vocab = session.VocabSize;
+                var all = new float[Positions * vocab];
+                session.ForwardAll(r.PromptTokens.AsSpan(0, Positions), all);
+                return Enumerable.Range(0, Positions).Select(p => all.AsSpan(p * vocab, vocab).ToArray()).ToArray();
+            }
+        }
+
+        float[][] split = RunSession(OnEmulatedGpu(MultiGpuRules), out ReferenceLogits reference, out string devices);
+        float[][] one = RunSession(OnEmulatedGpu(V3Rules), out _, out _);
+        ReferenceLogits prefix = Prefix(reference, Positions);
+        ReferenceLogits.Comparison c = prefix.Compare(split);
+        TestContext.Out.WriteLine($"DeepSeek-V3-Chat-multi-gpu.yaml on {devices}, first {Positions} positions: {c}");
+        Assert.That(devices, Does.Contain("cuda:0").And.Contain("cuda:1"), "both devices opened");
+        prefix.AssertWithinTolerance(c);
+        // The hand-over copies f32 values exactly and both emulated devices run the same kernels: nothing may differ.
+        Assert.That(split, Is.EqualTo(one), "split over two devices vs all on one");
+    }
+
+    [Test]
+    public void ATransferMapThatDisagreesWithThePlacement_IsRefused()
+    {
+        string yaml = File.ReadAllText(RepoPaths.RequireTestData(MultiGpuRules)).Replace("30: \"cuda:1\"", "1: \"cuda:1\"");
+        Assume.That(yaml, Does.Contain("1: \"cuda:1\""), "the edit applied");
+        ModelOptions options = OnEmulatedGpu(MultiGpuRules) with { Rules = RuleFile.Parse(yaml, "moved.yaml"), RulesPath = null };
+        var e = Assert.Throws<InjectionException>(() => InferenceModel.CreatePlan(Gguf("tiny-deepseek3-f32"), options))!;
+        Assert.That(e.Message, Does.StartWith("moved.yaml:").And.Contain("transfer_map moves the hidden state to cuda:1 at layer 1")
+            .And.Contain("model.layers.1 on cuda:0"));
+    }
+
+    [Test]
+    public void ALayerOnTwoDevices_IsRefused()
+    {
+        const string attention = "KDeepseekV2Attention # optimized MLA implementation\n    kwargs:\n      generate_device: \"cuda\"";
+        string yaml = File.ReadAllText(RepoPaths.RequireTestData(V3Rules)).Replace(attention, attention.Replace("\"cuda\"", "\"cuda:1\""));
+        Assume.That(yaml, Does.Contain("generate_device: \"cuda:1\""), "the edit applied");
+        ModelOptions options = OnEmulatedGpu(V3Rules) with { Rules = RuleFile.Parse(yaml, "attention-elsewhere.yaml"), RulesPath = null };
+        var e = Assert.Throws<InjectionException>(() => InferenceModel.CreatePlan(Gguf("tiny-deepseek3-f32"), options))!;
+        Assert.That(e.Message, Does.Contain("runs a decoder layer on one device").And.Contain("cuda:1").And.Contain("cuda:0"));
     }
 
     [Test]

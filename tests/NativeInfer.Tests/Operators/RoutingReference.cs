@@ -58,6 +58,45 @@ internal static class RoutingReference
         return (ids, weights);
     }
 
+    /// <summary>
+    /// How far the routing decision is from a tie, in router-logit units: the smallest δ such that moving every logit
+    /// by at most δ could change the chosen set (a lower bound). Softmax over all experts (monotone in the logits): half
+    /// the gap between the k-th and (k+1)-th logit. Sigmoid scores move by at most δ/4 per logit, so a gap g between
+    /// selection scores (score + bias) needs δ ≥ 2g; with noaux_tc groups (each scored by the sum of its two best) the
+    /// gap between the last kept and the first dropped group needs δ ≥ g. For telling a near tie from a defect when
+    /// a path with rounded activations is compared with float64. NaN where no bound is written (grouped softmax routing).
+    /// </summary>
+    public static double Margin(MoeConfig moe, ReadOnlySpan<float> logits, ReadOnlySpan<float> bias = default)
+    {
+        int e = moe.NumExperts, k = moe.ExpertsPerToken;
+        if (k >= e) return double.PositiveInfinity;
+        bool grouped = moe.Routing is RoutingMethod.GroupLimitedGreedy or RoutingMethod.NoAuxTopKGroups && moe.NumGroups > 1;
+        if (moe.Scoring != ScoringFunction.Sigmoid)
+        {
+            if (grouped) return double.NaN;  // grouped softmax: not written (no test needs it)
+            double[] sorted = logits.ToArray().Select(v => (double)v).OrderByDescending(v => v).ToArray();
+            return (sorted[k - 1] - sorted[k]) / 2;
+        }
+        if (grouped && moe.Routing != RoutingMethod.NoAuxTopKGroups) return double.NaN;  // group_limited_greedy with sigmoid: not written
+        var choice = new double[e];
+        for (int i = 0; i < e; i++) choice[i] = 1 / (1 + Math.Exp(-logits[i])) + (moe.SelectionBias ? bias[i] : 0);
+        IEnumerable<int> candidates = Enumerable.Range(0, e);
+        double groupMargin = double.PositiveInfinity;
+        if (grouped)
+        {
+            int perGroup = e / moe.NumGroups;
+            var groups = Enumerable.Range(0, moe.NumGroups)
+                .Select(g => (Group: g, Score: Enumerable.Range(g * perGroup, perGroup).Select(i => choice[i]).OrderByDescending(v => v).Take(2).Sum()))
+                .OrderByDescending(x => x.Score).ToArray();
+            if (moe.TopKGroups < moe.NumGroups) groupMargin = groups[moe.TopKGroups - 1].Score - groups[moe.TopKGroups].Score;
+            var kept = groups.Take(moe.TopKGroups).Select(x => x.Group).ToHashSet();
+            candidates = candidates.Where(i => kept.Contains(i / perGroup));
+        }
+        double[] best = candidates.Select(i => choice[i]).OrderByDescending(v => v).ToArray();
+        double expertMargin = k < best.Length ? 2 * (best[k - 1] - best[k]) : double.PositiveInfinity;
+        return Math.Min(expertMargin, groupMargin);
+    }
+
     /// <summary>The same logits routed greedily over all experts by the unbiased scores (to show a test exercises groups or bias).</summary>
     public static int[] GreedyIds(MoeConfig moe, ReadOnlySpan<float> logits) =>
         Route(moe with { Routing = RoutingMethod.Greedy, NumGroups = 1, TopKGroups = 1, SelectionBias = false }, logits).Ids;

@@ -37,11 +37,18 @@ public sealed class Float64Forward : IDisposable
         _file.Dispose();
     }
 
+    /// <summary>
+    /// Per position of the last <see cref="Run"/>, the smallest <see cref="RoutingReference.Margin"/> over its MoE layers:
+    /// how close that position's routing came to a tie (∞ without MoE layers).
+    /// </summary>
+    public double[] RoutingMargins { get; private set; } = [];
+
     /// <summary>Logits [position][vocab] after each prefix of <paramref name="tokens"/> (causal attention over positions 0..t).</summary>
     public double[][] Run(IReadOnlyList<int> tokens)
     {
         ModelConfig c = Config;
         int n = tokens.Count, d = c.HiddenSize;
+        RoutingMargins = Enumerable.Repeat(double.PositiveInfinity, n).ToArray();
         float[] embedding = Tensor("token_embd.weight");
         var x = new double[n][];
         for (int t = 0; t < n; t++) x[t] = embedding.AsSpan(tokens[t] * d, d).ToArray().Select(v => (double)v).ToArray();
@@ -53,7 +60,7 @@ public sealed class Float64Forward : IDisposable
             double[][] a = c.Attention.Kind == AttentionKind.MultiHeadLatent ? LatentAttention(h, b) : GroupedQueryAttention(h, b);
             for (int t = 0; t < n; t++) Add(x[t], a[t]);
             h = x.Select(v => RmsNorm(v, Tensor(b + "ffn_norm.weight"), c.NormEps)).ToArray();
-            for (int t = 0; t < n; t++) Add(x[t], c.IsMoeLayer(layer) ? Moe(h[t], b) : Mlp(h[t], b + "ffn_gate", b + "ffn_up", b + "ffn_down"));
+            for (int t = 0; t < n; t++) Add(x[t], c.IsMoeLayer(layer) ? Moe(h[t], b, t) : Mlp(h[t], b + "ffn_gate", b + "ffn_up", b + "ffn_down"));
         }
 
         float[] head = Has("output.weight") ? Tensor("output.weight") : embedding;
@@ -208,13 +215,14 @@ public sealed class Float64Forward : IDisposable
         return MatVec(wd, h, x.Length);
     }
 
-    private double[] Moe(double[] x, string b)
+    private double[] Moe(double[] x, string b, int position)
     {
         MoeConfig moe = Config.Moe!;
         int e = moe.NumExperts, d = x.Length, ffn = moe.ExpertIntermediateSize;
         float[] logits = MatVec(Tensor(b + "ffn_gate_inp.weight"), x, e).Select(v => (float)v).ToArray();
         float[] bias = moe.SelectionBias ? Tensor(b + "exp_probs_b.bias").Select(v => (float)v).ToArray() : [];
         var (ids, weights) = RoutingReference.Route(moe, logits, bias);
+        RoutingMargins[position] = Math.Min(RoutingMargins[position], RoutingReference.Margin(moe, logits, bias));
         float[] wg = Tensor(b + "ffn_gate_exps.weight"), wu = Tensor(b + "ffn_up_exps.weight"), wd = Tensor(b + "ffn_down_exps.weight");
         var y = new double[d];
         for (int j = 0; j < ids.Length; j++)
