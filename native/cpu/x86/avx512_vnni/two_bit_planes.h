@@ -13,6 +13,7 @@
 
 namespace ni {
 namespace two_bit_planes {
+namespace {  // internal linkage: nothing here is shared with another ISA's copy (x86/README.md)
 
 struct prepared_planes {
     int8_t plane[4][64];
@@ -65,5 +66,6 @@ inline __m512i scaled_dot(__m512i sum, __m512i q, const prepared_planes& x, __m5
     return _mm512_dpwssd_epi32(sum, _mm512_maddubs_epi16(q, _mm512_loadu_si512(x.plane[S])), lane_scales16<S>(scales16));
 }
 
+}  // namespace
 }  // namespace two_bit_planes
 }  // namespace ni
