@@ -8,8 +8,8 @@
  * not share the cores with the engines being timed. It walks /proc itself, once at the start and then
  * every 2 s for processes started since: an earlier shell loop that ran `ps | awk` twice a second
  * preempted the timed threads itself (seen in a sched_switch trace) and inflated every engine's p99.
- * Linux only; a process stopped by it stays stopped if this program is killed with SIGKILL
- * (`pkill -CONT -f ...` or `kill -CONT` resumes it). */
+ * Linux only. SIGTERM, SIGINT and SIGHUP are passed on to the command and the stopped processes resumed;
+ * a process stopped by it stays stopped if this program is killed with SIGKILL (`kill -CONT` resumes it). */
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
@@ -58,6 +58,9 @@ static void stop_niced(void) {
     closedir(d);
 }
 
+static volatile sig_atomic_t pending_signal;
+static void remember_signal(int sig) { pending_signal = sig; }
+
 static void sleep_ms(long ms) {
     struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&t, NULL);
@@ -68,6 +71,12 @@ int main(int argc, char** argv) {
         fprintf(stderr, "usage: quiet COMMAND [ARGS...]\n");
         return 2;
     }
+    struct sigaction on_signal;
+    memset(&on_signal, 0, sizeof on_signal);
+    on_signal.sa_handler = remember_signal;
+    sigaction(SIGTERM, &on_signal, NULL);
+    sigaction(SIGINT, &on_signal, NULL);
+    sigaction(SIGHUP, &on_signal, NULL);
     stop_niced();
     sleep_ms(300);  /* a stopped build may have had a child starting */
     stop_niced();
@@ -82,6 +91,11 @@ int main(int argc, char** argv) {
     for (;;) {
         for (int i = 0; i < 20; ++i) {  /* 2 s in waits of 100 ms */
             if (waitpid(child, &status, WNOHANG) == child) goto done;
+            if (pending_signal) {  /* pass it on, then resume the others once the command is gone */
+                kill(child, pending_signal);
+                waitpid(child, &status, 0);
+                goto done;
+            }
             sleep_ms(100);
         }
         stop_niced();
