@@ -45,10 +45,14 @@ var runs = new List<EngineRun>();
 for (int r = 0; r < o.Rounds; r++)
     foreach (IBenchEngine e in r % 2 == 0 ? engines : Enumerable.Reverse(engines))
     {
+        ProcessFaults before = ProcessFaults.Now();
+        double stealBefore = StealTime.Seconds();
         EngineRun run = e.Run(r, prompt, o.DecodeTokens);
+        double steal = StealTime.Seconds() - stealBefore;
+        ProcessFaults faults = ProcessFaults.Now() - before;
         runs.Add(run);
         Console.WriteLine($"round {r}  {run.Engine,-12} prefill {run.PrefillTokensPerSecond(o.PromptTokens),7:0.0} tok/s   decode {run.DecodeTokensPerSecond,6:0.00} tok/s   " +
-                          $"p50 {run.Percentile(0.5) * 1e3,6:0.0} ms  p99 {run.Percentile(0.99) * 1e3,6:0.0} ms");
+                          $"p50 {run.Percentile(0.5) * 1e3,6:0.0} ms  p99 {run.Percentile(0.99) * 1e3,6:0.0} ms   page faults {faults.Major} major, {faults.Minor} minor   steal {steal * 1e3:0} ms");
     }
 
 if (o.StepsFile is { } stepsFile)
