@@ -18,7 +18,9 @@
 namespace ni {
 namespace {
 
-constexpr int kPrefetchBytes = 1024;
+// Two threads from DRAM, alternating builds: 2048 bytes ahead streamed 4-5 % more than 1024 (docs/benchmarks.md);
+// these kernels take longer per byte than Q4_0's, so the same lead in time is more bytes.
+constexpr int kPrefetchBytes = 2048;
 
 using namespace two_bit_planes;
 
