@@ -1,10 +1,8 @@
 // AVX-512 decoders of IQ1_S and IQ1_M for the i-quant row kernel (iq_rows.h): per 64-value part,
-// eight grid points looked up by their 11-bit (IQ1_M: 12-bit) index. The values are moved up to
-// non-negative bytes in the tables (IQ1_S: grid + 1 in {0, 1, 2}; IQ1_M: 8·grid ± 1 + 9 in 0 .. 18)
-// so maddubs multiplies them with the activations as they are, and the constant comes back out
-// through the activations' 16-value sums (bsums): Σ (v + c)·x − c·Σ x is the same exact integer as
-// Σ v·x, so the results are the signed kernels' bits, with one operation per part and token fewer
-// and no sign mask. Both scale by d/8.
+// eight grid points of {−1, 0, 1}, as the AVX2 decoders (../avx2/iq1.cpp): IQ1_S multiplies the grid
+// bytes and adds its per-32 shifts through the bsums; IQ1_M (a shift per 8 values) multiplies
+// v = 8·grid ± 1 (magnitude |v|, the mask of negative v), looked up whole in iq1s_grid_shifted. Both
+// scale by d/8.
 #include <cstring>
 
 #include "core/blocks_iq.h"
@@ -14,40 +12,18 @@
 namespace ni {
 namespace {
 
-// `grid` with `add` added to every byte (no carries between bytes: every sum stays below 256).
-template <int N>
-struct iq1_offset_grid {
-    alignas(64) uint64_t points[N];
-    iq1_offset_grid(const uint64_t* grid, uint8_t add) {
-        for (int i = 0; i < N; ++i) {
-            uint64_t v = 0;
-            for (int b = 0; b < 8; ++b) v |= (uint64_t)(uint8_t)((uint8_t)(grid[i] >> (8 * b)) + add) << (8 * b);
-            points[i] = v;
-        }
-    }
-};
-
-// iq1s_grid + 1: bytes 0, 1, 2.
-const uint64_t* iq1s_grid_plus1() {
-    static const iq1_offset_grid<2048> t(iq1s_grid, 1);
-    return t.points;
-}
-
-// iq1s_grid_shifted + 9: bytes 0, 2, 8, 10, 16, 18.
-const uint64_t* iq1s_grid_shifted_plus9() {
-    static const iq1_offset_grid<4096> t(iq1s_grid_shifted, 9);
-    return t.points;
+static inline void magnitude_and_sign(__m512i v, __m512i& mag, __mmask64& neg) {
+    mag = _mm512_abs_epi8(v);
+    neg = _mm512_movepi8_mask(v);
 }
 
 struct iq1_s_avx512 {
     using block = block_iq1_s;
     static constexpr bool kShifted = true;
-    static constexpr bool kUnsignedValues = true;
-    const uint64_t* grid = iq1s_grid_plus1();
     static float scale(const block& b) { return half_to_float(b.d) * 0.125f; }
     // qh[j]: the 3 high bits of group 4j + i's 11-bit index at bits 3i, l of chunk j at bits 12-14
-    // and its shift's sign at bit 15. x = d/8·(2l + 1)·(8·grid ± 1): the kernel multiplies grid + 1
-    // with scales 8·(2l + 1) and adds (2l + 1)·(±1 − 8) times the bsums (each per 16 values).
+    // and its shift's sign at bit 15. x = d/8·(2l + 1)·(8·grid ± 1): the kernel multiplies the grid
+    // bytes with scales 8·(2l + 1) and adds ±(2l + 1) times the bsums (each per 16 values).
     static void begin(const block& b, iq_block_state& st) {
         const __m128i qh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qh));
         const __m128i s = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(_mm_srli_epi16(qh, 12), _mm_set1_epi16(7)), 1), _mm_set1_epi16(1));
@@ -55,7 +31,7 @@ struct iq1_s_avx512 {
         const __m128i neg = _mm_srai_epi16(qh, 15);
         const __m256i sign = _mm256_or_si256(_mm256_set_m128i(_mm_unpackhi_epi16(neg, neg), _mm_unpacklo_epi16(neg, neg)), _mm256_set1_epi16(1));
         st.scales = _mm256_slli_epi16(odd, 3);
-        st.shift = _mm256_sub_epi16(_mm256_sign_epi16(odd, sign), st.scales);
+        st.shift = _mm256_sign_epi16(odd, sign);
         const __m512i words = _mm512_permutexvar_epi16(_mm512_set_epi64(0x0007000700070007, 0x0006000600060006, 0x0005000500050005, 0x0004000400040004,
                                                                          0x0003000300030003, 0x0002000200020002, 0x0001000100010001, 0),
                                                        _mm512_castsi128_si512(qh));
@@ -63,14 +39,14 @@ struct iq1_s_avx512 {
         const __m512i low = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)));
         _mm512_store_si512(st.idx, _mm512_or_si512(low, _mm512_slli_epi16(high, 8)));
     }
-    void part(const block&, const iq_block_state& st, int p, __m512i& mag, __mmask64&) const { mag = iq_grid8(grid, st.idx + 8 * p); }
+    static void part(const block&, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) {
+        magnitude_and_sign(iq_grid8(iq1s_grid, st.idx + 8 * p), mag, neg);
+    }
 };
 
 struct iq1_m_avx512 {
     using block = block_iq1_m;
-    static constexpr bool kShifted = true;
-    static constexpr bool kUnsignedValues = true;
-    const uint64_t* grid = iq1s_grid_shifted_plus9();
+    static constexpr bool kShifted = false;
     static float scale(const block& b) { return half_to_float(iq1m_scale(b.scales)) * 0.125f; }
     // Scale word w holds l of values 64w + 16i in bits 3i .. 3i + 2 (i < 4). Nibble g of qh holds
     // the 3 high bits of group g's 11-bit index.
@@ -80,8 +56,6 @@ struct iq1_m_avx512 {
         const __m256i l = _mm256_and_si256(_mm256_srlv_epi16(words, _mm256_setr_epi16(0, 3, 6, 9, 0, 3, 6, 9, 0, 3, 6, 9, 0, 3, 6, 9)),
                                            _mm256_set1_epi16(7));
         st.scales = _mm256_or_si256(_mm256_slli_epi16(l, 1), _mm256_set1_epi16(1));
-        // The table's values are 8·grid ± 1 + 9: −9·(2l + 1) times the bsums takes the 9 back out.
-        st.shift = _mm256_mullo_epi16(st.scales, _mm256_set1_epi16(-9));
         const __m512i bytes = _mm512_permutexvar_epi16(_mm512_set_epi64(0x000F000F000E000E, 0x000D000D000C000C, 0x000B000B000A000A, 0x0009000900080008,
                                                                          0x0007000700060006, 0x0005000500040004, 0x0003000300020002, 0x0001000100000000),
                                                        _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qh)))));
@@ -91,7 +65,9 @@ struct iq1_m_avx512 {
         const __m512i low = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)));
         _mm512_store_si512(st.idx, _mm512_or_si512(low, _mm512_slli_epi16(nibbles, 8)));
     }
-    void part(const block&, const iq_block_state& st, int p, __m512i& mag, __mmask64&) const { mag = iq_grid8(grid, st.idx + 8 * p); }
+    static void part(const block&, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) {
+        magnitude_and_sign(iq_grid8(iq1s_grid_shifted, st.idx + 8 * p), mag, neg);
+    }
 };
 
 }  // namespace

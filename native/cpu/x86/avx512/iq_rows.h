@@ -36,18 +36,19 @@ struct iq_block_state {
     alignas(64) uint16_t idx[64]; // grid indices, when the decoder assembles them in vectors
 };
 
-// Eight grid points by the 16-bit indices idx[0 .. 7] (a decoder's iq_block_state::idx). The
-// indices are read as two 64-bit words and taken apart in general registers: eight 16-bit loads
-// would add eight loads to the table's eight, and loads bound these lookups (the empty asm keeps
-// the compiler from narrowing the word loads back into 16-bit ones).
+// Eight grid points by the 16-bit words idx[0 .. 7] (a decoder's iq_block_state::idx, or IQ2_XS's
+// qs with Mask taking the 9 index bits). The words are read as two 64-bit loads and taken apart in
+// general registers: eight 16-bit loads would add eight loads to the table's eight, and loads bound
+// these lookups (the empty asm keeps the compiler from narrowing them back into 16-bit loads).
+template <uint64_t Mask = 0xFFFF>
 static inline __m512i iq_grid8(const uint64_t* grid, const uint16_t* idx) {
     uint64_t a, b;
     std::memcpy(&a, idx, 8);
     std::memcpy(&b, idx + 4, 8);
     __asm__("" : "+r"(a), "+r"(b));
-    return _mm512_set_epi64((long long)grid[b >> 48], (long long)grid[(b >> 32) & 0xFFFF], (long long)grid[(b >> 16) & 0xFFFF],
-                            (long long)grid[b & 0xFFFF], (long long)grid[a >> 48], (long long)grid[(a >> 32) & 0xFFFF],
-                            (long long)grid[(a >> 16) & 0xFFFF], (long long)grid[a & 0xFFFF]);
+    return _mm512_set_epi64((long long)grid[(b >> 48) & Mask], (long long)grid[(b >> 32) & Mask], (long long)grid[(b >> 16) & Mask],
+                            (long long)grid[b & Mask], (long long)grid[(a >> 48) & Mask], (long long)grid[(a >> 32) & Mask],
+                            (long long)grid[(a >> 16) & Mask], (long long)grid[a & Mask]);
 }
 
 // A decoder's state type: D::state where it declares one (the VBMI decoders keep codes instead of
@@ -61,18 +62,6 @@ struct iq_state_of {
 template <class D>
 struct iq_state_of<D, iq_void_t<typename D::state>> {
     using type = typename D::state;
-};
-
-// Decoders that declare kUnsignedValues give values that are never negative (IQ1's grid moved up
-// by a constant, the constant taken back through the bsums): the row multiplies them as they are,
-// without the masked negation of the activations, and ignores their neg mask.
-template <class D, class = void>
-struct iq_unsigned_values {
-    static constexpr bool value = false;
-};
-template <class D>
-struct iq_unsigned_values<D, iq_void_t<decltype(D::kUnsignedValues)>> {
-    static constexpr bool value = D::kUnsignedValues;
 };
 
 template <class D, int RN>
@@ -103,17 +92,13 @@ void iq_row512(int64_t k, const char* w, const char* const* x, float* const* y) 
         for (int c = 0; c < RN; ++c) sumi[c] = _mm512_setzero_si512();
         for (int p = 0; p < 4; ++p) {
             __m512i mag;
-            __mmask64 neg = 0;
+            __mmask64 neg;
             dec.part(b, st, p, mag, neg);
             const __m512i sc = _mm512_permutexvar_epi16(_mm512_add_epi16(spread0, _mm512_set1_epi16((short)(4 * p))), scales);
             for (int c = 0; c < RN; ++c) {
                 const __m512i xv = _mm512_loadu_si512(reinterpret_cast<const block_q8_K*>(x[c])[s].qs + 64 * p);
-                if constexpr (iq_unsigned_values<D>::value) {
-                    sumi[c] = _mm512_add_epi32(sumi[c], _mm512_madd_epi16(_mm512_maddubs_epi16(mag, xv), sc));
-                } else {
-                    const __m512i xs = _mm512_mask_sub_epi8(xv, neg, zero, xv);
-                    sumi[c] = _mm512_add_epi32(sumi[c], _mm512_madd_epi16(_mm512_maddubs_epi16(mag, xs), sc));
-                }
+                const __m512i xs = _mm512_mask_sub_epi8(xv, neg, zero, xv);
+                sumi[c] = _mm512_add_epi32(sumi[c], _mm512_madd_epi16(_mm512_maddubs_epi16(mag, xs), sc));
             }
         }
         const float d = D::scale(b);
