@@ -12,11 +12,6 @@
 namespace ni {
 namespace {
 
-static inline __m512i grid8(const uint64_t* grid, const uint16_t* i) {
-    return _mm512_set_epi64((long long)grid[i[7]], (long long)grid[i[6]], (long long)grid[i[5]], (long long)grid[i[4]],
-                            (long long)grid[i[3]], (long long)grid[i[2]], (long long)grid[i[1]], (long long)grid[i[0]]);
-}
-
 static inline void magnitude_and_sign(__m512i v, __m512i& mag, __mmask64& neg) {
     mag = _mm512_abs_epi8(v);
     neg = _mm512_movepi8_mask(v);
@@ -45,7 +40,7 @@ struct iq1_s_avx512 {
         _mm512_store_si512(st.idx, _mm512_or_si512(low, _mm512_slli_epi16(high, 8)));
     }
     static void part(const block&, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) {
-        magnitude_and_sign(grid8(iq1s_grid, st.idx + 8 * p), mag, neg);
+        magnitude_and_sign(iq_grid8(iq1s_grid, st.idx + 8 * p), mag, neg);
     }
 };
 
@@ -71,7 +66,7 @@ struct iq1_m_avx512 {
         _mm512_store_si512(st.idx, _mm512_or_si512(low, _mm512_slli_epi16(nibbles, 8)));
     }
     static void part(const block&, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) {
-        magnitude_and_sign(grid8(iq1s_grid_shifted, st.idx + 8 * p), mag, neg);
+        magnitude_and_sign(iq_grid8(iq1s_grid_shifted, st.idx + 8 * p), mag, neg);
     }
 };
 

@@ -47,8 +47,7 @@ struct iq2_xs_avx512 {
         st.scales = odd_scales_from_nibbles(b.scales);
     }
     static void part(const block& b, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) {
-        const uint16_t* q = b.qs + 8 * p;
-        mag = grid8(iq2xs_grid, q[0] & 511, q[1] & 511, q[2] & 511, q[3] & 511, q[4] & 511, q[5] & 511, q[6] & 511, q[7] & 511);
+        mag = iq_grid8<511>(iq2xs_grid, b.qs + 8 * p);
         neg = _cvtu64_mask64(st.neg[p]);
     }
 };
@@ -69,8 +68,7 @@ struct iq2_s_avx512 {
     }
     // Part p: explicit sign bits qs[32 + 8p .. 32 + 8p + 7].
     static void part(const block& b, const iq_block_state& st, int p, __m512i& mag, __mmask64& neg) {
-        const uint16_t* i = st.idx + 8 * p;
-        mag = grid8(iq2s_grid, i[0], i[1], i[2], i[3], i[4], i[5], i[6], i[7]);
+        mag = iq_grid8(iq2s_grid, st.idx + 8 * p);
         uint64_t bits;
         std::memcpy(&bits, b.qs + QK_K / 8 + 8 * p, 8);
         neg = _cvtu64_mask64(bits);

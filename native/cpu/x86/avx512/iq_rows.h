@@ -16,6 +16,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "core/blocks.h"
 #include "dispatch/kernels.h"
@@ -34,6 +35,21 @@ struct iq_block_state {
     __m256i shift;                // 16 int16 multipliers of the bsums (decoders with kShifted)
     alignas(64) uint16_t idx[64]; // grid indices, when the decoder assembles them in vectors
 };
+
+// Eight grid points by the 16-bit words idx[0 .. 7] (a decoder's iq_block_state::idx, or IQ2_XS's
+// qs with Mask taking the 9 index bits). The words are read as two 64-bit loads and taken apart in
+// general registers: eight 16-bit loads would add eight loads to the table's eight, and loads bound
+// these lookups (the empty asm keeps the compiler from narrowing them back into 16-bit loads).
+template <uint64_t Mask = 0xFFFF>
+static inline __m512i iq_grid8(const uint64_t* grid, const uint16_t* idx) {
+    uint64_t a, b;
+    std::memcpy(&a, idx, 8);
+    std::memcpy(&b, idx + 4, 8);
+    __asm__("" : "+r"(a), "+r"(b));
+    return _mm512_set_epi64((long long)grid[(b >> 48) & Mask], (long long)grid[(b >> 32) & Mask], (long long)grid[(b >> 16) & Mask],
+                            (long long)grid[b & Mask], (long long)grid[(a >> 48) & Mask], (long long)grid[(a >> 32) & Mask],
+                            (long long)grid[(a >> 16) & Mask], (long long)grid[a & Mask]);
+}
 
 // A decoder's state type: D::state where it declares one (the VBMI decoders keep codes instead of
 // indices), else iq_block_state.
