@@ -10,13 +10,9 @@
 namespace ni {
 namespace {
 
-static inline __m256i grid4(const uint64_t* grid, int i0, int i1, int i2, int i3) {
-    return _mm256_set_epi64x((long long)grid[i3], (long long)grid[i2], (long long)grid[i1], (long long)grid[i0]);
-}
-
 struct iq2_xxs_avx2 {
     using block = block_iq2_xxs;
-    static constexpr bool kShifted = false;
+    static constexpr bool kShifted = false, kRolledLoop = false;
     static float scale(const block& b) { return half_to_float(b.d) * 0.125f; }
     // Chunk j is one 64-bit word: grid indices in bytes 0-3, four 7-bit sign indices and l above.
     static void begin(const block& b, iq_state256& st) {
@@ -30,14 +26,14 @@ struct iq2_xxs_avx2 {
     }
     static void chunk(const block& b, const iq_state256& st, int j, __m256i& mag, __m256i& sgn) {
         const uint8_t* q = reinterpret_cast<const uint8_t*>(b.qs + 4 * j);
-        mag = grid4(iq2xxs_grid, q[0], q[1], q[2], q[3]);
-        sgn = chunk_signs(st.signs, j);
+        mag = gather4x64(iq2xxs_grid, q[0], q[1], q[2], q[3]);
+        sgn = chunk_signs(st, j);
     }
 };
 
 struct iq2_xs_avx2 {
     using block = block_iq2_xs;
-    static constexpr bool kShifted = false;
+    static constexpr bool kShifted = false, kRolledLoop = false;
     static float scale(const block& b) { return half_to_float(b.d) * 0.125f; }
     // 32 words: 9-bit grid index | 7-bit sign index << 9; two 4-bit scales per 32 values.
     static void begin(const block& b, iq_state256& st) {
@@ -47,14 +43,14 @@ struct iq2_xs_avx2 {
     }
     static void chunk(const block& b, const iq_state256& st, int j, __m256i& mag, __m256i& sgn) {
         const uint16_t* q = b.qs + 4 * j;
-        mag = grid4(iq2xs_grid, q[0] & 511, q[1] & 511, q[2] & 511, q[3] & 511);
-        sgn = chunk_signs(st.signs, j);
+        mag = gather4x64(iq2xs_grid, q[0] & 511, q[1] & 511, q[2] & 511, q[3] & 511);
+        sgn = chunk_signs(st, j);
     }
 };
 
 struct iq2_s_avx2 {
     using block = block_iq2_s;
-    static constexpr bool kShifted = false;
+    static constexpr bool kShifted = false, kRolledLoop = false;
     static float scale(const block& b) { return half_to_float(b.d) * 0.125f; }
     // Explicit sign bits after the 32 index bytes.
     static void begin(const block& b, iq_state256& st) {
@@ -65,8 +61,8 @@ struct iq2_s_avx2 {
     static void chunk(const block& b, const iq_state256& st, int j, __m256i& mag, __m256i& sgn) {
         const uint8_t* q = b.qs + 4 * j;
         const int h = b.qh[j];
-        mag = grid4(iq2s_grid, q[0] | (h << 8 & 0x300), q[1] | (h << 6 & 0x300), q[2] | (h << 4 & 0x300), q[3] | (h << 2 & 0x300));
-        sgn = chunk_signs(st.signs, j);
+        mag = gather4x64(iq2s_grid, q[0] | (h << 8 & 0x300), q[1] | (h << 6 & 0x300), q[2] | (h << 4 & 0x300), q[3] | (h << 2 & 0x300));
+        sgn = chunk_signs(st, j);
     }
 };
 
