@@ -57,9 +57,10 @@ struct iq1_m_avx2 {
     // nibble (3 index bits and the shift's sign) above its index byte, with scales 2l + 1.
     static void chunk(const block& b, const iq_state256&, int j, __m256i& mag, __m256i& sgn) {
         const uint8_t* q = b.qs + 4 * j;
-        const int h0 = b.qh[2 * j], h1 = b.qh[2 * j + 1];
-        const __m256i v = gather4x64(iq1s_grid_shifted, q[0] | (h0 << 8 & 0xF00), q[1] | (h0 << 4 & 0xF00), q[2] | (h1 << 8 & 0xF00),
-                                     q[3] | (h1 << 4 & 0xF00));
+        uint16_t hw;  // qh[2j] | qh[2j + 1] << 8: the four nibbles in index order
+        std::memcpy(&hw, b.qh + 2 * j, 2);
+        const int h = hw;
+        const __m256i v = gather4x64(iq1s_grid_shifted, q[0] | (h << 8 & 0xF00), q[1] | (h << 4 & 0xF00), q[2] | (h & 0xF00), q[3] | (h >> 4 & 0xF00));
         mag = _mm256_abs_epi8(v);
         sgn = v;
     }

@@ -10,6 +10,16 @@
 namespace ni {
 namespace {
 
+// Per 16-bit word (9-bit grid index | 7-bit sign index << 9): the 8 sign bits in the low byte, the
+// eighth the parity of the index — by a 16-entry parity table on the index's two folded nibbles
+// (one shuffle) instead of iq_signs_from_index_hi7's three shift-and-xor folds.
+static inline __m256i iq2_xs_signs16(__m256i q) {
+    const __m256i parity_of_nibble = _mm256_setr_epi8(0, -128, -128, 0, -128, 0, 0, -128, -128, 0, 0, -128, 0, -128, -128, 0,
+                                                      0, -128, -128, 0, -128, 0, 0, -128, -128, 0, 0, -128, 0, -128, -128, 0);
+    const __m256i s = _mm256_srli_epi16(q, 9);
+    return _mm256_or_si256(s, _mm256_shuffle_epi8(parity_of_nibble, _mm256_xor_si256(s, _mm256_srli_epi16(q, 13))));
+}
+
 struct iq2_xxs_avx2 {
     using block = block_iq2_xxs;
     static constexpr bool kShifted = false, kRolledLoop = false;
@@ -37,8 +47,10 @@ struct iq2_xs_avx2 {
     static float scale(const block& b) { return half_to_float(b.d) * 0.125f; }
     // 32 words: 9-bit grid index | 7-bit sign index << 9; two 4-bit scales per 32 values.
     static void begin(const block& b, iq_state256& st) {
-        st.signs = iq2_xs_signs(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)),
-                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 16)));
+        const __m256i s0 = iq2_xs_signs16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)));
+        const __m256i s1 = iq2_xs_signs16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 16)));
+        // packus interleaves the 128-bit halves of its operands; the permute restores value order.
+        st.signs = _mm256_permute4x64_epi64(_mm256_packus_epi16(s0, s1), 0xD8);
         st.scales = odd_scales_from_nibbles(b.scales);
     }
     static void chunk(const block& b, const iq_state256& st, int j, __m256i& mag, __m256i& sgn) {
