@@ -78,7 +78,7 @@ void q2_K_gemv(int64_t k, const void* w, size_t w_stride, int64_t nrows, const v
 
 }  // namespace
 
-// After register_avx2_k_quants_low: replaces its Q2_K GEMV, keeps its GEMM and activations.
+// The GEMV only: register_avx2_k_quants_low sets the Q2_K GEMM and activations.
 void register_avx2_q2_K_gemv(kernel_table& t) { t.types[NI_TYPE_Q2_K].gemv = q2_K_gemv; }
 
 }  // namespace ni

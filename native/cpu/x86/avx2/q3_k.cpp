@@ -98,7 +98,7 @@ void q3_K_gemv(int64_t k, const void* w, size_t w_stride, int64_t nrows, const v
 
 }  // namespace
 
-// After register_avx2_k_quants_low: replaces its Q3_K GEMV, keeps its GEMM and activations.
+// The GEMV only: register_avx2_k_quants_low sets the Q3_K GEMM and activations.
 void register_avx2_q3_K_gemv(kernel_table& t) { t.types[NI_TYPE_Q3_K].gemv = q3_K_gemv; }
 
 }  // namespace ni
