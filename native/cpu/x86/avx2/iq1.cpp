@@ -14,13 +14,9 @@
 namespace ni {
 namespace {
 
-static inline __m256i grid4(int i0, int i1, int i2, int i3) {
-    return _mm256_set_epi64x((long long)iq1s_grid[i3], (long long)iq1s_grid[i2], (long long)iq1s_grid[i1], (long long)iq1s_grid[i0]);
-}
-
 struct iq1_s_avx2 {
     using block = block_iq1_s;
-    static constexpr bool kShifted = true;
+    static constexpr bool kShifted = true, kRolledLoop = false;
     static float scale(const block& b) { return half_to_float(b.d) * 0.125f; }
     // qh[j]: l of chunk j in bits 12-14, its shift's sign in bit 15 (each for two 16-value lanes).
     static void begin(const block& b, iq_state256& st) {
@@ -35,7 +31,7 @@ struct iq1_s_avx2 {
     static void chunk(const block& b, const iq_state256&, int j, __m256i& mag, __m256i& sgn) {
         const uint8_t* q = b.qs + 4 * j;
         const int h = b.qh[j];
-        const __m256i g = grid4(q[0] | (h << 8 & 0x700), q[1] | (h << 5 & 0x700), q[2] | (h << 2 & 0x700), q[3] | (h >> 1 & 0x700));
+        const __m256i g = gather4x64(iq1s_grid, q[0] | (h << 8 & 0x700), q[1] | (h << 5 & 0x700), q[2] | (h << 2 & 0x700), q[3] | (h >> 1 & 0x700));
         mag = _mm256_abs_epi8(g);
         sgn = g;
     }
@@ -43,7 +39,7 @@ struct iq1_s_avx2 {
 
 struct iq1_m_avx2 {
     using block = block_iq1_m;
-    static constexpr bool kShifted = false;
+    static constexpr bool kShifted = false, kRolledLoop = false;
     static float scale(const block& b) { return half_to_float(iq1m_scale(b.scales)) * 0.125f; }
     // Scale word w holds l of values 64w + 16i in bits 3i .. 3i + 2 (i < 4): each lane's 3 bits are
     // moved to the top of its 16 bits by a multiply, then down.
@@ -61,9 +57,10 @@ struct iq1_m_avx2 {
     // nibble (3 index bits and the shift's sign) above its index byte, with scales 2l + 1.
     static void chunk(const block& b, const iq_state256&, int j, __m256i& mag, __m256i& sgn) {
         const uint8_t* q = b.qs + 4 * j;
-        const int h0 = b.qh[2 * j], h1 = b.qh[2 * j + 1];
-        const __m256i v = _mm256_set_epi64x((long long)iq1s_grid_shifted[q[3] | (h1 << 4 & 0xF00)], (long long)iq1s_grid_shifted[q[2] | (h1 << 8 & 0xF00)],
-                                            (long long)iq1s_grid_shifted[q[1] | (h0 << 4 & 0xF00)], (long long)iq1s_grid_shifted[q[0] | (h0 << 8 & 0xF00)]);
+        uint16_t hw;  // qh[2j] | qh[2j + 1] << 8: the four nibbles in index order
+        std::memcpy(&hw, b.qh + 2 * j, 2);
+        const int h = hw;
+        const __m256i v = gather4x64(iq1s_grid_shifted, q[0] | (h << 8 & 0xF00), q[1] | (h << 4 & 0xF00), q[2] | (h & 0xF00), q[3] | (h >> 4 & 0xF00));
         mag = _mm256_abs_epi8(v);
         sgn = v;
     }

@@ -10,13 +10,19 @@
 namespace ni {
 namespace {
 
-static inline __m256i grid4(const uint64_t* grid, int i0, int i1, int i2, int i3) {
-    return _mm256_set_epi64x((long long)grid[i3], (long long)grid[i2], (long long)grid[i1], (long long)grid[i0]);
+// Per 16-bit word (9-bit grid index | 7-bit sign index << 9): the 8 sign bits in the low byte, the
+// eighth the parity of the index — by a 16-entry parity table on the index's two folded nibbles
+// (one shuffle) instead of iq_signs_from_index_hi7's three shift-and-xor folds.
+static inline __m256i iq2_xs_signs16(__m256i q) {
+    const __m256i parity_of_nibble = _mm256_setr_epi8(0, -128, -128, 0, -128, 0, 0, -128, -128, 0, 0, -128, 0, -128, -128, 0,
+                                                      0, -128, -128, 0, -128, 0, 0, -128, -128, 0, 0, -128, 0, -128, -128, 0);
+    const __m256i s = _mm256_srli_epi16(q, 9);
+    return _mm256_or_si256(s, _mm256_shuffle_epi8(parity_of_nibble, _mm256_xor_si256(s, _mm256_srli_epi16(q, 13))));
 }
 
 struct iq2_xxs_avx2 {
     using block = block_iq2_xxs;
-    static constexpr bool kShifted = false;
+    static constexpr bool kShifted = false, kRolledLoop = false;
     static float scale(const block& b) { return half_to_float(b.d) * 0.125f; }
     // Chunk j is one 64-bit word: grid indices in bytes 0-3, four 7-bit sign indices and l above.
     static void begin(const block& b, iq_state256& st) {
@@ -30,31 +36,33 @@ struct iq2_xxs_avx2 {
     }
     static void chunk(const block& b, const iq_state256& st, int j, __m256i& mag, __m256i& sgn) {
         const uint8_t* q = reinterpret_cast<const uint8_t*>(b.qs + 4 * j);
-        mag = grid4(iq2xxs_grid, q[0], q[1], q[2], q[3]);
-        sgn = chunk_signs(st.signs, j);
+        mag = gather4x64(iq2xxs_grid, q[0], q[1], q[2], q[3]);
+        sgn = chunk_signs(st, j);
     }
 };
 
 struct iq2_xs_avx2 {
     using block = block_iq2_xs;
-    static constexpr bool kShifted = false;
+    static constexpr bool kShifted = false, kRolledLoop = false;
     static float scale(const block& b) { return half_to_float(b.d) * 0.125f; }
     // 32 words: 9-bit grid index | 7-bit sign index << 9; two 4-bit scales per 32 values.
     static void begin(const block& b, iq_state256& st) {
-        st.signs = iq2_xs_signs(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)),
-                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 16)));
+        const __m256i s0 = iq2_xs_signs16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)));
+        const __m256i s1 = iq2_xs_signs16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 16)));
+        // packus interleaves the 128-bit halves of its operands; the permute restores value order.
+        st.signs = _mm256_permute4x64_epi64(_mm256_packus_epi16(s0, s1), 0xD8);
         st.scales = odd_scales_from_nibbles(b.scales);
     }
     static void chunk(const block& b, const iq_state256& st, int j, __m256i& mag, __m256i& sgn) {
         const uint16_t* q = b.qs + 4 * j;
-        mag = grid4(iq2xs_grid, q[0] & 511, q[1] & 511, q[2] & 511, q[3] & 511);
-        sgn = chunk_signs(st.signs, j);
+        mag = gather4x64(iq2xs_grid, q[0] & 511, q[1] & 511, q[2] & 511, q[3] & 511);
+        sgn = chunk_signs(st, j);
     }
 };
 
 struct iq2_s_avx2 {
     using block = block_iq2_s;
-    static constexpr bool kShifted = false;
+    static constexpr bool kShifted = false, kRolledLoop = false;
     static float scale(const block& b) { return half_to_float(b.d) * 0.125f; }
     // Explicit sign bits after the 32 index bytes.
     static void begin(const block& b, iq_state256& st) {
@@ -65,8 +73,8 @@ struct iq2_s_avx2 {
     static void chunk(const block& b, const iq_state256& st, int j, __m256i& mag, __m256i& sgn) {
         const uint8_t* q = b.qs + 4 * j;
         const int h = b.qh[j];
-        mag = grid4(iq2s_grid, q[0] | (h << 8 & 0x300), q[1] | (h << 6 & 0x300), q[2] | (h << 4 & 0x300), q[3] | (h << 2 & 0x300));
-        sgn = chunk_signs(st.signs, j);
+        mag = gather4x64(iq2s_grid, q[0] | (h << 8 & 0x300), q[1] | (h << 6 & 0x300), q[2] | (h << 4 & 0x300), q[3] | (h << 2 & 0x300));
+        sgn = chunk_signs(st, j);
     }
 };
 

@@ -17,7 +17,7 @@ static inline __m256i grid8(const uint32_t* grid, int i0, int i1, int i2, int i3
 
 struct iq3_xxs_avx2 {
     using block = block_iq3_xxs;
-    static constexpr bool kShifted = false;
+    static constexpr bool kShifted = false, kRolledLoop = true;
     static float scale(const block& b) { return half_to_float(b.d) * 0.25f; }
     // After the 64 index bytes, one 32-bit word per 32 values: four 7-bit sign indices, the scale l.
     static void begin(const block& b, iq_state256& st) {
@@ -28,13 +28,13 @@ struct iq3_xxs_avx2 {
     static void chunk(const block& b, const iq_state256& st, int j, __m256i& mag, __m256i& sgn) {
         const uint8_t* q = b.qs + 8 * j;
         mag = grid8(iq3xxs_grid, q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]);
-        sgn = chunk_signs(st.signs, j);
+        sgn = chunk_signs_permuted(st, j);
     }
 };
 
 struct iq3_s_avx2 {
     using block = block_iq3_s;
-    static constexpr bool kShifted = false;
+    static constexpr bool kShifted = false, kRolledLoop = false;
     static float scale(const block& b) { return half_to_float(b.d); }
     // Explicit sign bits; four bytes of two 4-bit scales → one 2l + 1 per 32 values (two lanes each).
     static void begin(const block& b, iq_state256& st) {
@@ -50,7 +50,7 @@ struct iq3_s_avx2 {
         const int h = b.qh[j];
         mag = grid8(iq3s_grid, q[0] | (h << 8 & 256), q[1] | (h << 7 & 256), q[2] | (h << 6 & 256), q[3] | (h << 5 & 256),
                     q[4] | (h << 4 & 256), q[5] | (h << 3 & 256), q[6] | (h << 2 & 256), q[7] | (h << 1 & 256));
-        sgn = chunk_signs(st.signs, j);
+        sgn = chunk_signs(st, j);
     }
 };
 
