@@ -42,17 +42,9 @@ static inline __m256i group_sum(__m256i low, __m256i hm, const __m256i* x, __m25
 }
 
 // 16 × the exact Σ sc·(q + 4)·x of one half (values 128h .. 128h + 127), in the shared kernel's lanes.
-// The 16 six-bit scales minus 32 as int16, in sub-block order (q3_K_scales in vectors: its byte
-// stores and 16-byte reload stalled store forwarding). Reads the 12 scale bytes only.
+// The 16 six-bit scales minus 32 as int16, in sub-block order.
 static inline __m256i q3_K_scales16(const uint8_t* packed) {
-    const __m128i a01 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(packed));
-    uint32_t a2;
-    std::memcpy(&a2, packed + 8, 4);
-    const __m128i m4 = _mm_set1_epi8(0x0F), m2 = _mm_set1_epi8(0x03);
-    const __m128i low = _mm_and_si128(_mm_unpacklo_epi64(a01, _mm_srli_epi32(a01, 4)), m4);  // a0, a1, a0 >> 4, a1 >> 4
-    const __m128i high = _mm_and_si128(_mm_srlv_epi32(_mm_set1_epi32((int)a2), _mm_setr_epi32(0, 2, 4, 6)), m2);
-    const __m128i sc = _mm_or_si128(low, _mm_slli_epi32(high, 4));
-    return _mm256_sub_epi16(_mm256_cvtepu8_epi16(sc), _mm256_set1_epi16(32));
+    return _mm256_sub_epi16(_mm256_cvtepu8_epi16(q3_K_scale_bytes(packed)), _mm256_set1_epi16(32));
 }
 
 template <int H>

@@ -7,6 +7,19 @@
 
 namespace ni {
 
+// The 16 six-bit scales of a Q3_K block (0..63, 32 meaning zero) in sub-block order (ggml's packing), in
+// one register: byte i's low four bits are nibble i of bytes
+// 0-7 (low nibbles first), its high two bits bits 2·(i / 4).. of byte 8 + i % 4. Reads the 12 scale bytes
+// only. Built in registers because the scalar unpack's four 32-bit stores cannot forward to a 16-byte load.
+static inline __m128i q3_K_scale_bytes(const uint8_t* packed) {
+    const __m128i low8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(packed));
+    int32_t high32;
+    std::memcpy(&high32, packed + 8, 4);
+    const __m128i nibbles = _mm_and_si128(_mm_unpacklo_epi64(low8, _mm_srli_epi16(low8, 4)), _mm_set1_epi8(0x0F));
+    const __m128i high = _mm_and_si128(_mm_srlv_epi32(_mm_set1_epi32(high32), _mm_setr_epi32(0, 2, 4, 6)), _mm_set1_epi8(3));
+    return _mm_or_si128(nibbles, _mm_slli_epi16(high, 4));
+}
+
 // Sum of the 8 floats of v.
 static inline float hsum_ps(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));

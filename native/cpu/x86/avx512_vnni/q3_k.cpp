@@ -7,12 +7,11 @@
 // eight before the same 256-bit float work: bit-identical to the shared GEMM (test_batch_invariance).
 #include <immintrin.h>
 
-#include <cstring>
 
 #include "core/blocks.h"
 #include "dispatch/kernels.h"
+#include "x86/avx2/simd.h"
 #include "x86/avx512_vnni/two_bit_planes.h"
-#include "x86/common/k_quant_rows.h"
 
 namespace ni {
 namespace {
@@ -34,19 +33,6 @@ static inline __m512i q3_values(__m512i v, __m512i hmask) {
     return _mm512_ternarylogic_epi32(low, high, _mm512_set1_epi8(3), 0xE4);
 }
 
-// The sixteen 6-bit scales, as q3_K_scales (k_quant_rows.h) unpacks them, in one register: byte i's low
-// four bits are nibble i of bytes 0-7 (low nibbles first), its high two bits bits 2·(i / 4).. of byte 8 + i % 4.
-// In vector registers: through memory, the four 32-bit stores cannot forward to the 16-byte load, and the
-// scales cost a quarter of the kernel's time.
-static inline __m128i six_bit_scales(const uint8_t* packed) {
-    const __m128i low8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(packed));
-    int32_t high32;
-    std::memcpy(&high32, packed + 8, 4);
-    const __m128i nibbles = _mm_and_si128(_mm_unpacklo_epi64(low8, _mm_srli_epi16(low8, 4)), _mm_set1_epi8(0x0F));
-    const __m128i high = _mm_and_si128(_mm_srlv_epi32(_mm_set1_epi32(high32), _mm_setr_epi32(0, 2, 4, 6)), _mm_set1_epi8(3));
-    return _mm_or_si128(nibbles, _mm_slli_epi16(high, 4));
-}
-
 float row_dot(int64_t k, const char* w, const block_q8_K* xb, const prepared_planes* xp) {
     const int64_t nsb = k / QK_K;
     const block_q3_K* wb = reinterpret_cast<const block_q3_K*>(w);
@@ -55,7 +41,7 @@ float row_dot(int64_t k, const char* w, const block_q8_K* xb, const prepared_pla
         const block_q3_K& b = wb[s];
         for (int i = 0; i < (int)(sizeof(block_q3_K) + 63) / 64; ++i)
             _mm_prefetch(reinterpret_cast<const char*>(&b) + kPrefetchBytes + 64 * i, _MM_HINT_T0);
-        const __m256i scales16 = _mm256_sub_epi16(_mm256_cvtepu8_epi16(six_bit_scales(b.scales)), _mm256_set1_epi16(32));
+        const __m256i scales16 = _mm256_sub_epi16(_mm256_cvtepu8_epi16(q3_K_scale_bytes(b.scales)), _mm256_set1_epi16(32));
         const __m512i scales = _mm512_zextsi256_si512(scales16);
         const __m512i v = _mm512_loadu_si512(b.qs);
         const __m512i hmask = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.hmask)));

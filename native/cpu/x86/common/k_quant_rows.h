@@ -1,5 +1,5 @@
 // Pieces shared by the x86 K-quant kernels of every ISA (no intrinsics; see ../README.md):
-// the Q4_K and Q3_K scale unpacking and the driver that runs a one-row × RN-token kernel over rows and tokens.
+// the Q4_K scale unpacking (Q3_K's is in vector registers: ../avx2/simd.h) and the driver that runs a one-row × RN-token kernel over rows and tokens.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -19,18 +19,6 @@ inline void q4_K_scales(const uint8_t* packed, uint8_t sc[8], uint8_t m[8]) {
     std::memcpy(sc + 4, &s_hi, 4);
     std::memcpy(m, &m_lo, 4);
     std::memcpy(m + 4, &m_hi, 4);
-}
-
-// The 16 six-bit scales of a Q3_K block (0..63, 32 meaning zero), in sub-block order.
-inline void q3_K_scales(const uint8_t* packed, uint8_t sc[16]) {
-    uint32_t a[4];
-    std::memcpy(a, packed, 12);
-    const uint32_t high = a[2];
-    a[2] = ((a[0] >> 4) & 0x0F0F0F0F) | (((high >> 4) & 0x03030303) << 4);
-    a[3] = ((a[1] >> 4) & 0x0F0F0F0F) | (((high >> 6) & 0x03030303) << 4);
-    a[0] = (a[0] & 0x0F0F0F0F) | ((high & 0x03030303) << 4);
-    a[1] = (a[1] & 0x0F0F0F0F) | (((high >> 2) & 0x03030303) << 4);
-    std::memcpy(sc, a, 16);
 }
 
 using row_kernel = void (*)(int64_t k, const char* w, const char* const* x, float* const* y);

@@ -20,6 +20,7 @@
 #include "core/blocks.h"
 #include "dispatch/kernels.h"
 #include "x86/avx2/activations.h"
+#include "x86/avx2/simd.h"
 #include "x86/common/k_quant_rows.h"
 
 #ifndef NI_REGISTER_K_QUANTS
@@ -75,9 +76,7 @@ struct q3_K_format {
         alignas(32) int16_t scale[16];
     };
     static inline void unpack(const block& b, unpacked& u) {
-        alignas(16) uint8_t sc[16];
-        q3_K_scales(b.scales, sc);
-        const __m256i s16 = _mm256_cvtepu8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(sc)));
+        const __m256i s16 = _mm256_cvtepu8_epi16(q3_K_scale_bytes(b.scales));
         _mm256_store_si256(reinterpret_cast<__m256i*>(u.scale), _mm256_sub_epi16(s16, _mm256_set1_epi16(32)));
     }
     // q + 4 = the two low bits | the hmask bit (bit j of hmask[l] for group j) << 2.
