@@ -13,6 +13,7 @@ void register_avx2_block32(kernel_table& t);
 void register_avx2_k_quants_low(kernel_table& t);
 void register_avx2_q2_K_gemv(kernel_table& t);
 void register_avx2_q3_K_gemv(kernel_table& t);
+void register_avx2_q5_gemv(kernel_table& t);
 
 void register_avx2_kernels(kernel_table& t) {
     register_avx2_q8_family(t);
@@ -23,6 +24,7 @@ void register_avx2_kernels(kernel_table& t) {
     register_avx2_k_quants_low(t);
     register_avx2_q2_K_gemv(t);
     register_avx2_q3_K_gemv(t);
+    register_avx2_q5_gemv(t);
     t.types[NI_TYPE_Q8_K].quantize_row = avx2_quantize_row_q8_K;
     t.types[NI_TYPE_F16].quantize_row = avx2_quantize_row_f16;
     t.types[NI_TYPE_F16].dequantize_row = avx2_dequantize_row_f16;
