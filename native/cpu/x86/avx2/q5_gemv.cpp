@@ -44,7 +44,9 @@ static inline __m256i fifth_bit_mask(const uint8_t* qh) {
 // broadcast to both halves by a load, the upper half shifted by 4.
 static inline __m256i low_nibbles(const uint8_t* qs) {
     const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
-    return _mm256_and_si256(_mm256_srlv_epi64(v, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F));
+    // (as_loaded: GCC otherwise folds this and into Q5_0's combination with the fifth bits, as four
+    // instructions where three do)
+    return as_loaded(_mm256_and_si256(_mm256_srlv_epi64(v, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F)));
 }
 
 // The int32 lanes of one block against its 32 activations: Σ of 4 consecutive products each.
