@@ -13,6 +13,7 @@
 // (test_batch_invariance).
 #include "core/blocks.h"
 #include "dispatch/kernels.h"
+#include "x86/avx2/activations.h"
 #include "x86/avx2/vec.h"
 #include "x86/common/prepared_b32.h"
 
@@ -50,14 +51,16 @@ static inline __m256i low_nibbles(const uint8_t* qs) {
 }
 
 // The int32 lanes of one block against its 32 activations: Σ of 4 consecutive products each.
-static inline __m256i q5_0_lanes(const block_q5_0& b, const int8_t* x) {
-    // q − 16 in −16..15: the nibble, or the nibble | 0xF0 where the fifth bit is clear.
-    const __m256i q = _mm256_or_si256(low_nibbles(b.qs), _mm256_andnot_si256(fifth_bit_mask(b.qh), _mm256_set1_epi8((char)0xF0)));
+// Q5_0: Σ (u − 16)·x with u = nibble | 16·fifth bit in 0..31 (unsigned, so no sign trick): maddubs
+// of u (pairs ≤ 2·31·127, no saturation) less the prepared 16·Σx of the lane (x16, see below).
+static inline __m256i q5_0_lanes(const block_q5_0& b, const int8_t* x, const int32_t* x16) {
+    const __m256i u = _mm256_or_si256(low_nibbles(b.qs), _mm256_and_si256(fifth_bit_mask(b.qh), _mm256_set1_epi8(0x10)));
     const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(q, q), _mm256_sign_epi8(xv, q)), _mm256_set1_epi16(1));
+    const __m256i ux = _mm256_madd_epi16(_mm256_maddubs_epi16(u, xv), _mm256_set1_epi16(1));
+    return _mm256_sub_epi32(ux, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x16)));
 }
 
-static inline __m256i q5_1_lanes(const block_q5_1& b, const int8_t* x) {
+static inline __m256i q5_1_lanes(const block_q5_1& b, const int8_t* x, const int32_t*) {
     const __m256i q = _mm256_or_si256(low_nibbles(b.qs), _mm256_and_si256(fifth_bit_mask(b.qh), _mm256_set1_epi8(0x10)));
     const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
     return _mm256_madd_epi16(_mm256_maddubs_epi16(q, xv), _mm256_set1_epi16(1));
@@ -70,22 +73,28 @@ static inline __m128 leading_halves(const void* b) { return as_loaded(_mm_cvtph_
 // d_w·d_x in every lane (the shared kernel's one f32 product).
 static inline __m256 block_scale(__m128 halves, const float* xd) { return _mm256_broadcastss_ps(_mm_mul_ss(halves, _mm_load_ss(xd))); }
 
+// Q5_0's activations: the prepared_b32.h row followed by int32 x16[np][8], lane l of block b = 16·Σ of
+// its values 4l..4l+3 (x86/common/prepared_b32.h's np; computed by q5_0_prepare).
+static inline const int32_t* q5_0_x16(const void* row, int64_t k) {
+    return reinterpret_cast<const int32_t*>(static_cast<const char*>(row) + prepared_b32_bytes(k));
+}
+
 struct q5_0_kind {
     using block = block_q5_0;
     static constexpr bool kMin = false;
-    static inline __m256i lanes(const block& b, const int8_t* x) { return q5_0_lanes(b, x); }
+    static inline __m256i lanes(const block& b, const int8_t* x, const int32_t* x16) { return q5_0_lanes(b, x, x16); }
     static inline float min(__m128) { return 0.0f; }
 };
 
 struct q5_1_kind {
     using block = block_q5_1;
     static constexpr bool kMin = true;
-    static inline __m256i lanes(const block& b, const int8_t* x) { return q5_1_lanes(b, x); }
+    static inline __m256i lanes(const block& b, const int8_t* x, const int32_t* x16) { return q5_1_lanes(b, x, x16); }
     static inline float min(__m128 halves) { return _mm_cvtss_f32(_mm_movehdup_ps(halves)); }
 };
 
 template <typename F>
-static inline float q5_row(int64_t k, const char* w, const int8_t* xq, const float* xd, const float* xs) {
+static inline float q5_row(int64_t k, const char* w, const int8_t* xq, const float* xd, const float* xs, const int32_t* x16) {
     using block = typename F::block;
     const int64_t nb = k / 32;
     const block* wb = reinterpret_cast<const block*>(w);
@@ -95,8 +104,8 @@ static inline float q5_row(int64_t k, const char* w, const int8_t* xq, const flo
     for (; b + 2 <= nb; b += 2) {
         _mm_prefetch(reinterpret_cast<const char*>(wb + b) + kQ5PrefetchBytes, _MM_HINT_T0);
         _mm_prefetch(reinterpret_cast<const char*>(wb + b) + kQ5PrefetchBytes + 64, _MM_HINT_T0);
-        const __m256i l0 = F::lanes(wb[b], xq + 32 * b);
-        const __m256i l1 = F::lanes(wb[b + 1], xq + 32 * (b + 1));
+        const __m256i l0 = F::lanes(wb[b], xq + 32 * b, x16 + 8 * b);
+        const __m256i l1 = F::lanes(wb[b + 1], xq + 32 * (b + 1), x16 + 8 * (b + 1));
         const __m128 h0 = leading_halves(wb + b), h1 = leading_halves(wb + b + 1);
         __m256 t = _mm256_mul_ps(_mm256_cvtepi32_ps(l0), block_scale(h0, xd + b));
         t = _mm256_fmadd_ps(_mm256_cvtepi32_ps(l1), block_scale(h1, xd + b + 1), t);
@@ -108,7 +117,7 @@ static inline float q5_row(int64_t k, const char* w, const int8_t* xq, const flo
     }
     if (b < nb) {  // an odd last block
         const __m128 h0 = leading_halves(wb + b);
-        acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(F::lanes(wb[b], xq + 32 * b)), block_scale(h0, xd + b)));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(F::lanes(wb[b], xq + 32 * b, x16 + 8 * b)), block_scale(h0, xd + b)));
         if (F::kMin) accm = __builtin_fmaf(F::min(h0), xs[b], accm);
     }
     return vf_hsum(acc) + accm;
@@ -120,13 +129,30 @@ void q5_gemv(int64_t k, const void* w, size_t w_stride, int64_t nrows, const voi
     const int8_t* qs = prepared_b32_qs(xq);
     const float* xd = prepared_b32_d(xq, k);
     const float* xs = prepared_b32_s(xq, k);
-    for (int64_t r = 0; r < nrows; ++r) y[r] = q5_row<F>(k, wr + r * w_stride, qs, xd, xs);
+    const int32_t* x16 = F::kMin ? nullptr : q5_0_x16(xq, k);
+    for (int64_t r = 0; r < nrows; ++r) y[r] = q5_row<F>(k, wr + r * w_stride, qs, xd, xs, x16);
+}
+
+size_t q5_0_act_bytes(int64_t k) { return prepared_b32_bytes(k) + (size_t)prepared_b32_blocks(k) * 32; }
+
+// x86/common/prepared_b32.h's row, then the 16·Σx lanes of every block (the GEMM reads only the first part).
+void q5_0_prepare(const float* x, void* out, int64_t k) {
+    avx2_prepare_b32(x, out, k);
+    const int8_t* qs = prepared_b32_qs(out);
+    int32_t* x16 = reinterpret_cast<int32_t*>(static_cast<char*>(out) + prepared_b32_bytes(k));
+    for (int64_t b = 0; b < prepared_b32_blocks(k); ++b) {
+        const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * b));
+        const __m256i lanes = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(16), xv), _mm256_set1_epi16(1));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(x16 + 8 * b), lanes);
+    }
 }
 
 }  // namespace
 
 // The GEMVs only: register_avx2_block32 sets the GEMMs and the activation preparation.
 void register_avx2_q5_gemv(kernel_table& t) {
+    t.types[NI_TYPE_Q5_0].act_bytes = q5_0_act_bytes;
+    t.types[NI_TYPE_Q5_0].prepare_act = q5_0_prepare;
     t.types[NI_TYPE_Q5_0].gemv = q5_gemv<q5_0_kind>;
     t.types[NI_TYPE_Q5_1].gemv = q5_gemv<q5_1_kind>;
 }
