@@ -1,13 +1,15 @@
 // Q5_0 and Q5_1 GEMVs for AVX2 (the AVX2 table only; the GEMM stays ../vector_kernels/block32.inl's).
-// The shared kernel builds each block's fifth-bit bytes from a 32-bit value that Q5_0 first inverts
-// in a general register (a scalar not, a move into a vector register and a broadcast per block)
-// and reads every block through per-group pointer arrays. Here the fifth bits are broadcast straight
-// from the block, spread to one byte each by a shuffle, an and and a compare, and the compare's mask
-// selects the high bits directly (Q5_0: andnot → 0xF0 where the bit is clear; Q5_1: and → 0x10).
-// Two blocks per iteration, as the shared kernel steps.
+// Per block, fewer vector instructions than the shared kernel (which inverts Q5_0's fifth bits in a
+// general register, inserts the high nibbles with a cross-lane shuffle and converts d through a scalar
+// load and move): the fifth bits are broadcast straight from the block, spread to one byte each by a
+// shuffle, an or and a compare; the nibbles come from one broadcast load and a 64-bit variable shift;
+// d (and Q5_1's m) from one conversion from memory. Q5_0 is read as unsigned u = nibble | 16·fifth bit
+// (no sign trick) and the activations' 16·Σx lanes are subtracted: this table's Q5_0 activations carry
+// them after the x86/common/prepared_b32.h row (q5_0_prepare). Two blocks per iteration, as the
+// shared kernel steps.
 //
-// Batch invariance: the int32 lanes (elements 4l..4l+3 of the block, maddubs + madd) are the exact
-// sums the shared kernel forms, and the float steps are its own — per pair of blocks t =
+// Batch invariance: the int32 lanes (elements 4l..4l+3 of the block) are the exact sums the shared
+// kernel forms, and the float steps are its own — per pair of blocks t =
 // float(lanes₀)·(d_w₀·d_x₀), t = fma(float(lanes₁), d_w₁·d_x₁, t), acc += t; Q5_1's min terms by a
 // scalar fma chain, block by block; vf_hsum(acc) + the min sum — so the GEMV's bits are the GEMM's
 // (test_batch_invariance).
@@ -149,7 +151,8 @@ void q5_0_prepare(const float* x, void* out, int64_t k) {
 
 }  // namespace
 
-// The GEMVs only: register_avx2_block32 sets the GEMMs and the activation preparation.
+// After register_avx2_block32, which sets the GEMMs (and Q5_1's activations): the GEMVs and Q5_0's
+// longer activations (the GEMM reads their first part, unchanged).
 void register_avx2_q5_gemv(kernel_table& t) {
     t.types[NI_TYPE_Q5_0].act_bytes = q5_0_act_bytes;
     t.types[NI_TYPE_Q5_0].prepare_act = q5_0_prepare;

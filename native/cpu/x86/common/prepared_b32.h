@@ -11,6 +11,7 @@
 //   float s[np]        d · Σ qs of the block (Q8_1's sum, exact before this one f32 rounding):
 //                      the min term m·Σx of Q4_1 / Q5_1
 // A missing odd last block is all zero (qs, d and s), so it contributes nothing.
+// The AVX2 table's Q5_0 activations append int32 lanes of 16·Σx per block (x86/avx2/q5_gemv.cpp).
 #pragma once
 #include <cstddef>
 #include <cstdint>
