@@ -24,7 +24,7 @@ namespace {
 
 constexpr int kQ5PrefetchBytes = 1024;
 
-// Keeps v as computed: without it GCC turns the broadcast loads below back into a move and a
+// Keeps v as computed: without it the compiler turns the broadcast loads below back into a move and a
 // shuffle, and the conversion from memory into a scalar load, a move and a conversion (one to two
 // more vector instructions per block, on the ports this kernel is bound by).
 template <typename V>
@@ -47,7 +47,7 @@ static inline __m256i fifth_bit_mask(const uint8_t* qh) {
 // broadcast to both halves by a load, the upper half shifted by 4.
 static inline __m256i low_nibbles(const uint8_t* qs) {
     const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
-    // (as_loaded: GCC otherwise folds this and into Q5_0's combination with the fifth bits, as four
+    // (as_loaded: the compiler otherwise folds this and into Q5_0's combination with the fifth bits, as four
     // instructions where three do)
     return as_loaded(_mm256_and_si256(_mm256_srlv_epi64(v, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F)));
 }
