@@ -36,7 +36,7 @@ static inline V as_loaded(V v) {
 // Byte j of the result: all ones where bit j of the 32 bits at qh is set, else zero. The 32 bits
 // are broadcast by a load (no shuffle), each byte set to all ones but its own bit, compared with all ones.
 static inline __m256i fifth_bit_mask(const uint8_t* qh) {
-    const __m256i all = as_loaded(_mm256_castps_si256(_mm256_broadcast_ss(reinterpret_cast<const float*>(qh))));
+    const __m256i all = as_loaded(_mm256_broadcastd_epi32(_mm_loadu_si32(qh)));  // qh is not 4-byte aligned
     const __m256i spread = _mm256_shuffle_epi8(all, _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
                                                                      2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
     const __m256i others = _mm256_set1_epi64x((long long)0x7fbfdfeff7fbfdfeull);
@@ -95,6 +95,13 @@ struct q5_1_kind {
     static inline float min(__m128 halves) { return _mm_cvtss_f32(_mm_movehdup_ps(halves)); }
 };
 
+// Q5_0's 16·Σx lanes of block i (Q5_1 has none: no pointer arithmetic on its null).
+template <typename F>
+static inline const int32_t* x16_of(const int32_t* x16, int64_t i) {
+    if constexpr (F::kMin) return nullptr;
+    else return x16 + 8 * i;
+}
+
 template <typename F>
 static inline float q5_row(int64_t k, const char* w, const int8_t* xq, const float* xd, const float* xs, const int32_t* x16) {
     using block = typename F::block;
@@ -106,8 +113,8 @@ static inline float q5_row(int64_t k, const char* w, const int8_t* xq, const flo
     for (; b + 2 <= nb; b += 2) {
         _mm_prefetch(reinterpret_cast<const char*>(wb + b) + kQ5PrefetchBytes, _MM_HINT_T0);
         _mm_prefetch(reinterpret_cast<const char*>(wb + b) + kQ5PrefetchBytes + 64, _MM_HINT_T0);
-        const __m256i l0 = F::lanes(wb[b], xq + 32 * b, x16 + 8 * b);
-        const __m256i l1 = F::lanes(wb[b + 1], xq + 32 * (b + 1), x16 + 8 * (b + 1));
+        const __m256i l0 = F::lanes(wb[b], xq + 32 * b, x16_of<F>(x16, b));
+        const __m256i l1 = F::lanes(wb[b + 1], xq + 32 * (b + 1), x16_of<F>(x16, b + 1));
         const __m128 h0 = leading_halves(wb + b), h1 = leading_halves(wb + b + 1);
         __m256 t = _mm256_mul_ps(_mm256_cvtepi32_ps(l0), block_scale(h0, xd + b));
         t = _mm256_fmadd_ps(_mm256_cvtepi32_ps(l1), block_scale(h1, xd + b + 1), t);
@@ -119,7 +126,7 @@ static inline float q5_row(int64_t k, const char* w, const int8_t* xq, const flo
     }
     if (b < nb) {  // an odd last block
         const __m128 h0 = leading_halves(wb + b);
-        acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(F::lanes(wb[b], xq + 32 * b, x16 + 8 * b)), block_scale(h0, xd + b)));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(F::lanes(wb[b], xq + 32 * b, x16_of<F>(x16, b))), block_scale(h0, xd + b)));
         if (F::kMin) accm = __builtin_fmaf(F::min(h0), xs[b], accm);
     }
     return vf_hsum(acc) + accm;
